@@ -1,0 +1,149 @@
+"""Checking one household against a whole catalogue of 60 regelingen: the platform's check
+against evaluating the same rules with the JSON Logic evaluator directly in a loop (the
+baseline, measured in the same run). Prints the ratios; the target is below 2x for the
+check itself (loading the catalogue and parameters from the database, deriving the facts,
+evaluating, explaining and sorting), and shows what the GraphQL layer adds on top.
+
+    uv run python benchmarks/eligibility_check.py [--rounds 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import json_logic
+from sqlalchemy import select
+
+from core.platform import Platform
+from core.testing import TEST_SECRET, fresh_database, migrate_platform, settings_for_database, token_for
+from gateway.app import create_app
+from gateway.logging import configure_logging
+from gateway.demo import seed_demo
+from plugins.handvat3_toegang import services as svc
+from plugins.handvat3_toegang.eligibility import complete_facts
+from plugins.handvat3_toegang.models import Regeling
+
+CATALOGUE_SIZE = 60
+PROFILE = {"household_type": "alleenstaande_ouder", "net_monthly_income": 1500, "pregnant": True, "lives_in_gemeente": True}
+PROFILE_INPUT = {"householdType": "alleenstaande_ouder", "netMonthlyIncome": 1500, "pregnant": True, "livesInGemeente": True}
+QUERY = """query($p: HouseholdProfileInput!) { eligibilityCheck(profile: $p) {
+  regelingKey outcome missingFacts conditions { id status explanation } parameters { key value validFrom } } }"""
+#: The same check selecting only the outcomes: shows how much of a request is spent on output fields.
+SHORT_QUERY = """query($p: HouseholdProfileInput!) { eligibilityCheck(profile: $p) { regelingKey outcome missingFacts } }"""
+
+
+async def grow_catalogue(platform: Platform, slug: str) -> None:
+    """Copies of the national regelingen until the catalogue has CATALOGUE_SIZE entries."""
+    async with platform.work_as_system(slug, "benchmark") as work:
+        rows = list((await work.session.execute(select(Regeling))).scalars())
+        templates = [row for row in rows if row.conditions]
+        index = 0
+        while len(rows) < CATALOGUE_SIZE:
+            template = templates[index % len(templates)]
+            copy = Regeling(
+                **{column: getattr(template, column) for column in ("name", "summary", "description", "category", "level", "conditions", "test_vectors", "tags")},
+                key=f"{template.key}_{index}",
+                position=2000 + index,
+            )
+            work.session.add(copy)
+            rows.append(copy)
+            index += 1
+        await work.commit()
+
+
+def timed(rounds: int, function: Any) -> float:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+async def timed_async(rounds: int, function: Any) -> float:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        await function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+async def measure(backend: str, rounds: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as directory:
+        database = await fresh_database(backend, Path(directory))
+        settings = settings_for_database(database, log_level="ERROR", secret_key=TEST_SECRET)
+        configure_logging(settings)  # the access log would cost as much as it measures
+        platform = Platform.create(settings)
+        try:
+            await migrate_platform(platform)
+            await platform.start()
+            await seed_demo(platform)
+            await grow_catalogue(platform, "utrecht")
+            today = dt.date.today()
+            async with platform.work_as_system("utrecht", "benchmark") as work:
+                rows = list((await work.session.execute(select(Regeling).where(Regeling.hidden.is_(False)))).scalars())
+                parameters = await svc.parameters_of(work)
+                conditions = [svc.conditions_of(row) for row in rows]
+                facts = complete_facts(PROFILE, today, lambda key, on: parameters.on(key, on).value)
+                data = dict(facts)
+                data["param"] = {key: parameters.on(key, today).value for key in {p for cs in conditions for c in cs for p in c.parameters}}
+                rules = [condition.rule for each in conditions for condition in each]
+
+                def evaluator_loop() -> None:
+                    for rule in rules:
+                        json_logic.jsonLogic(rule, data)
+
+                baseline = timed(rounds, evaluator_loop)
+
+                async def service_check() -> None:
+                    await svc.check(work, PROFILE, today, public=False)
+
+                service = await timed_async(rounds, service_check)
+            token = await token_for(platform, "utrecht", "verloskundige@utrecht.example")
+            app = create_app(platform=platform)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+
+                def graphql_check(query: str) -> Any:
+                    async def request() -> None:
+                        response = await client.post(
+                            "/t/utrecht/graphql", json={"query": query, "variables": {"p": PROFILE_INPUT}}, headers={"Authorization": f"Bearer {token}"}
+                        )
+                        assert response.status_code == 200 and len(response.json()["data"]["eligibilityCheck"]) == CATALOGUE_SIZE, response.text
+
+                    return request
+
+                graphql = await timed_async(max(rounds // 4, 20), graphql_check(QUERY))
+                short = await timed_async(max(rounds // 4, 20), graphql_check(SHORT_QUERY))
+            return {"rules": len(rules), "evaluator": baseline, "check": service, "graphql": graphql, "short": short}
+        finally:
+            await platform.dispose()
+            await database.drop()
+
+
+async def main(rounds: int) -> None:
+    for backend in ("sqlite", "postgresql"):
+        try:
+            result = await measure(backend, rounds)
+        except OSError as exc:  # PostgreSQL not reachable
+            print(f"{backend}: skipped ({exc})")
+            continue
+        print(f"\n{backend}: {CATALOGUE_SIZE} regelingen, {result['rules']} rules (medians)")
+        print(f"  evaluator loop      {result['evaluator'] * 1000:7.2f} ms   1.00x (baseline)")
+        print(f"  platform check      {result['check'] * 1000:7.2f} ms   {result['check'] / result['evaluator']:.2f}x   target < 2x")
+        print(f"  GraphQL, outcomes   {result['short'] * 1000:7.2f} ms   {result['short'] / result['evaluator']:.2f}x   (HTTP, token, tenant, 60 x 3 fields)")
+        print(f"  GraphQL, explained  {result['graphql'] * 1000:7.2f} ms   {result['graphql'] / result['evaluator']:.2f}x   (with conditions and parameters: ~1000 fields)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    asyncio.run(main(parser.parse_args().rounds))

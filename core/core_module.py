@@ -1,0 +1,163 @@
+"""Core's own hook implementations: core is registered as a plugin that is always on."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from core.access import (
+    COALITION_ADMIN,
+    PARTNER_WORKER,
+    PLATFORM_OPERATOR,
+    PRIVACY_OFFICER,
+    PROFESSIONAL,
+    TENANT_ROLES,
+)
+from core.gemeenten import DATA_DIR
+from core.graphql.privacy_schema import LOG_INSPECTION
+from core.identity.models import IDENTITY_MODELS
+from core.processing import PROCESSING_MODELS, ProcessingActivity
+from core.models import CORE_MODELS, Membership, Partner, Person, Wijk
+from core.hookspecs import hookimpl
+from core.module_types import EventType, GraphQLContribution, Permission, TenantInfo
+from core.workflows import WORKFLOW_TRANSITIONED
+
+CORE_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+_ALL = (*TENANT_ROLES, PLATFORM_OPERATOR)
+_ADMIN = (COALITION_ADMIN,)
+
+CORE_PERMISSIONS = [
+    Permission("core.me.read", "De eigen rollen en rechten zien.", _ALL),
+    Permission("core.tenant.read", "De gegevens van de gemeente zien.", _ALL),
+    Permission("core.module.read", "Zien welke modules aan staan (zonder hun configuratie).", _ALL),
+    Permission(
+        "core.module.manage",
+        "Modules aan- en uitzetten, hun configuratie zien en wijzigen.",
+        (COALITION_ADMIN, PLATFORM_OPERATOR),
+    ),
+    Permission("core.partner.read", "Partnerorganisaties van de coalitie zien.", TENANT_ROLES),
+    Permission("core.partner.manage", "Partnerorganisaties toevoegen, wijzigen en deactiveren.", _ADMIN),
+    Permission(
+        "core.member.read",
+        "De leden van de coalitie zien (namen, e-mailadressen, rollen): wie werkt met wie samen.",
+        (COALITION_ADMIN, PROFESSIONAL, PARTNER_WORKER, PRIVACY_OFFICER),
+    ),
+    Permission("core.member.manage", "Leden toevoegen, rollen wijzigen en lidmaatschappen beëindigen.", _ADMIN),
+    Permission("core.wijk.read", "De wijken van de gemeente zien.", TENANT_ROLES),
+    Permission("core.wijk.manage", "Wijken toevoegen, wijzigen en importeren.", _ADMIN),
+    Permission("core.client.manage", "API-clients (systemen) toegang geven tot de gemeente en die intrekken.", _ADMIN),
+    Permission("core.identity.manage", "De inlogvoorziening en het inlogbeleid van de gemeente instellen.", _ADMIN),
+    Permission(
+        "core.processing_log.read",
+        "Het verwerkingenlogboek lezen: wie de gegevens van een gezin verwerkte, wanneer en waarom.",
+        (PRIVACY_OFFICER,),
+    ),
+    Permission(
+        "core.processing_register.read",
+        "Het register van verwerkingsactiviteiten van de gemeente lezen.",
+        (COALITION_ADMIN, PRIVACY_OFFICER),
+    ),
+]
+
+
+@hookimpl
+def register_processing_activities() -> list[ProcessingActivity]:
+    return [
+        ProcessingActivity(
+            key=LOG_INSPECTION,
+            name="Inzage in het verwerkingenlogboek",
+            purpose="Betrokkenen en toezicht laten zien wie hun gegevens verwerkte (recht op inzage, verantwoording).",
+            legal_basis="AVG art. 5 lid 2 (verantwoordingsplicht) en art. 15 (recht op inzage); NEN 7513.",
+            data_categories=("logregels over de betrokkene",),
+            retention="Zolang het logboek zelf wordt bewaard.",
+        )
+    ]
+
+
+@hookimpl
+def register_models() -> list[type]:
+    return [*CORE_MODELS, *IDENTITY_MODELS, *PROCESSING_MODELS]
+
+
+@hookimpl
+def register_migrations() -> str:
+    return str(CORE_MIGRATIONS_DIR)
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    return CORE_PERMISSIONS
+
+
+@hookimpl
+def register_event_types() -> list[EventType]:
+    return [EventType(WORKFLOW_TRANSITIONED, "Een workflow deed een stap (workflow, subject_id, transition, from_state, to_state).")]
+
+
+@hookimpl
+def register_graphql() -> GraphQLContribution:
+    from core.graphql.access_schema import AccessMutation, AccessQuery
+    from core.graphql.core_schema import CoreMutation, CoreQuery
+    from core.graphql.privacy_schema import PrivacyQuery
+
+    return GraphQLContribution(query=(CoreQuery, AccessQuery, PrivacyQuery), mutation=(CoreMutation, AccessMutation))
+
+
+def demo_coalition(code: str) -> dict[str, Any] | None:
+    data = json.loads((DATA_DIR / "demo" / "coalition.json").read_text(encoding="utf-8"))
+    return data["tenants"].get(code)
+
+
+def demo_member_email(member: dict[str, Any], mail_domain: str) -> str:
+    return member.get("email") or f"{member['local']}@{mail_domain}"
+
+
+@hookimpl(tryfirst=True)
+async def seed_demo_data(tenant: TenantInfo, session: Any) -> None:
+    """Partners, members (one per role) and the CBS wijken of a demo gemeente."""
+    coalition = demo_coalition(tenant.code)
+    if coalition is None:
+        return
+    partners = {row.name: row for row in (await session.execute(select(Partner))).scalars()}
+    partner_ids = {}
+    for item in coalition["partners"]:
+        values = {key: value for key, value in item.items() if key != "key"}
+        partner = partners.get(values["name"])
+        if partner is None:
+            partner = Partner(**values)
+            session.add(partner)
+        partner_ids[item["key"]] = partner.id
+    await session.flush()
+    members = {row.email for row in (await session.execute(select(Membership))).scalars()}
+    for item in coalition["members"]:
+        email = demo_member_email(item, coalition["mail_domain"])
+        if email in members:
+            continue
+        person = (await session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+        if person is None:
+            person = Person(email=email)
+            session.add(person)
+            await session.flush()
+        session.add(
+            Membership(
+                person_id=person.id,
+                email=email,
+                display_name=item["display_name"],
+                job_title=item.get("job_title"),
+                roles=item["roles"],
+                partner_id=partner_ids.get(item.get("partner", "")),
+            )
+        )
+    wijken_file = DATA_DIR / "demo" / f"wijken_{tenant.code}.csv"
+    if wijken_file.exists():
+        existing = {row.code for row in (await session.execute(select(Wijk))).scalars()}
+        with wijken_file.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["wijkcode"] not in existing:
+                    session.add(Wijk(code=row["wijkcode"], name=row["naam"]))
+    await session.flush()

@@ -1,0 +1,321 @@
+"""Database access: the model bases, column types, engines, sessions and tenant scoping.
+
+All access is async (SQLAlchemy 2 with aiosqlite or asyncpg). Two kinds of tables:
+
+* platform tables (tenants, persons): plain `SQLModel, table=True` classes;
+* tenant-scoped tables: subclasses of `TenantScopedModel`. Their primary key is
+  (`tenant_id`, `id`) so that keys and foreign keys between tenant tables always carry
+  the tenant (no cross-tenant references, and the layout Citus needs to distribute
+  them by `tenant_id`). Every SELECT, UPDATE and DELETE on them is filtered by the
+  session's tenant, new rows are stamped with it, and without a tenant the statement
+  raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, MetaData, event, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.util import find_tables
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from core.tenancy import CrossTenantWrite, NoTenantContext, TenantContext, current_context
+
+# Stable constraint names: Alembic needs them to alter and drop constraints (SQLite batch
+# mode in particular), and autogenerate compares them. Set before any table is defined.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+TENANT_CONTEXT_KEY = "kansrijk.tenant_context"
+WRITE_OPTION = "kansrijk_write"
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored with time zone and always returned as an aware UTC datetime
+    (SQLite keeps no zone, so naive values read back are UTC by construction)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+#: JSON on SQLite, JSONB on PostgreSQL.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class TenantScopedModel(SQLModel):
+    """Base of every tenant-scoped table: primary key (tenant_id, id)."""
+
+    tenant_id: uuid.UUID = Field(foreign_key="tenants.id", primary_key=True, ondelete="RESTRICT")
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def tenant_foreign_key(column: str, target_table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """A foreign key from `column` to another tenant-scoped table that includes the tenant:
+    (tenant_id, column) -> target(tenant_id, id). Put it in `__table_args__`."""
+    return ForeignKeyConstraint(
+        ["tenant_id", column],
+        [f"{target_table}.tenant_id", f"{target_table}.id"],
+        ondelete=ondelete,
+    )
+
+
+def is_tenant_scoped(entity: Any) -> bool:
+    cls = getattr(entity, "class_", entity)
+    return isinstance(cls, type) and issubclass(cls, TenantScopedModel)
+
+
+def tenant_scoped_tables() -> list[str]:
+    return sorted(
+        mapper.local_table.name
+        for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
+        if is_tenant_scoped(mapper.class_)
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Engines and sessions
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    kwargs: dict[str, Any] = {"echo": echo}
+    if url.startswith("sqlite"):
+        # One file, several pooled connections (WAL lets readers and a writer work at
+        # once): wait for locks instead of failing at once.
+        kwargs["connect_args"] = {"timeout": 30}
+        if ":memory:" in url:
+            kwargs["poolclass"] = NullPool
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_async_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # We emit BEGIN ourselves (below), so the driver must not.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL is safe against corruption and much faster than FULL; a
+            # power cut can lose only the very last commits.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # A unit of work that will write takes the write lock up front (BEGIN IMMEDIATE):
+            # a deferred transaction that reads, then writes after another writer committed,
+            # would fail instead of waiting its turn.
+            immediate = connection.get_execution_options().get(WRITE_OPTION)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class SerializedAsyncSession(AsyncSession):
+    """An AsyncSession that serialises its I/O.
+
+    GraphQL resolves sibling fields concurrently, but one session (one connection, one
+    transaction) must never be used by two coroutines at once. Every method that does I/O
+    itself takes the lock; `scalars` and `stream_scalars` are not wrapped because they go
+    through `execute` and `stream` (the lock is not reentrant).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._io_lock = asyncio.Lock()
+
+
+def _serialised(name: str) -> Any:
+    unlocked = getattr(AsyncSession, name)
+
+    async def locked(self: SerializedAsyncSession, *args: Any, **kwargs: Any) -> Any:
+        async with self._io_lock:
+            return await unlocked(self, *args, **kwargs)
+
+    locked.__name__ = name
+    locked.__doc__ = unlocked.__doc__
+    return locked
+
+
+_IO_METHODS = (
+    "execute", "scalar", "get", "get_one", "delete", "merge", "stream",
+    "run_sync", "flush", "commit", "rollback", "refresh", "connection", "close",
+)  # fmt: skip
+for _name in _IO_METHODS:
+    setattr(SerializedAsyncSession, _name, _serialised(_name))
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[SerializedAsyncSession]:
+    return async_sessionmaker(engine, class_=SerializedAsyncSession, expire_on_commit=False, autoflush=True)
+
+
+@asynccontextmanager
+async def open_session(
+    sessionmaker: async_sessionmaker[SerializedAsyncSession],
+    context: TenantContext | None = None,
+) -> AsyncIterator[SerializedAsyncSession]:
+    """A session bound to `context` (default: the current tenant context).
+
+    The context is captured now, so a session never changes tenant while it lives.
+    """
+    session = sessionmaker()
+    session.info[TENANT_CONTEXT_KEY] = context if context is not None else current_context()
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start the session's next transaction as a write transaction (on SQLite: BEGIN
+    IMMEDIATE). A read transaction still open is ended first; nothing is written yet."""
+    if session.in_transaction():
+        await session.rollback()
+    await session.connection(execution_options={WRITE_OPTION: True})
+
+
+def session_context(session: Session | AsyncSession) -> TenantContext | None:
+    return session.info.get(TENANT_CONTEXT_KEY)
+
+
+def session_tenant_id(session: Session | AsyncSession) -> uuid.UUID:
+    context = session_context(session)
+    if context is None or context.tenant_id is None:
+        raise NoTenantContext("this session has no tenant context")
+    return context.tenant_id
+
+
+# --------------------------------------------------------------------------------------
+# Layer 1 of tenant isolation: the ORM
+
+
+_tenant_classes_cache: tuple[int, dict[Any, type]] = (-1, {})
+
+
+def _tenant_table_classes() -> dict[Any, type]:
+    """Table -> class of every mapped tenant-scoped class (recomputed when a model is added)."""
+    global _tenant_classes_cache
+    mappers = SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
+    if _tenant_classes_cache[0] != len(mappers):
+        classes = {mapper.local_table: mapper.class_ for mapper in mappers if is_tenant_scoped(mapper.class_)}
+        _tenant_classes_cache = (len(mappers), classes)
+    return _tenant_classes_cache[1]
+
+
+def _tenant_classes_in(statement: Any, mappers: Sequence[Any]) -> set[type]:
+    """The tenant-scoped classes a statement reaches: its entities, and every table in it,
+    joins and subqueries included."""
+    by_table = _tenant_table_classes()
+    found = {mapper.class_ for mapper in mappers if is_tenant_scoped(mapper)}
+    for table in find_tables(statement, include_joins=True, include_aliases=True, include_selects=True, include_crud=True):
+        cls = by_table.get(table)
+        if cls is not None:
+            found.add(cls)
+    return found
+
+
+def _check_bulk_insert(state: Any, context: TenantContext | None) -> None:
+    """ORM bulk INSERTs (`session.execute(insert(Model), ...)`) bypass the flush: stamp the
+    tenant where none is given and refuse rows of another tenant."""
+    if context is None or context.tenant_id is None:
+        raise NoTenantContext("tenant-scoped insert without a tenant context")
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters] if state.parameters else []
+    for row in rows:
+        if row.get("tenant_id", context.tenant_id) != context.tenant_id:
+            raise CrossTenantWrite("bulk insert of a row of another tenant")
+        row.setdefault("tenant_id", context.tenant_id)
+    inline = {name: value for name, value in state.statement.compile().params.items() if name.startswith("tenant_id")}
+    if any(value is not None and value != context.tenant_id for value in inline.values()):
+        raise CrossTenantWrite("bulk insert of a row of another tenant")
+    if not rows and not inline:
+        state.statement = state.statement.values(tenant_id=context.tenant_id)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_orm_statement(state: Any) -> None:
+    context: TenantContext | None = state.session.info.get(TENANT_CONTEXT_KEY)
+    if state.is_insert:
+        if state.bind_mapper is not None and is_tenant_scoped(state.bind_mapper):
+            _check_bulk_insert(state, context)
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    classes = _tenant_classes_in(state.statement, state.all_mappers)
+    if context is None or context.tenant_id is None:
+        # No tenant (none at all, or the system context of a platform job): platform
+        # tables only. Tenant data is reached tenant by tenant, as with row-level security.
+        if classes:
+            raise NoTenantContext("tenant-scoped statement without a tenant context")
+        return
+    tenant_id = context.tenant_id
+    # One criteria option per tenant-scoped class in the statement (a lambda: the compiled
+    # statement is cached and only the tenant id is bound per execution). Relationship
+    # loads of these entities inherit the criteria.
+    state.statement = state.statement.options(
+        *(
+            with_loader_criteria(cls, lambda scoped: scoped.tenant_id == tenant_id, include_aliases=True)
+            for cls in classes
+        )
+    )
+
+
+@event.listens_for(Session, "after_begin")
+def _set_tenant_for_row_level_security(session: Session, _transaction: Any, connection: Any) -> None:
+    """Layer 2 (PostgreSQL): the transaction's tenant, for the row-level security policies.
+    Set per transaction (`is_local`), never per connection: a pooled connection never
+    carries a tenant into someone else's request."""
+    if connection.dialect.name != "postgresql":
+        return
+    context: TenantContext | None = session.info.get(TENANT_CONTEXT_KEY)
+    if context is not None and context.tenant_id is not None:
+        connection.execute(text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(context.tenant_id)})
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_and_check_tenant(session: Session, _flush_context: Any, _instances: Any) -> None:
+    context: TenantContext | None = session.info.get(TENANT_CONTEXT_KEY)
+    for instance in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(instance, TenantScopedModel):
+            continue
+        if context is None or context.tenant_id is None:
+            raise NoTenantContext(f"writing {type(instance).__name__} without a tenant context")
+        if instance in session.new and instance.tenant_id is None:
+            instance.tenant_id = context.tenant_id
+        if instance.tenant_id != context.tenant_id:
+            raise CrossTenantWrite(f"{type(instance).__name__} belongs to another tenant")

@@ -1,0 +1,62 @@
+"""Domain errors: a stable machine-readable `code`, a Dutch message for people, and the
+offending input field where there is one. GraphQL renders them as errors with
+`extensions.code` (and `extensions.field`); REST routes as application/problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "BAD_REQUEST"
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        self.details = details
+
+    def extensions(self) -> dict[str, Any]:
+        extensions: dict[str, Any] = {"code": self.code}
+        if self.field is not None:
+            extensions["field"] = self.field
+        extensions.update(self.details)
+        return extensions
+
+
+class ValidationFailed(DomainError):
+    code = "VALIDATION_FAILED"
+    http_status = 422
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+    http_status = 409
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+    http_status = 403
+
+
+class TenantSuspended(DomainError):
+    code = "TENANT_SUSPENDED"
+    http_status = 403
+
+
+class ModuleNotEnabled(DomainError):
+    code = "MODULE_NOT_ENABLED"
+    http_status = 403

@@ -1,0 +1,155 @@
+"""Builds the one strawberry schema from core and every loaded module, once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as create_aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from strawberry.types.field import StrawberryField
+
+from core.config import Settings
+from core.graphql.fields import READ_PERMISSION_ATTR, ModuleGate, RequirePermission, Transactional
+from core.graphql.pagination import Connection
+from core.runtime import CORE_PLUGIN_NAME, ModuleRuntime
+
+
+def _unwrap(type_: Any) -> Any:
+    """The object type behind lists, optionals and connections."""
+    while True:
+        if isinstance(type_, (StrawberryList, StrawberryOptional)):
+            type_ = type_.of_type
+            continue
+        definition = getattr(type_, "__strawberry_definition__", None)
+        if definition is not None and definition.specialized_type_var_map:
+            if definition.concrete_of is not None and issubclass(definition.concrete_of.origin, Connection):
+                type_ = next(iter(definition.specialized_type_var_map.values()))
+                continue
+        return type_
+
+
+def _object_fields(root: type) -> Iterator[tuple[type, StrawberryField]]:
+    """Every field of every object type reachable from `root` (each type once)."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen or not has_object_definition(current):
+            continue
+        seen.add(id(current))
+        for strawberry_field in current.__strawberry_definition__.fields:
+            yield current, strawberry_field
+            target = _unwrap(strawberry_field.type)
+            if has_object_definition(target):
+                pending.append(target)
+            definition = getattr(strawberry_field.type, "__strawberry_definition__", None)
+            if definition is not None and has_object_definition(strawberry_field.type):
+                pending.append(strawberry_field.type)
+
+
+def _add_once(strawberry_field: StrawberryField, extension: Any) -> None:
+    for existing in strawberry_field.extensions:
+        if type(existing) is type(extension) and vars(existing) == vars(extension):
+            return
+    strawberry_field.extensions.append(extension)
+
+
+def _guard_secured_types(root: type) -> None:
+    """Every field returning a type declared `readable_with(p)` also checks `p`."""
+    for _owner, strawberry_field in _object_fields(root):
+        permission = getattr(_unwrap(strawberry_field.type), READ_PERMISSION_ATTR, None)
+        if permission is not None:
+            _add_once(strawberry_field, RequirePermission(permission))
+
+
+class PlatformSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Errors are logged where they are formatted (core.graphql.errors): unexpected ones
+        with their traceback, expected ones (domain and validation errors) not at all."""
+
+
+def _extensions(settings: Settings) -> list[Any]:
+    # The limits' validation rules are made once: the validation cache is keyed by the
+    # rules, so rule classes made anew per request would never hit it.
+    rules: list[Any] = [
+        create_depth_validator(settings.graphql_max_depth, None, None),
+        create_aliases_validator(settings.graphql_max_aliases),
+    ]
+    if not settings.debug:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    # Factories: strawberry builds fresh extension instances per request. Parsing and
+    # validating the same documents again and again is most of the cost of a small query:
+    # both are cached (per document text, bounded).
+    return [
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=256),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=256),
+    ]
+
+
+def build_public_schema(runtime: ModuleRuntime, settings: Settings) -> strawberry.Schema | None:
+    """The schema of the tenants' public endpoints: only fields declared public, each
+    behind its module's gate. None when no module offers any."""
+    queries: list[tuple[str, type]] = []
+    for plugin_name, contributions in runtime.contributions():
+        if contributions.graphql is not None:
+            queries.extend((plugin_name, type_) for type_ in contributions.graphql.public_query)
+    if not queries:
+        return None
+    for plugin_name, type_ in queries:
+        if plugin_name != CORE_PLUGIN_NAME:
+            for strawberry_field in type_.__strawberry_definition__.fields:
+                _add_once(strawberry_field, ModuleGate(plugin_name))
+    return PlatformSchema(
+        query=merge_types("PublicQuery", tuple(type_ for _plugin, type_ in queries)),
+        extensions=_extensions(settings),
+        config=StrawberryConfig(disable_field_suggestions=not settings.debug),
+    )
+
+
+def build_schema(runtime: ModuleRuntime, settings: Settings) -> strawberry.Schema:
+    queries: list[tuple[str, type]] = []
+    mutations: list[tuple[str, type]] = []
+    extra_types: list[type] = []
+    # Clashing root fields and undeclared permissions were refused when the modules loaded.
+    for plugin_name, contributions in runtime.contributions():
+        contribution = contributions.graphql
+        if contribution is None:
+            continue
+        queries.extend((plugin_name, type_) for type_ in contribution.query)
+        mutations.extend((plugin_name, type_) for type_ in contribution.mutation)
+        extra_types.extend(contribution.types)
+
+    for plugin_name, type_ in mutations:
+        for strawberry_field in type_.__strawberry_definition__.fields:
+            _add_once(strawberry_field, Transactional())
+    # The module gate is added after the transaction, so it runs before it; the read
+    # permissions of returned types (added below) only apply to fields that return them.
+    for plugin_name, type_ in queries + mutations:
+        if plugin_name == CORE_PLUGIN_NAME:
+            continue
+        for strawberry_field in type_.__strawberry_definition__.fields:
+            _add_once(strawberry_field, ModuleGate(plugin_name))
+
+    query = merge_types("Query", tuple(type_ for _plugin, type_ in queries))
+    mutation = merge_types("Mutation", tuple(type_ for _plugin, type_ in mutations)) if mutations else None
+    for root in (query, mutation):
+        if root is not None:
+            _guard_secured_types(root)
+
+    return PlatformSchema(
+        query=query,
+        mutation=mutation,
+        types=extra_types,
+        extensions=_extensions(settings),
+        config=StrawberryConfig(disable_field_suggestions=not settings.debug),
+    )
+

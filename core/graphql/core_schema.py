@@ -1,0 +1,553 @@
+"""Core's part of the GraphQL schema: me, the tenant and its modules, partners, members, wijken."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import String, cast, func, or_, select
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from core.access import validate_tenant_roles
+from core.graphql.fields import container, field, mutation, readable_with
+from core.graphql.pagination import Connection, paginate
+from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
+from core.services import coalition
+from core.services import modules as module_service
+from core.services.modules import ModuleState
+from core.validation import parse_id
+
+PartnerDomainEnum = strawberry.enum(PartnerDomain, name="PartnerDomain", description="Domein van een partnerorganisatie.")
+PartnerTypeEnum = strawberry.enum(PartnerType, name="PartnerType", description="Soort partnerorganisatie.")
+TenantStatusEnum = strawberry.enum(TenantStatus, name="TenantStatus")
+
+
+def given(input_object: Any, *, exclude: Sequence[str] = ("id",)) -> dict[str, Any]:
+    """The fields of a patch input that were given (UNSET ones are left out)."""
+    return {
+        name: value
+        for name, value in vars(input_object).items()
+        if value is not strawberry.UNSET and name not in exclude
+    }
+
+
+# -- types -----------------------------------------------------------------------------------
+
+
+@readable_with("core.partner.read")
+@strawberry.type(name="Partner", description="Partnerorganisatie van de coalitie.")
+class PartnerNode:
+    id: strawberry.ID
+    name: str
+    domain: PartnerDomainEnum  # type: ignore[valid-type]
+    type: PartnerTypeEnum  # type: ignore[valid-type]
+    contact_name: str | None
+    email: str | None
+    phone: str | None
+    website: str | None
+    active: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Partner) -> PartnerNode:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            domain=PartnerDomain(row.domain),
+            type=PartnerType(row.type),
+            contact_name=row.contact_name,
+            email=row.email,
+            phone=row.phone,
+            website=row.website,
+            active=row.active,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @field(permission="core.member.read", description="Actieve leden die bij deze organisatie werken.")
+    async def members(self, info: Info) -> list[Annotated[MemberNode, strawberry.lazy("core.graphql.core_schema")]]:
+        rows = await members_by_partner(info).load(uuid.UUID(self.id))
+        return [MemberNode.from_row(row) for row in rows]
+
+
+@readable_with("core.member.read")
+@strawberry.type(name="Member", description="Lidmaatschap van een persoon bij deze gemeente.")
+class MemberNode:
+    id: strawberry.ID
+    email: str
+    display_name: str
+    job_title: str | None
+    roles: list[str]
+    active: bool
+    created_at: dt.datetime
+    partner_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: Membership) -> MemberNode:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            email=row.email,
+            display_name=row.display_name,
+            job_title=row.job_title,
+            roles=list(row.roles),
+            active=row.active,
+            created_at=row.created_at,
+            partner_id=row.partner_id,
+        )
+
+    @field(permission="core.partner.read", description="De partnerorganisatie waar dit lid werkt.")
+    async def partner(self, info: Info) -> PartnerNode | None:
+        if self.partner_id is None:
+            return None
+        row = await partner_by_id(info).load(self.partner_id)
+        return PartnerNode.from_row(row) if row is not None else None
+
+
+@readable_with("core.wijk.read")
+@strawberry.type(name="Wijk", description="Een CBS-wijk van de gemeente.")
+class WijkNode:
+    id: strawberry.ID
+    code: str = strawberry.field(description="CBS-wijkcode, WK + 6 cijfers.")
+    name: str
+    active: bool
+
+    @classmethod
+    def from_row(cls, row: Wijk) -> WijkNode:
+        return cls(id=strawberry.ID(str(row.id)), code=row.code, name=row.name, active=row.active)
+
+
+@readable_with("core.module.read")
+@strawberry.type(name="Module", description="Een module (handvat) en of die aan staat voor deze gemeente.")
+class ModuleNode:
+    key: str
+    name: str
+    description: str
+    category: str
+    version: str
+    enabled: bool
+    depends_on: list[str]
+    enabled_at: dt.datetime | None
+    stored_config: strawberry.Private[dict[str, Any]]
+    stored_enabled_by: strawberry.Private[str | None]
+
+    @field(permission="core.module.manage", description="De configuratie (alleen voor wie modules beheert).")
+    def config(self) -> JSON | None:
+        return self.stored_config
+
+    @field(permission="core.module.manage", description="Wie de module aanzette (alleen voor wie modules beheert).")
+    def enabled_by(self) -> str | None:
+        return self.stored_enabled_by
+
+    @classmethod
+    def from_state(cls, state: ModuleState) -> ModuleNode:
+        activation = state.activation
+        return cls(
+            key=state.module.key,
+            name=state.module.meta.name,
+            description=state.module.meta.description,
+            category=state.module.meta.category,
+            version=state.module.version,
+            enabled=state.enabled,
+            depends_on=list(state.module.meta.depends_on),
+            enabled_at=activation.enabled_at if activation else None,
+            stored_config=state.config,
+            stored_enabled_by=activation.enabled_by if activation else None,
+        )
+
+
+@readable_with("core.tenant.read")
+@strawberry.type(name="Tenant", description="De gemeente van dit endpoint.")
+class TenantNode:
+    id: strawberry.ID
+    code: str = strawberry.field(description="CBS-gemeentecode, GM + 4 cijfers.")
+    name: str
+    slug: str
+    status: TenantStatusEnum  # type: ignore[valid-type]
+    created_at: dt.datetime
+
+    @field(permission="core.module.read", description="Alle geïnstalleerde modules, aan of uit.")
+    async def modules(self, info: Info) -> list[ModuleNode]:
+        return [ModuleNode.from_state(state) for state in await module_service.module_states(info.context)]
+
+
+@readable_with("core.me.read")
+@strawberry.type(name="Me", description="Wie deze aanvraag doet.")
+class MeNode:
+    subject: str
+    roles: list[str]
+    permissions: list[str]
+    membership_id: strawberry.Private[uuid.UUID | None]
+
+    @field(permission="core.me.read", description="Het eigen lidmaatschap bij deze gemeente (leeg voor een platformbeheerder).")
+    async def member(self, info: Info) -> MemberNode | None:
+        if self.membership_id is None:
+            return None
+        row = await coalition.get_member(info.context, self.membership_id)
+        return MemberNode.from_row(row)
+
+
+# -- DataLoaders (per request) -----------------------------------------------------------
+
+
+def members_by_partner(info: Info) -> Any:
+    async def load(partner_ids: Sequence[uuid.UUID]) -> list[list[Membership]]:
+        rows = (
+            await info.context.session.execute(
+                select(Membership)
+                .where(Membership.partner_id.in_(partner_ids), Membership.active.is_(True))
+                .order_by(Membership.display_name, Membership.id)
+            )
+        ).scalars()
+        grouped: dict[uuid.UUID, list[Membership]] = {partner_id: [] for partner_id in partner_ids}
+        for row in rows:
+            grouped[row.partner_id].append(row)  # type: ignore[index]
+        return [grouped[partner_id] for partner_id in partner_ids]
+
+    return info.context.loader("core.members_by_partner", load)
+
+
+def partner_by_id(info: Info) -> Any:
+    async def load(partner_ids: Sequence[uuid.UUID]) -> list[Partner | None]:
+        rows = (await info.context.session.execute(select(Partner).where(Partner.id.in_(partner_ids)))).scalars()
+        by_id = {row.id: row for row in rows}
+        return [by_id.get(partner_id) for partner_id in partner_ids]
+
+    return info.context.loader("core.partner_by_id", load)
+
+
+# -- filters and inputs ------------------------------------------------------------------------
+
+
+@strawberry.input
+class PartnerFilter:
+    active: bool | None = None
+    domain: PartnerDomainEnum | None = None  # type: ignore[valid-type]
+    type: PartnerTypeEnum | None = None  # type: ignore[valid-type]
+    search: str | None = strawberry.field(default=None, description="Deel van de naam.")
+
+
+@strawberry.input
+class MemberFilter:
+    active: bool | None = None
+    partner_id: strawberry.ID | None = None
+    role: str | None = None
+    search: str | None = strawberry.field(default=None, description="Deel van naam of e-mailadres.")
+
+
+@strawberry.input
+class WijkFilter:
+    active: bool | None = None
+    search: str | None = strawberry.field(default=None, description="Deel van naam of code.")
+
+
+@strawberry.input
+class CreatePartnerInput:
+    name: str
+    domain: PartnerDomainEnum  # type: ignore[valid-type]
+    type: PartnerTypeEnum  # type: ignore[valid-type]
+    contact_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+
+
+@strawberry.input
+class UpdatePartnerInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    domain: PartnerDomainEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    type: PartnerTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    contact_name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class IdInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class CreateMemberInput:
+    email: str
+    display_name: str
+    roles: list[str]
+    job_title: str | None = None
+    partner_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UpdateMemberInput:
+    id: strawberry.ID
+    display_name: str | None = strawberry.UNSET
+    roles: list[str] | None = strawberry.UNSET
+    job_title: str | None = strawberry.UNSET
+    partner_id: strawberry.ID | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateWijkInput:
+    code: str
+    name: str
+
+
+@strawberry.input
+class UpdateWijkInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class ImportWijkenInput:
+    csv: str = strawberry.field(description="CSV met de kolommen wijkcode en naam (komma of puntkomma).")
+
+
+@strawberry.input
+class EnableModuleInput:
+    key: str
+    config: JSON | None = strawberry.field(default=None, description="Configuratie; leeg: de standaardwaarden.")
+
+
+@strawberry.input
+class ModuleKeyInput:
+    key: str
+
+
+@strawberry.input
+class ConfigureModuleInput:
+    key: str
+    config: JSON
+
+
+@container
+@strawberry.type
+class PartnerPayload:
+    partner: PartnerNode
+
+
+@container
+@strawberry.type
+class MemberPayload:
+    member: MemberNode
+
+
+@container
+@strawberry.type
+class WijkPayload:
+    wijk: WijkNode
+
+
+@container
+@strawberry.type
+class ImportWijkenPayload:
+    created: int
+    updated: int
+    unchanged: int
+    wijken: list[WijkNode]
+
+
+@container
+@strawberry.type
+class ModulePayload:
+    module: ModuleNode
+
+
+def _search(term: str | None) -> str | None:
+    term = (term or "").strip().lower()
+    return f"%{term.replace('%', '').replace('_', '')}%" if term else None
+
+
+# -- root fields -------------------------------------------------------------------------------
+
+
+@strawberry.type
+class CoreQuery:
+    @field(permission="core.me.read", description="Wie deze aanvraag doet, met rollen en rechten.")
+    async def me(self, info: Info) -> MeNode:
+        principal = info.context.principal
+        return MeNode(
+            subject=principal.subject,
+            roles=sorted(principal.roles),
+            permissions=sorted(principal.permissions),
+            membership_id=principal.membership_id,
+        )
+
+    @field(permission="core.tenant.read", description="De gemeente van dit endpoint.")
+    async def tenant(self, info: Info) -> TenantNode:
+        row = info.context.tenant_row
+        return TenantNode(
+            id=strawberry.ID(str(row.id)),
+            code=row.code,
+            name=row.name,
+            slug=row.slug,
+            status=TenantStatus(row.status),
+            created_at=row.created_at,
+        )
+
+    @field(permission="core.partner.read", description="Partnerorganisaties, op naam.")
+    async def partners(
+        self, info: Info, first: int | None = None, after: str | None = None, filter: PartnerFilter | None = None
+    ) -> Connection[PartnerNode]:
+        statement = select(Partner)
+        if filter is not None:
+            if filter.active is not None:
+                statement = statement.where(Partner.active.is_(filter.active))
+            if filter.domain is not None:
+                statement = statement.where(Partner.domain == filter.domain.value)
+            if filter.type is not None:
+                statement = statement.where(Partner.type == filter.type.value)
+            if pattern := _search(filter.search):
+                statement = statement.where(func.lower(Partner.name).like(pattern))
+        return await paginate(
+            info.context.session,
+            statement,
+            order_by=[Partner.name, Partner.id],
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.graphql_max_page_size,
+            to_node=PartnerNode.from_row,
+        )
+
+    @field(permission="core.partner.read")
+    async def partner(self, info: Info, id: strawberry.ID) -> PartnerNode:
+        return PartnerNode.from_row(await coalition.get_partner(info.context, id))
+
+    @field(permission="core.member.read", description="Leden, op naam.")
+    async def members(
+        self, info: Info, first: int | None = None, after: str | None = None, filter: MemberFilter | None = None
+    ) -> Connection[MemberNode]:
+        statement = select(Membership)
+        if filter is not None:
+            if filter.active is not None:
+                statement = statement.where(Membership.active.is_(filter.active))
+            if filter.partner_id is not None:
+                statement = statement.where(
+                    Membership.partner_id == parse_id(filter.partner_id, "filter.partnerId")
+                )
+            if pattern := _search(filter.search):
+                statement = statement.where(
+                    or_(func.lower(Membership.display_name).like(pattern), Membership.email.like(pattern))
+                )
+            if filter.role:
+                validate_tenant_roles([filter.role], field_name="filter.role")
+                # Roles are a JSON list of known names; its text holds each as "name".
+                statement = statement.where(cast(Membership.roles, String).like(f'%"{filter.role}"%'))
+        return await paginate(
+            info.context.session,
+            statement,
+            order_by=[Membership.display_name, Membership.id],
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.graphql_max_page_size,
+            to_node=MemberNode.from_row,
+        )
+
+    @field(permission="core.member.read")
+    async def member(self, info: Info, id: strawberry.ID) -> MemberNode:
+        return MemberNode.from_row(await coalition.get_member(info.context, id))
+
+    @field(permission="core.wijk.read", description="Wijken, op code.")
+    async def wijken(
+        self, info: Info, first: int | None = None, after: str | None = None, filter: WijkFilter | None = None
+    ) -> Connection[WijkNode]:
+        statement = select(Wijk)
+        if filter is not None:
+            if filter.active is not None:
+                statement = statement.where(Wijk.active.is_(filter.active))
+            if pattern := _search(filter.search):
+                statement = statement.where(or_(func.lower(Wijk.name).like(pattern), func.lower(Wijk.code).like(pattern)))
+        return await paginate(
+            info.context.session,
+            statement,
+            order_by=[Wijk.code, Wijk.id],
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.graphql_max_page_size,
+            to_node=WijkNode.from_row,
+        )
+
+    @field(permission="core.wijk.read")
+    async def wijk(self, info: Info, id: strawberry.ID) -> WijkNode:
+        return WijkNode.from_row(await coalition.get_wijk(info.context, id))
+
+
+@strawberry.type
+class CoreMutation:
+    @mutation(permission="core.partner.manage", description="Een partnerorganisatie toevoegen.")
+    async def create_partner(self, info: Info, input: CreatePartnerInput) -> PartnerPayload:
+        row = await coalition.create_partner(info.context, given(input, exclude=()))
+        return PartnerPayload(partner=PartnerNode.from_row(row))
+
+    @mutation(permission="core.partner.manage", description="Een partnerorganisatie wijzigen (alleen de opgegeven velden).")
+    async def update_partner(self, info: Info, input: UpdatePartnerInput) -> PartnerPayload:
+        row = await coalition.update_partner(info.context, input.id, given(input))
+        return PartnerPayload(partner=PartnerNode.from_row(row))
+
+    @mutation(permission="core.partner.manage", description="Een partnerorganisatie op niet-actief zetten; de gegevens blijven.")
+    async def deactivate_partner(self, info: Info, input: IdInput) -> PartnerPayload:
+        row = await coalition.deactivate_partner(info.context, input.id)
+        return PartnerPayload(partner=PartnerNode.from_row(row))
+
+    @mutation(permission="core.member.manage", description="Iemand lid maken van deze gemeente, met rollen.")
+    async def create_member(self, info: Info, input: CreateMemberInput) -> MemberPayload:
+        row = await coalition.create_member(info.context, given(input, exclude=()))
+        return MemberPayload(member=MemberNode.from_row(row))
+
+    @mutation(permission="core.member.manage", description="Een lid wijzigen (alleen de opgegeven velden).")
+    async def update_member(self, info: Info, input: UpdateMemberInput) -> MemberPayload:
+        row = await coalition.update_member(info.context, input.id, given(input))
+        return MemberPayload(member=MemberNode.from_row(row))
+
+    @mutation(permission="core.member.manage", description="Een lidmaatschap beëindigen; de persoon kan niet meer inloggen bij deze gemeente.")
+    async def deactivate_member(self, info: Info, input: IdInput) -> MemberPayload:
+        row = await coalition.deactivate_member(info.context, input.id)
+        return MemberPayload(member=MemberNode.from_row(row))
+
+    @mutation(permission="core.wijk.manage", description="Een wijk toevoegen.")
+    async def create_wijk(self, info: Info, input: CreateWijkInput) -> WijkPayload:
+        row = await coalition.create_wijk(info.context, given(input, exclude=()))
+        return WijkPayload(wijk=WijkNode.from_row(row))
+
+    @mutation(permission="core.wijk.manage", description="Een wijk hernoemen of (de)activeren.")
+    async def update_wijk(self, info: Info, input: UpdateWijkInput) -> WijkPayload:
+        row = await coalition.update_wijk(info.context, input.id, given(input))
+        return WijkPayload(wijk=WijkNode.from_row(row))
+
+    @mutation(permission="core.wijk.manage", description="Een wijk op niet-actief zetten.")
+    async def deactivate_wijk(self, info: Info, input: IdInput) -> WijkPayload:
+        row = await coalition.deactivate_wijk(info.context, input.id)
+        return WijkPayload(wijk=WijkNode.from_row(row))
+
+    @mutation(permission="core.wijk.manage", description="Wijken importeren uit CSV (toevoegen of hernoemen). Eén foute regel: niets opgeslagen.")
+    async def import_wijken(self, info: Info, input: ImportWijkenInput) -> ImportWijkenPayload:
+        result = await coalition.import_wijken(info.context, input.csv)
+        return ImportWijkenPayload(
+            created=len(result.created),
+            updated=len(result.updated),
+            unchanged=result.unchanged,
+            wijken=[WijkNode.from_row(row) for row in result.created + result.updated],
+        )
+
+    @mutation(permission="core.module.manage", description="Een module aanzetten voor deze gemeente.")
+    async def enable_module(self, info: Info, input: EnableModuleInput) -> ModulePayload:
+        state = await module_service.enable_module(info.context, input.key, input.config)
+        return ModulePayload(module=ModuleNode.from_state(state))
+
+    @mutation(permission="core.module.manage", description="Een module uitzetten; de gegevens van de module blijven bewaard.")
+    async def disable_module(self, info: Info, input: ModuleKeyInput) -> ModulePayload:
+        state = await module_service.disable_module(info.context, input.key)
+        return ModulePayload(module=ModuleNode.from_state(state))
+
+    @mutation(permission="core.module.manage", description="De configuratie van een module wijzigen.")
+    async def configure_module(self, info: Info, input: ConfigureModuleInput) -> ModulePayload:
+        state = await module_service.configure_module(info.context, input.key, input.config)
+        return ModulePayload(module=ModuleNode.from_state(state))

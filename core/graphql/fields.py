@@ -1,0 +1,190 @@
+"""Declaring GraphQL fields with their permission.
+
+Every root field and mutation declares the permission it needs (or that it is public):
+
+    @field(permission="core.partner.read")
+    async def partners(self, info: Info, ...) -> PartnerConnection: ...
+
+    @mutation(permission="core.partner.manage")
+    async def create_partner(self, info: Info, input: CreatePartnerInput) -> PartnerPayload: ...
+
+An object type declares the permission needed to read it with `@readable_with(...)`; every
+field that returns it (directly, in a list or in a connection) then checks that permission
+too, so a type can't leak through a forgotten path. The schema builder adds the module
+gate (`MODULE_NOT_ENABLED`) and the transaction around each mutation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
+
+from sqlalchemy.exc import IntegrityError
+
+from core.db import begin_write
+from core.errors import Conflict, ModuleNotEnabled
+from core.events import rollback
+from core.processing import STATUS_ERROR, STATUS_OK, write_records
+
+READ_PERMISSION_ATTR = "__kansrijk_read_permission__"
+
+
+class RequirePermission(FieldExtension):
+    """Refuses the field unless the principal holds `permission`."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        info.context.principal.require(self.permission)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+        info.context.principal.require(self.permission)
+        return await next_(source, info, **kwargs)
+
+
+class PublicField(FieldExtension):
+    """Marks a field as explicitly needing no permission (checked by the schema test)."""
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+        return await next_(source, info, **kwargs)
+
+
+class ModuleGate(FieldExtension):
+    """Answers MODULE_NOT_ENABLED when the tenant has not enabled the field's module."""
+
+    def __init__(self, module_key: str) -> None:
+        self.module_key = module_key
+
+    def _check(self, info: Info) -> None:
+        if self.module_key not in info.context.enabled_modules:
+            raise ModuleNotEnabled(
+                f"De module {self.module_key} staat niet aan voor deze gemeente.", module=self.module_key
+            )
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        self._check(info)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+        self._check(info)
+        return await next_(source, info, **kwargs)
+
+
+class Transactional(FieldExtension):
+    """One transaction per mutation: commit (with its processing-log records, then dispatch
+    its events) on success, roll back everything on any error, so nothing is half-written.
+    A uniqueness clash with a concurrent request is a conflict, not an internal error. The
+    processing records of a failed mutation are still written, with status `error`."""
+
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+        context = info.context
+        await begin_write(context.session)
+        try:
+            result = await next_(source, info, **kwargs)
+            await write_records(context, status=STATUS_OK)
+            await context.session.commit()
+        except IntegrityError:
+            await self._failed(context)
+            raise Conflict("Deze gegevens zijn tegelijk door iemand anders gewijzigd of bestaan al. Probeer het opnieuw.") from None
+        except BaseException:
+            await self._failed(context)
+            raise
+        await context.dispatch_events()
+        return result
+
+    @staticmethod
+    async def _failed(context: Any) -> None:
+        await rollback(context.session)
+        if context.journal.pending:
+            await begin_write(context.session)
+            await write_records(context, status=STATUS_ERROR)
+            await context.session.commit()
+
+
+def _declaration(permission: str | None, public: bool) -> list[FieldExtension]:
+    if public == (permission is not None):
+        raise ValueError("declare exactly one of permission=... or public=True")
+    return [PublicField()] if public else [RequirePermission(permission)]  # type: ignore[arg-type]
+
+
+def field(
+    resolver: Any = None, *, permission: str | None = None, public: bool = False, **kwargs: Any
+) -> Any:
+    """A query field with its permission (or `public=True`)."""
+    extensions = _declaration(permission, public) + list(kwargs.pop("extensions", []))
+    if resolver is None:
+        return strawberry.field(extensions=extensions, **kwargs)
+    return strawberry.field(resolver, extensions=extensions, **kwargs)
+
+
+def mutation(
+    resolver: Any = None, *, permission: str | None = None, public: bool = False, **kwargs: Any
+) -> Any:
+    """A mutation with its permission; it runs in its own transaction."""
+    extensions = _declaration(permission, public) + list(kwargs.pop("extensions", []))
+    if resolver is None:
+        return strawberry.mutation(extensions=extensions, **kwargs)
+    return strawberry.mutation(resolver, extensions=extensions, **kwargs)
+
+
+def readable_with(permission: str) -> Callable[[type], type]:
+    """Class decorator (put it above `@strawberry.type`): reading this type needs `permission`."""
+
+    def decorate(cls: type) -> type:
+        setattr(cls, READ_PERMISSION_ATTR, permission)
+        return cls
+
+    return decorate
+
+
+CONTAINER_ATTR = "__kansrijk_container__"
+
+
+def container(cls: type) -> type:
+    """Class decorator (above `@strawberry.type`) for types without data of their own, such
+    as payloads and connections: what they hold is guarded by the field that returns them
+    and by the types inside them."""
+    setattr(cls, CONTAINER_ATTR, True)
+    return cls
+
+
+def declared_permission(strawberry_field: Any) -> str | None:
+    for extension in strawberry_field.extensions:
+        if isinstance(extension, RequirePermission):
+            return extension.permission
+    return None
+
+
+def is_public(strawberry_field: Any) -> bool:
+    return any(isinstance(extension, PublicField) for extension in strawberry_field.extensions)
+
+
+def undeclared_root_fields(contribution: Any) -> list[str]:
+    """Root Query/Mutation fields of a contribution that declare neither a permission nor
+    that they are public (deny by default: such a module is not loaded)."""
+    missing = []
+    for kind, types in (("Query", contribution.query), ("Mutation", contribution.mutation)):
+        for type_ in types:
+            for strawberry_field in type_.__strawberry_definition__.fields:
+                if declared_permission(strawberry_field) is None and not is_public(strawberry_field):
+                    missing.append(f"{kind}.{strawberry_field.python_name}")
+    return missing
+
+
+def non_public_fields(contribution: Any) -> list[str]:
+    """Fields of a contribution's public schema that are not declared `public=True`."""
+    return [
+        f"PublicQuery.{strawberry_field.python_name}"
+        for type_ in contribution.public_query
+        for strawberry_field in type_.__strawberry_definition__.fields
+        if not is_public(strawberry_field)
+    ]

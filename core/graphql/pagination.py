@@ -1,0 +1,115 @@
+"""Relay cursor connections with keyset pagination.
+
+A cursor is an opaque base64 string holding the sort values of the last row seen, so a
+page never shifts when rows are added before it. Pages are forward-only (`first`,
+`after`), with a maximum page size from the settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from core.errors import ValidationFailed
+from core.graphql.fields import container
+
+NodeType = TypeVar("NodeType")
+
+
+@container
+@strawberry.type(description="Paginering volgens de Relay-specificatie.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@container
+@strawberry.type
+class Edge(Generic[NodeType]):
+    cursor: str
+    node: NodeType
+
+
+@container
+@strawberry.type
+class Connection(Generic[NodeType]):
+    edges: list[Edge[NodeType]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field(description="De knopen van deze pagina, zonder cursors.")
+    def nodes(self) -> list[NodeType]:
+        return [edge.node for edge in self.edges]
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [str(value) if isinstance(value, (uuid.UUID, dt.datetime, dt.date)) else value for value in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(raw, list) or len(raw) != len(columns):
+            raise ValueError
+        values = []
+        for value, column in zip(raw, columns, strict=True):
+            python_type = column.type.python_type
+            if python_type is uuid.UUID:
+                value = uuid.UUID(value)
+            elif python_type is dt.datetime:
+                value = dt.datetime.fromisoformat(value)
+            elif not isinstance(value, python_type) or isinstance(value, bool) != (python_type is bool):
+                raise TypeError(f"cursor value of the wrong type for {column.key}")
+            values.append(value)
+        return values
+    except (ValueError, TypeError, AttributeError, binascii.Error, json.JSONDecodeError, RecursionError) as exc:
+        raise ValidationFailed("Ongeldige cursor.", field="after") from exc
+
+
+async def paginate(
+    session: Any,
+    statement: Select[Any],
+    *,
+    order_by: Sequence[InstrumentedAttribute[Any]],
+    first: int | None,
+    after: str | None,
+    max_page_size: int,
+    to_node: Callable[[Any], Any],
+) -> Connection[Any]:
+    """One page of `statement` (a select of one entity) ordered by `order_by` (ending in a
+    unique column), as a connection. Two statements: the page and the total count."""
+    page_size = max_page_size if first is None else first
+    if page_size < 0 or page_size > max_page_size:
+        raise ValidationFailed(f"first moet tussen 0 en {max_page_size} liggen.", field="first")
+    total = (await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
+    page_statement = statement.order_by(*order_by)
+    if after:
+        page_statement = page_statement.where(tuple_(*order_by) > tuple_(*_decode(after, order_by)))
+    rows = list((await session.execute(page_statement.limit(page_size + 1))).scalars().all())
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    edges = [
+        Edge(cursor=_encode([getattr(row, column.key) for column in order_by]), node=to_node(row)) for row in rows
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

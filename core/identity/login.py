@@ -1,0 +1,298 @@
+"""Logging in with a local account: password, then (when enrolled or required) a TOTP code.
+
+Failures never say whether an account exists: an unknown address, a wrong password, a
+locked account and a person who is not a member of the gemeente all get the same answer,
+after the same (progressive) delay, counted per e-mail address. After too many failures
+the address is locked for a while. MFA is mandatory for coalition admins and platform
+operators, and for everyone in a tenant that requires it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, select, update
+
+from core.access import COALITION_ADMIN, PLATFORM_OPERATOR
+from core.db import utcnow
+from core.errors import DomainError
+from core.identity import mfa
+from core.identity.models import Credential, LoginThrottle, RecoveryCode
+from core.identity.passwords import check_policy, hash_password, needs_rehash, verify_password
+from core.identity.service import Identity
+from core.identity.sessions import TokenPair, start_session
+from core.identity.tokens import InvalidToken
+from core.models import Membership, Person, Tenant
+
+log = structlog.get_logger(__name__)
+
+MFA_PURPOSE = "mfa"
+ENROLL_PURPOSE = "mfa-enroll"
+GENERIC_FAILURE = "Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord, of probeer het later opnieuw."
+
+
+class LoginFailed(DomainError):
+    code = "LOGIN_FAILED"
+    http_status = 401
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    tokens: TokenPair | None = None
+    mfa_token: str | None = None
+    enrollment_token: str | None = None
+
+    def as_response(self) -> dict[str, Any]:
+        if self.tokens is not None:
+            return self.tokens.as_response()
+        if self.mfa_token is not None:
+            return {"mfa_required": True, "mfa_token": self.mfa_token}
+        return {"mfa_enrollment_required": True, "enrollment_token": self.enrollment_token}
+
+
+def throttle_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def _delay_for(failures: int) -> float:
+    """No delay for the first two failures, then 0.5 s doubling up to 4 s."""
+    return 0.0 if failures < 2 else min(0.5 * 2 ** (failures - 2), 4.0)
+
+
+async def _throttle(session: Any, email: str) -> LoginThrottle:
+    key = throttle_key(email)
+    throttle = await session.get(LoginThrottle, key)
+    if throttle is None:
+        throttle = LoginThrottle(key=key)
+        session.add(throttle)
+    return throttle
+
+
+async def _record_failure(session: Any, identity: Identity, throttle: LoginThrottle, reason: str) -> None:
+    settings = identity.settings
+    now = utcnow()
+    window = dt.timedelta(seconds=settings.login_lock_seconds)
+    if throttle.last_failure_at is not None and throttle.last_failure_at + window < now:
+        throttle.failures = 0  # an old streak of failures is forgotten
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures >= settings.login_max_failures:
+        throttle.locked_until = now + window
+        throttle.failures = 0
+        log.warning("auth.login_locked", account=throttle.key[:12], reason=reason)
+    await session.commit()
+    log.warning("auth.login_failed", account=throttle.key[:12], reason=reason)
+
+
+def _locked(throttle: LoginThrottle) -> bool:
+    return throttle.locked_until is not None and throttle.locked_until > utcnow()
+
+
+async def roles_at(session: Any, person: Person, tenant: Tenant | None) -> list[str] | None:
+    """The person's roles where they log in; None when they may not log in there."""
+    if tenant is None:
+        return [PLATFORM_OPERATOR] if person.is_platform_operator else None
+    membership = (
+        await session.execute(
+            select(Membership).where(Membership.person_id == person.id, Membership.active.is_(True))
+        )
+    ).scalar_one_or_none()
+    roles = list(membership.roles) if membership is not None else []
+    if person.is_platform_operator:
+        roles.append(PLATFORM_OPERATOR)
+    return roles or None
+
+
+def mfa_required(roles: list[str], tenant: Tenant | None) -> bool:
+    return COALITION_ADMIN in roles or PLATFORM_OPERATOR in roles or bool(tenant and tenant.mfa_required_for_all)
+
+
+async def finish_login(
+    session: Any, identity: Identity, person: Person, tenant: Tenant | None, roles: list[str], credential: Credential, amr: list[str]
+) -> LoginOutcome:
+    tenant_id = tenant.id if tenant else None
+    if "otp" not in amr and credential.totp_enabled:
+        token = await identity.tokens.issue_login_step(person_id=person.id, tenant_id=tenant_id, purpose=MFA_PURPOSE, amr=amr)
+        await session.commit()
+        return LoginOutcome(mfa_token=token)
+    if "otp" not in amr and mfa_required(roles, tenant):
+        token = await identity.tokens.issue_login_step(person_id=person.id, tenant_id=tenant_id, purpose=ENROLL_PURPOSE, amr=amr)
+        await session.commit()
+        return LoginOutcome(enrollment_token=token)
+    credential.last_login_at = utcnow()
+    pair = await start_session(
+        session,
+        identity.tokens,
+        person_id=person.id,
+        email=person.email,
+        tenant_id=tenant_id,
+        tenant_slug=tenant.slug if tenant else None,
+        roles=roles,
+        amr=amr,
+    )
+    await session.commit()
+    log.info("auth.login", person_id=str(person.id), tenant=tenant.slug if tenant else None, amr=amr)
+    return LoginOutcome(tokens=pair)
+
+
+async def password_login(session: Any, identity: Identity, *, tenant: Tenant | None, email: str, password: str) -> LoginOutcome:
+    """Step one: e-mail address and password, at a tenant (or at the platform for operators)."""
+    email = (email or "").strip().lower()
+    throttle = await _throttle(session, email)
+    await asyncio.sleep(_delay_for(throttle.failures))
+    person = (await session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+    credential = await session.get(Credential, person.id) if person is not None else None
+    password_ok = verify_password(credential.password_hash if credential else None, password or "")
+    if _locked(throttle):
+        account = throttle.key[:12]
+        await session.rollback()
+        log.warning("auth.login_refused_locked", account=account)
+        raise LoginFailed(GENERIC_FAILURE)
+    roles = await roles_at(session, person, tenant) if person is not None and person.active else None
+    if not password_ok or roles is None or credential is None:
+        reason = "bad password" if person is not None else "unknown account"
+        if password_ok:
+            reason = "not a member here"
+        await _record_failure(session, identity, throttle, reason)
+        raise LoginFailed(GENERIC_FAILURE)
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle.key))
+    if needs_rehash(credential.password_hash):  # type: ignore[arg-type]
+        credential.password_hash = hash_password(password)
+    return await finish_login(session, identity, person, tenant, roles, credential, ["pwd"])
+
+
+async def _step_person(
+    session: Any, identity: Identity, token: str, purpose: str, tenant: Tenant | None
+) -> tuple[Person, list[str]]:
+    """The person of a login-step token, which must belong to this tenant (or the platform)."""
+    try:
+        claims = await identity.tokens.verify_login_step(token, purpose)
+    except InvalidToken as exc:
+        log.warning("auth.login_step_refused", reason=exc.reason)
+        raise LoginFailed("Deze inlogstap is verlopen of ongeldig. Log opnieuw in.") from None
+    if claims.get("tenant") != (str(tenant.id) if tenant else None):
+        log.warning("auth.login_step_refused", reason="token of another tenant")
+        raise LoginFailed("Deze inlogstap is verlopen of ongeldig. Log opnieuw in.")
+    person = await session.get(Person, uuid.UUID(claims["sub"]))
+    if person is None or not person.active:
+        raise LoginFailed(GENERIC_FAILURE)
+    return person, list(claims.get("amr", []))
+
+
+async def verify_second_factor(
+    session: Any,
+    identity: Identity,
+    *,
+    tenant: Tenant | None,
+    mfa_token: str,
+    code: str | None = None,
+    recovery_code: str | None = None,
+) -> LoginOutcome:
+    """Step two: a TOTP code (or a recovery code) for the person of the MFA token."""
+    person, amr = await _step_person(session, identity, mfa_token, MFA_PURPOSE, tenant)
+    throttle = await _throttle(session, person.email)
+    await asyncio.sleep(_delay_for(throttle.failures))
+    credential = await session.get(Credential, person.id)
+    roles = await roles_at(session, person, tenant)
+    if _locked(throttle) or credential is None or not credential.totp_enabled or roles is None:
+        await session.rollback()
+        raise LoginFailed(GENERIC_FAILURE)
+    method = None
+    if code:
+        step = mfa.matching_step(identity.open_totp(credential.totp_secret or ""), code, credential.totp_last_step)
+        if step is not None:
+            credential.totp_last_step = step
+            method = "otp"
+    elif recovery_code:
+        for row in (
+            await session.execute(select(RecoveryCode).where(RecoveryCode.person_id == person.id, RecoveryCode.used_at.is_(None)))
+        ).scalars():
+            if mfa.recovery_code_matches(row.code_hash, recovery_code):
+                row.used_at = utcnow()
+                method = "otp"
+                log.info("auth.recovery_code_used", person_id=str(person.id))
+                break
+    if method is None:
+        await _record_failure(session, identity, throttle, "bad second factor")
+        raise LoginFailed("De code klopt niet of is al gebruikt.")
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle.key))
+    return await finish_login(session, identity, person, tenant, roles, credential, [*amr, "otp"])
+
+
+async def begin_enrollment(session: Any, identity: Identity, person: Person) -> tuple[str, str]:
+    """A new TOTP secret for the person (not active until confirmed): (secret, otpauth URI)."""
+    credential = await session.get(Credential, person.id)
+    if credential is None:
+        credential = Credential(person_id=person.id)
+        session.add(credential)
+    if credential.totp_enabled:
+        raise DomainError("Tweestapsverificatie staat al aan.", code="MFA_ALREADY_ENABLED")
+    secret = mfa.new_secret()
+    credential.totp_secret = identity.seal_totp(secret)
+    await session.commit()
+    return secret, mfa.provisioning_uri(secret, person.email)
+
+
+async def confirm_enrollment(session: Any, identity: Identity, person: Person, code: str) -> list[str]:
+    """Activate TOTP with a first valid code; returns ten recovery codes (shown once)."""
+    credential = await session.get(Credential, person.id)
+    if credential is None or credential.totp_secret is None or credential.totp_enabled:
+        raise DomainError("Begin eerst met het instellen van tweestapsverificatie.", code="MFA_NOT_STARTED")
+    step = mfa.matching_step(identity.open_totp(credential.totp_secret), code or "", None)
+    if step is None:
+        raise DomainError("De code klopt niet. Controleer de tijd op uw telefoon.", code="MFA_CODE_INVALID", field="code")
+    credential.totp_enabled = True
+    credential.totp_last_step = step
+    await session.execute(delete(RecoveryCode).where(RecoveryCode.person_id == person.id))
+    codes = mfa.new_recovery_codes()
+    for code_value in codes:
+        session.add(RecoveryCode(person_id=person.id, code_hash=mfa.hash_recovery_code(code_value)))
+    await session.flush()
+    log.info("auth.mfa_enabled", person_id=str(person.id))
+    return codes
+
+
+async def complete_enrolled_login(
+    session: Any, identity: Identity, tenant: Tenant | None, enrollment_token: str, code: str
+) -> tuple[list[str], LoginOutcome]:
+    """Enrolment during login: confirm the code, then finish the login with both factors."""
+    person, amr = await _step_person(session, identity, enrollment_token, ENROLL_PURPOSE, tenant)
+    codes = await confirm_enrollment(session, identity, person, code)
+    credential = await session.get(Credential, person.id)
+    roles = await roles_at(session, person, tenant)
+    if roles is None or credential is None:
+        raise LoginFailed(GENERIC_FAILURE)
+    return codes, await finish_login(session, identity, person, tenant, roles, credential, [*amr, "otp"])
+
+
+async def enrollment_person(session: Any, identity: Identity, tenant: Tenant | None, enrollment_token: str) -> Person:
+    person, _amr = await _step_person(session, identity, enrollment_token, ENROLL_PURPOSE, tenant)
+    return person
+
+
+async def set_password(session: Any, identity: Identity, person: Person, password: str, *, field: str = "password") -> None:
+    check_policy(password, min_length=identity.settings.password_min_length, user_inputs=[person.email, *person.email.split("@")], field=field)
+    credential = await session.get(Credential, person.id)
+    if credential is None:
+        credential = Credential(person_id=person.id)
+        session.add(credential)
+    credential.password_hash = hash_password(password)
+    credential.password_changed_at = utcnow()
+    await session.flush()
+
+
+async def change_password(session: Any, identity: Identity, person: Person, current: str, new: str) -> None:
+    credential = await session.get(Credential, person.id)
+    if credential is None or not verify_password(credential.password_hash, current or ""):
+        raise DomainError("Het huidige wachtwoord klopt niet.", code="LOGIN_FAILED", field="current_password")
+    await set_password(session, identity, person, new, field="new_password")
+
+
+async def unlock(session: Any, email: str) -> None:
+    await session.execute(update(LoginThrottle).where(LoginThrottle.key == throttle_key(email)).values(locked_until=None, failures=0))

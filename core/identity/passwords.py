@@ -1,0 +1,58 @@
+"""Password hashing (argon2id, argon2-cffi) and the password policy (length, and zxcvbn
+to refuse common and easily guessed passwords)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
+
+from core.errors import ValidationFailed
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+MAX_PASSWORD_LENGTH = 256
+MIN_STRENGTH = 3  # zxcvbn score 0..4; 3 = "safely unguessable: moderate protection"
+# zxcvbn's dictionaries are English; these Dutch words are as guessable here.
+DUTCH_COMMON_WORDS = [
+    "welkom", "wachtwoord", "geheim", "kansrijke", "kansrijkestart", "gemeente", "coalitie",
+    "voorjaar", "zomer", "najaar", "herfst", "winter", "januari", "februari", "maart", "april",
+    "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december",
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+    "hallo", "schat", "liefde", "ajax", "feyenoord", "psv", "nederland", "holland", "amsterdam",
+    "rotterdam", "utrecht", "denbosch", "baby", "mama", "papa", "kindje", "verloskundige", "jgz",
+]
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches. Without a hash, a dummy verification runs so the
+    answer takes as long as for a real account."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def check_policy(password: str, *, min_length: int, user_inputs: list[str], field: str = "password") -> None:
+    if len(password) < min_length:
+        raise ValidationFailed(f"Een wachtwoord heeft minstens {min_length} tekens.", field=field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(f"Een wachtwoord heeft hoogstens {MAX_PASSWORD_LENGTH} tekens.", field=field)
+    result = zxcvbn(password[:100], user_inputs=[*user_inputs, *DUTCH_COMMON_WORDS])
+    if result["score"] < MIN_STRENGTH:
+        warning = result["feedback"].get("warning") or "Dit wachtwoord is te makkelijk te raden."
+        raise ValidationFailed(
+            "Dit wachtwoord is te makkelijk te raden (het staat in lijsten van veelgebruikte wachtwoorden "
+            f"of volgt een voorspelbaar patroon). Kies een langere zin van losse woorden. ({warning})",
+            field=field,
+        )
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password: equalises timing for unknown accounts")

@@ -1,0 +1,278 @@
+"""Alembic, driven from code: core's revisions plus one branch per module.
+
+Core's revisions live in `migrations/versions` (branch label `core`); every module returns
+its own versions directory from `register_migrations`, whose revisions carry the module key
+as branch label and depend on core. `upgrade` brings every branch to its head; `purge`
+downgrades one module's branch to base (its tables are gone, the rest stays).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.db import create_engine, metadata
+from core.runtime import ModuleRuntime
+
+log = structlog.get_logger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(runtime: ModuleRuntime, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(path) for path in runtime.migration_dirs()))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["target_metadata"] = target_metadata(runtime)
+    return config
+
+
+#: Objects named like this are created by hand in migrations (full-text search indexes and
+#: SQLite FTS5 tables with their shadow tables) and left alone by autogenerate.
+UNMANAGED_PREFIX = "fts_"
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (name or "").startswith(UNMANAGED_PREFIX)
+
+
+def target_metadata(runtime: ModuleRuntime) -> MetaData:
+    """The tables of core and the loaded modules only (other models imported in the same
+    process, e.g. by tests, are not part of this platform's schema)."""
+    tables = {model.__table__.name for model in runtime.models()}  # type: ignore[attr-defined]
+    subset = MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.sorted_tables:
+        if table.name in tables:
+            table.to_metadata(subset)
+    return subset
+
+
+def script_heads(runtime: ModuleRuntime) -> set[str]:
+    return set(_script(runtime).get_heads())
+
+
+def _script(runtime: ModuleRuntime) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(runtime, "sqlite://"))
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def pending_revisions(runtime: ModuleRuntime, current_heads: set[str]) -> set[str]:
+    """Revisions not applied yet. The version table keeps only the tips (a module's head
+    implies the core revision it depends on), so the applied set is every revision
+    reachable from them through down revisions and dependencies."""
+    script = _script(runtime)
+    revisions = {revision.revision: revision for revision in script.walk_revisions()}
+    applied: set[str] = set()
+    stack = [head for head in current_heads if head in revisions]
+    while stack:
+        revision_id = stack.pop()
+        if revision_id in applied:
+            continue
+        applied.add(revision_id)
+        revision = revisions[revision_id]
+        for parent in (*_as_tuple(revision.down_revision), *_as_tuple(revision.dependencies)):
+            target = script.get_revision(parent)  # resolves branch labels such as "core@head"
+            if target is not None:
+                stack.append(target.revision)
+    return set(revisions) - applied
+
+
+def unknown_revisions(runtime: ModuleRuntime, current_heads: set[str]) -> set[str]:
+    """Revisions in the database that no loaded branch provides (a module was uninstalled
+    without purging it first, or failed to load)."""
+    known = {revision.revision for revision in _script(runtime).walk_revisions()}
+    return set(current_heads) - known
+
+
+def branch_problems(runtime: ModuleRuntime) -> dict[str, str]:
+    """Modules whose migrations do not form their own branch on top of core: the first
+    revision must carry the module key as branch label and depend on a core revision."""
+    script = _script(runtime)
+    problems: dict[str, str] = {}
+    for key, module in runtime.modules.items():
+        directory = module.migrations_dir
+        if directory is None:
+            continue
+        revisions = [
+            revision for revision in script.walk_revisions() if Path(revision.path).parent.resolve() == directory.resolve()
+        ]
+        for revision in revisions:
+            if revision.down_revision is not None:
+                continue
+            if key not in (revision.branch_labels or set()):
+                problems[key] = f"first revision {revision.revision} must have branch_labels = ({key!r},)"
+            elif not _as_tuple(revision.dependencies):
+                problems[key] = f"first revision {revision.revision} must depend on a core revision (depends_on)"
+    return problems
+
+
+def dependents_of_branch(runtime: ModuleRuntime, key: str) -> list[str]:
+    """Revisions of other branches that depend on a revision of this module's branch."""
+    script = _script(runtime)
+    own = {revision.revision for revision in script.walk_revisions() if key in (revision.branch_labels or set())}
+    return sorted(
+        revision.revision
+        for revision in script.walk_revisions()
+        if revision.revision not in own
+        and any((target := script.get_revision(dependency)) is not None and target.revision in own for dependency in _as_tuple(revision.dependencies))
+    )
+
+
+async def _run(engine: AsyncEngine, config: Config, action: Callable[[Config], Any]) -> None:
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        action(config)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+class UnknownRevisions(RuntimeError):
+    """The database holds revisions of a module that is not installed (or not loaded)."""
+
+
+async def upgrade(runtime: ModuleRuntime, url: str, *, app_url: str | None = None) -> None:
+    """Bring every branch to its head (as the owner, `url`). On PostgreSQL, then give every
+    tenant-scoped table its row-level security and, when the app connects as another
+    role (`app_url`), create or update that role and its grants."""
+    engine = create_engine(url)
+    try:
+        unknown = unknown_revisions(runtime, await applied_heads(engine))
+        if unknown:
+            raise UnknownRevisions(
+                f"the database has revisions no installed module provides: {', '.join(sorted(unknown))}. "
+                "Install that module again (purge it with `kansrijk module purge KEY` before uninstalling it)."
+            )
+        await _run(engine, alembic_config(runtime, url), lambda config: command.upgrade(config, "heads"))
+        if engine.dialect.name == "postgresql":
+            async with engine.begin() as connection:
+                await connection.run_sync(lambda sync: secure_postgres(sync, runtime, url, app_url))
+    finally:
+        await engine.dispose()
+
+
+# -- layer 2 of tenant isolation: PostgreSQL row-level security ----------------------------
+
+TENANT_SETTING = "app.tenant_id"
+#: Unset or empty (after a transaction that set it ended) means no tenant: no rows.
+TENANT_EXPRESSION = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::uuid"
+POLICY_NAME = "tenant_isolation"
+#: Tables the app role may only add to (and read): the processing log is append-only.
+APPEND_ONLY_TABLES = ("processing_log",)
+
+
+def tenant_tables(runtime: ModuleRuntime) -> list[str]:
+    """Every tenant-scoped table of core and the loaded modules."""
+    from core.db import is_tenant_scoped
+
+    return sorted(model.__table__.name for model in runtime.models() if is_tenant_scoped(model))  # type: ignore[attr-defined]
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A SQL string literal (DDL takes no bind parameters)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def row_level_security_sql(table: str) -> list[str]:
+    """What every tenant-scoped table gets (idempotent): RLS enabled and forced (also for
+    the owner), one policy on the transaction's tenant for reading and writing."""
+    name = quote(table)
+    return [
+        f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {POLICY_NAME} ON {name}",
+        f"CREATE POLICY {POLICY_NAME} ON {name} USING (tenant_id = {TENANT_EXPRESSION}) "
+        f"WITH CHECK (tenant_id = {TENANT_EXPRESSION})",
+    ]
+
+
+def app_role_sql(role: str, password: str | None, database: str, tables: list[str]) -> list[str]:
+    """Create or update the role the app connects as: it owns nothing, is no superuser,
+    cannot bypass row-level security, and may only read and write rows (the processing
+    log: only add and read)."""
+    name = quote(role)
+    statements = [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {literal(role)}) "
+        f"THEN CREATE ROLE {name} LOGIN; END IF; END $$",
+        f"ALTER ROLE {name} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION"
+        + (f" PASSWORD {literal(password)}" if password else ""),
+        f"GRANT CONNECT ON DATABASE {quote(database)} TO {name}",
+        f"GRANT USAGE ON SCHEMA public TO {name}",
+        f"REVOKE CREATE ON SCHEMA public FROM {name}",
+    ]
+    for table in tables:
+        if table in APPEND_ONLY_TABLES:
+            statements.append(f"REVOKE ALL ON {quote(table)} FROM {name}")
+            statements.append(f"GRANT SELECT, INSERT ON {quote(table)} TO {name}")
+        elif table == "alembic_version":
+            statements.append(f"REVOKE ALL ON {quote(table)} FROM {name}")
+            statements.append(f"GRANT SELECT ON {quote(table)} TO {name}")
+        else:
+            statements.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {quote(table)} TO {name}")
+    return statements
+
+
+def secure_postgres(connection: Connection, runtime: ModuleRuntime, owner_url: str, app_url: str | None) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    for table in tenant_tables(runtime):
+        for statement in row_level_security_sql(table):
+            connection.execute(text(statement))
+    owner, app = make_url(owner_url), make_url(app_url) if app_url else None
+    if app is None or app.username in (None, owner.username):
+        return
+    existing = set(connection.dialect.get_table_names(connection))
+    for statement in app_role_sql(app.username, app.password, app.database or "", sorted(existing)):
+        connection.execute(text(statement))
+    log.info("migrate.app_role_updated", role=app.username)
+    log.info("migrate.upgraded", heads=sorted(script_heads(runtime)))
+
+
+def module_has_revisions(runtime: ModuleRuntime, key: str) -> bool:
+    script = _script(runtime)
+    return any(key in (revision.branch_labels or ()) for revision in script.walk_revisions())
+
+
+async def purge_module(runtime: ModuleRuntime, url: str, key: str) -> bool:
+    """Downgrade the module's branch to base. False when it has no revisions at all."""
+    if not module_has_revisions(runtime, key):
+        return False
+    engine = create_engine(url)
+    try:
+        await _run(engine, alembic_config(runtime, url), lambda config: command.downgrade(config, f"{key}@base"))
+    finally:
+        await engine.dispose()
+    log.info("migrate.purged", module=key)
+    return True
+
+
+async def applied_heads(engine: AsyncEngine) -> set[str]:
+    def read(connection: Connection) -> set[str]:
+        if not connection.dialect.has_table(connection, "alembic_version"):
+            return set()
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)

@@ -1,0 +1,325 @@
+"""The platform of one app instance: settings, module runtime, database, permissions and
+the GraphQL schema, built once at start-up. The gateway (HTTP) and the CLI both use it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Collection, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from core import core_module, migrate
+from core.access import PLATFORM_OPERATOR, PermissionRegistry, Principal
+from core.db import utcnow
+from core.identity.clients import active_grant, client_by_id
+from core.identity.models import ApiClient, AuthSession
+from core.identity.service import Identity
+from core.identity.tokens import AccessClaims
+from core.config import Settings
+from core.db import SerializedAsyncSession, begin_write, create_engine, make_sessionmaker, open_session
+from core.errors import Forbidden, TenantSuspended, Unauthenticated
+from core.events import dispatch_pending
+from core.processing import STATUS_OK, ProcessingJournal, Trace, write_records
+from core.graphql.builder import build_public_schema, build_schema
+from core.graphql.context import RequestContext
+from core.models import Membership, Person, Tenant, TenantStatus
+from core.runtime import ModuleRuntime, ModuleSource, TenantHooks, installed_module_sources
+from core.services import modules as module_service
+from core.services.tenants import require_by_slug, tenant_info
+from core.tenancy import TenantContext, system_context, tenant_context
+from core.work import Work
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    runtime: ModuleRuntime
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[SerializedAsyncSession]
+    permissions: PermissionRegistry
+    schema: strawberry.Schema
+    public_schema: strawberry.Schema | None
+    identity: Identity
+    # (tenant id, modules_revision) -> enabled module keys; see Tenant.modules_revision.
+    _enabled_cache: OrderedDict[tuple[uuid.UUID, int], frozenset[str]] = field(default_factory=OrderedDict)
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        extra_modules: Iterable[ModuleSource] = (),
+        discover: bool = True,
+    ) -> Platform:
+        runtime = ModuleRuntime(strict=settings.strict_modules)
+        runtime.register_core(core_module)
+        sources = list(installed_module_sources()) if discover else []
+        runtime.load([*sources, *extra_modules])
+        for key, problem in migrate.branch_problems(runtime).items():
+            runtime.fail(key, f"migrations: {problem}")
+        runtime.drop_unmet_dependencies()
+        engine = create_engine(settings.database_url)
+        sessionmaker = make_sessionmaker(engine)
+        return cls(
+            settings=settings,
+            runtime=runtime,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            permissions=PermissionRegistry(runtime.permissions()),
+            schema=build_schema(runtime, settings),
+            public_schema=build_public_schema(runtime, settings),
+            identity=Identity.create(settings, sessionmaker),
+        )
+
+    async def start(self) -> None:
+        """Prepare what needs the database before serving: an active signing key."""
+        await self.identity.keys.ensure_active()
+
+    async def dispatch_pending_events(self, *, older_than: dt.timedelta = dt.timedelta(seconds=60)) -> int:
+        """Retry the delivery of committed but undelivered events, tenant by tenant."""
+        with system_context("outbox: retry undelivered events"):
+            async with self.session() as lookup:
+                tenants = (await lookup.execute(select(Tenant).where(Tenant.status == TenantStatus.ACTIVE))).scalars().all()
+        delivered = 0
+        for tenant in tenants:
+            with tenant_context(tenant.id):
+                async with self.session() as session:
+                    delivered += await dispatch_pending(session, await self.hooks_for(session, tenant), older_than=older_than)
+        return delivered
+
+    async def run_outbox_worker(self) -> None:
+        """The in-process worker of the embedded deployment: retries undelivered events."""
+        interval = self.settings.outbox_interval
+        while interval > 0:
+            await asyncio.sleep(interval)
+            try:
+                delivered = await self.dispatch_pending_events()
+                if delivered:
+                    log.info("outbox.redelivered", events=delivered)
+            except Exception:
+                log.exception("outbox.worker_failed")
+
+    async def run_scheduled_jobs(self, *, now: dt.datetime | None = None, names: Collection[str] | None = None) -> dict[str, int]:
+        """Run the modules' scheduled jobs (or those `names`) as of `now`, in every active
+        tenant that enabled the job's module: one transaction per tenant and job, a failure
+        logged and not stopping the others. Returns how many things each job handled."""
+        now = now or utcnow()
+        with system_context("jobs: the active tenants"):
+            async with self.session() as lookup:
+                slugs = list((await lookup.execute(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE))).scalars())
+        totals: dict[str, int] = {}
+        for module_key, job in self.runtime.scheduled_jobs():
+            if names is not None and job.name not in names:
+                continue
+            totals[job.name] = 0
+            for slug in slugs:
+                try:
+                    async with self.work_as_system(slug, f"job:{job.name}") as work:
+                        if module_key not in work.enabled_modules:
+                            continue
+                        handled = await job.run(work, now)
+                        await work.commit()
+                except Exception:
+                    log.exception("job.failed", job=job.name, tenant=slug)
+                    continue
+                totals[job.name] += handled
+                if handled:
+                    log.info("job.ran", job=job.name, tenant=slug, handled=handled)
+        return totals
+
+    async def run_job_worker(self) -> None:
+        """The in-process scheduler of the embedded deployment: each job when its interval
+        has passed. With several replicas, switch it off (KANSRIJK_JOBS_IN_PROCESS=false)
+        and run `kansrijk jobs run` from cron on one."""
+        last_run: dict[str, float] = {}
+        while self.settings.jobs_in_process:
+            await asyncio.sleep(60)
+            due = [job.name for _key, job in self.runtime.scheduled_jobs() if time.monotonic() - last_run.get(job.name, 0.0) >= job.interval]
+            if not due:
+                continue
+            for name in due:
+                last_run[name] = time.monotonic()
+            try:
+                await self.run_scheduled_jobs(names=due)
+            except Exception:
+                log.exception("job.worker_failed")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def session(self, context: TenantContext | None = None) -> Any:
+        """An async context manager yielding a session bound to `context` (default: current)."""
+        return open_session(self.sessionmaker, context)
+
+    async def enabled_modules(self, session: Any, tenant: Tenant) -> frozenset[str]:
+        key = (tenant.id, tenant.modules_revision)
+        enabled = self._enabled_cache.get(key)
+        if enabled is None:
+            enabled = frozenset(await module_service.enabled_module_keys(session))
+            self._enabled_cache[key] = enabled
+            if len(self._enabled_cache) > 4096:
+                self._enabled_cache.popitem(last=False)
+        return enabled
+
+    async def hooks_for(self, session: Any, tenant: Tenant) -> TenantHooks:
+        return self.runtime.hooks_for(await self.enabled_modules(session, tenant))
+
+    # -- units of work ----------------------------------------------------------------------
+
+    @staticmethod
+    async def active_tenant(session: Any, slug: str) -> Tenant:
+        tenant = await require_by_slug(session, slug)
+        if tenant.status == TenantStatus.SUSPENDED:
+            raise TenantSuspended(
+                f"De omgeving van {tenant.name} is tijdelijk opgeschort. De gegevens blijven bewaard; "
+                "neem contact op met de platformbeheerder."
+            )
+        return tenant
+
+    @asynccontextmanager
+    async def work_as_system(self, tenant_slug: str, actor: str) -> AsyncIterator[Work]:
+        """A unit of work for operator tooling (CLI, demo) in one tenant, with every
+        permission of a coalition admin and the platform operator."""
+        async with self.session(None) as lookup:
+            tenant = await require_by_slug(lookup, tenant_slug)
+        with tenant_context(tenant.id):
+            async with self.session() as session:
+                hooks = await self.hooks_for(session, tenant)
+                roles = frozenset({"coalition_admin", PLATFORM_OPERATOR})
+                principal = Principal(subject=actor, roles=roles, permissions=self.permissions.for_roles(roles))
+                yield Work(
+                    session=session,
+                    tenant=tenant_info(tenant),
+                    principal=principal,
+                    hooks=hooks,
+                    runtime=self.runtime,
+                    settings=self.settings,
+                    registry=self.permissions,
+                )
+
+    @asynccontextmanager
+    async def request_context(
+        self,
+        tenant_slug: str,
+        claims: AccessClaims | None,
+        *,
+        request: Any = None,
+        request_id: str | None = None,
+        trace: Trace | None = None,
+    ) -> AsyncIterator[RequestContext]:
+        """The GraphQL context of one request: the tenant (which must exist and be active),
+        the caller of a verified access token (a member, a platform operator or an API
+        client granted by this tenant) and a session bound to the tenant."""
+        # Tenants, persons, login sessions and API clients are platform tables.
+        async with self.session(None) as lookup:
+            tenant = await self.active_tenant(lookup, tenant_slug)
+            if claims is None:
+                raise Unauthenticated("Log in om deze gegevens te zien.")
+            if claims.tenant_id is not None and claims.tenant_id != tenant.id:
+                raise Forbidden("Dit token hoort bij een andere gemeente.", code="TENANT_MISMATCH")
+            person = await self.person_of(lookup, claims) if not claims.is_client else None
+            client = None if person is not None else await client_by_id(lookup, claims.client_id)
+            if person is None and (client is None or not client.active or claims.tenant_id is None):
+                raise Unauthenticated("Dit token is niet (meer) geldig.")
+        with tenant_context(tenant.id):
+            async with self.session() as session:
+                if person is not None:
+                    principal = await self._person_principal(session, person)
+                else:
+                    assert client is not None
+                    principal = await self._client_principal(session, client, claims)
+                context = RequestContext(
+                    session=session,
+                    tenant=tenant_info(tenant),
+                    principal=principal,
+                    hooks=await self.hooks_for(session, tenant),
+                    runtime=self.runtime,
+                    settings=self.settings,
+                    registry=self.permissions,
+                    journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
+                    tenant_row=tenant,
+                    request=request,
+                    request_id=request_id,
+                )
+                yield context
+                if context.journal.pending:  # what the queries read: logged after they ran
+                    await begin_write(session)
+                    await write_records(context, status=STATUS_OK)
+                    await session.commit()
+
+    @asynccontextmanager
+    async def public_context(
+        self, tenant_slug: str, *, request: Any = None, request_id: str | None = None, trace: Trace | None = None
+    ) -> AsyncIterator[RequestContext]:
+        """The context of an anonymous request to a tenant's public schema: no permissions
+        (only fields declared public answer), a session bound to the tenant."""
+        async with self.session(None) as lookup:
+            tenant = await self.active_tenant(lookup, tenant_slug)
+        with tenant_context(tenant.id):
+            async with self.session() as session:
+                yield RequestContext(
+                    session=session,
+                    tenant=tenant_info(tenant),
+                    principal=Principal(subject="anonymous"),
+                    hooks=await self.hooks_for(session, tenant),
+                    runtime=self.runtime,
+                    settings=self.settings,
+                    registry=self.permissions,
+                    journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
+                    tenant_row=tenant,
+                    request=request,
+                    request_id=request_id,
+                )
+
+    async def person_of(self, session: Any, claims: AccessClaims) -> Person | None:
+        """The person of a login session that is still live (logout ends it at once)."""
+        auth_session = await session.get(AuthSession, claims.session_id)
+        if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():
+            raise Unauthenticated("Deze sessie is beëindigd. Log opnieuw in.")
+        person = await session.get(Person, auth_session.person_id)
+        if person is None or not person.active or person.email != claims.subject:
+            raise Unauthenticated("Dit token is niet (meer) geldig.")
+        return person
+
+    async def _person_principal(self, session: Any, person: Person) -> Principal:
+        membership = (
+            await session.execute(
+                select(Membership).where(Membership.person_id == person.id, Membership.active.is_(True))
+            )
+        ).scalar_one_or_none()
+        roles = set(membership.roles) if membership is not None else set()
+        if person.is_platform_operator:
+            roles.add(PLATFORM_OPERATOR)
+        if not roles:
+            raise Forbidden("U bent geen lid van deze gemeente.", code="NOT_A_MEMBER")
+        return Principal(
+            subject=person.email,
+            person_id=person.id,
+            membership_id=membership.id if membership else None,
+            partner_id=membership.partner_id if membership else None,
+            roles=frozenset(roles),
+            permissions=self.permissions.for_roles(roles),
+        )
+
+    async def _client_principal(self, session: Any, client: ApiClient, claims: AccessClaims) -> Principal:
+        """An API client holds the token's scopes that its grant still allows."""
+        grant = await active_grant(session, client)
+        if grant is None:
+            raise Forbidden("Deze API-client heeft geen toegang (meer) tot deze gemeente.", code="NOT_GRANTED")
+        scopes = claims.scopes & set(grant.scopes) & set(client.allowed_scopes)
+        permissions = frozenset(scope for scope in scopes if self.permissions.is_declared(scope))
+        return Principal(subject=client.client_id, client_id=client.client_id, permissions=permissions)

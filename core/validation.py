@@ -1,0 +1,97 @@
+"""Input validation with pydantic, reported as `ValidationFailed` naming the field."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from core.errors import ValidationFailed
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Dutch messages for the pydantic error types that people meet most.
+_MESSAGES = {
+    "missing": "Dit veld is verplicht.",
+    "string_too_short": "Dit veld mag niet leeg zijn.",
+    "string_too_long": "Deze tekst is te lang (hoogstens {max_length} tekens).",
+    "string_pattern_mismatch": "Deze waarde heeft niet de juiste vorm.",
+    "value_error": "{msg}",
+    "enum": "Kies een van: {expected}.",
+    "literal_error": "Kies een van: {expected}.",
+    "url_parsing": "Dit is geen geldige URL.",
+    "url_scheme": "Een URL begint met http:// of https://.",
+    "extra_forbidden": "Dit veld bestaat niet.",
+    "int_parsing": "Dit moet een geheel getal zijn.",
+    "int_type": "Dit moet een geheel getal zijn.",
+    "bool_parsing": "Dit moet waar of onwaar zijn.",
+    "bool_type": "Dit moet waar of onwaar zijn.",
+    "string_type": "Vul hier een tekst in.",
+    "uuid_parsing": "Dit is geen geldige id.",
+    "uuid_type": "Dit is geen geldige id.",
+    "list_type": "Geef hier een lijst op.",
+    "dict_type": "Geef hier een object op.",
+    "model_type": "Geef hier een object op.",
+    "url_type": "Dit is geen geldige URL.",
+    "url_too_long": "Deze URL is te lang.",
+    "greater_than_equal": "Dit moet minstens {ge} zijn.",
+    "less_than_equal": "Dit mag hoogstens {le} zijn.",
+    "greater_than": "Dit moet groter zijn dan {gt}.",
+    "less_than": "Dit moet kleiner zijn dan {lt}.",
+    "too_short": "Geef minstens {min_length} waarde(n) op.",
+    "too_long": "Geef hoogstens {max_length} waarde(n) op.",
+    "json_invalid": "Dit is geen geldige JSON.",
+}
+UNKNOWN_PROBLEM = "Ongeldige waarde."
+
+
+def _message(error: dict[str, Any]) -> str:
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return UNKNOWN_PROBLEM
+    context = dict(error.get("ctx") or {})
+    context.setdefault("msg", error.get("msg", ""))
+    if error["type"] == "value_error":
+        context["msg"] = str(context.get("error", error.get("msg", ""))).removeprefix("Value error, ")
+    if error["type"] in ("enum", "literal_error"):
+        context["expected"] = str(context.get("expected", "")).replace(" or ", " of ")
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return UNKNOWN_PROBLEM
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def validation_error(exc: ValidationError, *, prefix: str | None = None) -> ValidationFailed:
+    """The first error as the message and field; all of them in `errors`. Field paths use
+    the API's camelCase names."""
+    errors = []
+    for error in exc.errors():
+        location = ".".join(camel(str(part)) for part in error.get("loc", ()))
+        field = ".".join(part for part in (prefix, location) if part)
+        errors.append({"field": field, "message": _message(error)})
+    first = errors[0]
+    return ValidationFailed(first["message"], field=first["field"], errors=errors)
+
+
+def validate(model: type[ModelT], data: Any, *, prefix: str | None = None) -> ModelT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, prefix=prefix) from None
+
+
+def parse_id(value: Any, field: str = "id") -> uuid.UUID:
+    """A GraphQL ID (or UUID) as a UUID; a malformed one is a validation error on `field`."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("Dit is geen geldige id.", field=field) from None
+
+
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"

@@ -1,0 +1,532 @@
+"""The `kansrijk` command line: serve, migrate, tenants, modules, users, schema export."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy import select
+
+from core import migrate as migrations
+from core.access import TENANT_ROLES
+from pydantic import ValidationError
+
+from core.config import Settings
+from core.errors import DomainError
+from core.models import Person, TenantStatus
+from core.platform import Platform
+from core.services import coalition
+from core.services import modules as module_service
+from core.services import tenants as tenant_service
+
+app = typer.Typer(help="Kansrijke Start platform: operate it from the command line.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Gemeenten (tenants).", no_args_is_help=True)
+module_app = typer.Typer(help="Modules and their activation per gemeente.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their memberships.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(module_app, name="module")
+app.add_typer(user_app, name="user")
+client_app = typer.Typer(help="API clients (machines) and their credentials.", no_args_is_help=True)
+keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The processing log of personal data.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(client_app, name="client")
+app.add_typer(keys_app, name="keys")
+
+CLI_ACTOR = "cli"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "docs" / "schema.graphql"
+T = TypeVar("T")
+
+
+class State:
+    strict: bool = False
+
+
+def settings(**overrides: Any) -> Settings:
+    """Settings from the environment; a configuration error ends the command clearly."""
+    if State.strict:
+        overrides.setdefault("strict_modules", True)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.secho(f"Configuration error: {error['msg']}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.callback()
+def main(
+    strict: Annotated[bool, typer.Option("--strict", help="Fail when an installed module cannot be loaded.")] = False,
+) -> None:
+    State.strict = strict
+    from gateway.logging import configure_logging
+
+    # Commands print their own results; only warnings and errors are logged.
+    configure_logging(Settings(debug=True, log_json=False, log_level="WARNING"))
+
+
+def run(action: Callable[[Platform], Awaitable[T]], *, config: Settings | None = None) -> T:
+    """Run an async action against a platform; a domain error ends the command with its message."""
+
+    async def runner() -> T:
+        from gateway.logging import configure_logging
+
+        effective = config or settings()
+        configure_logging(effective.model_copy(update={"log_json": False, "log_level": "WARNING"}))
+        platform = Platform.create(effective)
+        try:
+            return await action(platform)
+        finally:
+            await platform.dispose()
+
+    try:
+        return asyncio.run(runner())
+    except DomainError as exc:
+        where = f" [{exc.field}]" if exc.field else ""
+        typer.secho(f"Error ({exc.code}){where}: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+
+
+# -- serve and migrate ---------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Migrate, seed two demo gemeenten and run in development mode.")] = False,
+    public_demo: Annotated[
+        bool, typer.Option("--public-demo", help="Allow the demo (known passwords, debug mode) on a non-loopback address.")
+    ] = False,
+) -> None:
+    """Run the web service (GraphQL at /t/<tenant slug>/graphql)."""
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.demo import describe, seed_demo
+
+    if not demo:
+        config = settings()
+    else:
+        if not _is_loopback(host) and not public_demo:
+            typer.secho(
+                f"Refusing to serve the demo on {host}: its passwords are public and it runs in debug mode. "
+                "Use 127.0.0.1, or add --public-demo if you really mean it.",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(code=2)
+        base_url = f"http://{host}:{port}"
+        config = settings(debug=True, log_json=False, public_base_url=base_url)
+
+        async def prepare(platform: Platform) -> str:
+            await migrations.upgrade(platform.runtime, config.effective_migration_url, app_url=config.database_url)
+            await platform.start()
+            return describe(await seed_demo(platform), base_url)
+
+        typer.echo(run(prepare, config=config))
+    # proxy_headers off: the client address behind a proxy is resolved by the app (KANSRIJK_TRUSTED_PROXIES).
+    uvicorn.run(create_app(config), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database (core and every module branch) to the latest revision."""
+
+    async def action(platform: Platform) -> list[str]:
+        try:
+            await migrations.upgrade(
+                platform.runtime, platform.settings.effective_migration_url, app_url=platform.settings.database_url
+            )
+        except migrations.UnknownRevisions as exc:
+            raise DomainError(str(exc), code="UNKNOWN_REVISIONS") from None
+        return sorted(migrations.script_heads(platform.runtime))
+
+    heads = run(action)
+    typer.echo(f"Database at: {', '.join(heads)}")
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="File to write the SDL to.")] = SCHEMA_FILE,
+) -> None:
+    """Write the GraphQL schema (SDL) to docs/schema.graphql (or --output), and the roles and
+    permissions table in docs/security.md."""
+    from gateway.docs import SECURITY_DOC, render_security_doc
+
+    # The SDL does not depend on the configuration; debug only spares the secret.
+    platform = Platform.create(settings(strict_modules=True, debug=True))
+    output.write_text(platform.schema.as_str() + "\n", encoding="utf-8")
+    typer.echo(f"Schema written to {output}")
+    if output.resolve() == SCHEMA_FILE.resolve() and SECURITY_DOC.exists():
+        SECURITY_DOC.write_text(render_security_doc(platform, SECURITY_DOC.read_text(encoding="utf-8")), encoding="utf-8")
+        typer.echo(f"Permissions table written to {SECURITY_DOC}")
+
+
+# -- tenants ---------------------------------------------------------------------------------------
+
+
+@tenant_app.command("create")
+def tenant_create(
+    code: Annotated[str, typer.Argument(help="CBS gemeentecode, e.g. GM0344.")],
+    name: Annotated[str | None, typer.Option(help="Name (default: from the CBS list).")] = None,
+    slug: Annotated[str | None, typer.Option(help="Slug in the URL (default: from the name).")] = None,
+    allow_unlisted: Annotated[
+        bool, typer.Option("--allow-unlisted", help="Operator override: allow a code that is not in the CBS reference list.")
+    ] = False,
+) -> None:
+    """Create a tenant for a gemeente."""
+
+    async def action(platform: Platform) -> str:
+        async with platform.session(None) as session:
+            tenant = await tenant_service.create_tenant(
+                session, code=code, name=name, slug=slug, allow_unlisted=allow_unlisted
+            )
+            await session.commit()
+            return f"Created {tenant.code} {tenant.name}, slug '{tenant.slug}'"
+
+    typer.echo(run(action))
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """List the tenants."""
+
+    async def action(platform: Platform) -> list[Any]:
+        async with platform.session(None) as session:
+            return await tenant_service.list_tenants(session)
+
+    for tenant in run(action):
+        typer.echo(f"{tenant.code}  {tenant.slug:<24} {tenant.status:<10} {tenant.name}")
+
+
+def _set_status(slug: str, status: TenantStatus) -> None:
+    async def action(platform: Platform) -> str:
+        async with platform.session(None) as session:
+            tenant = await tenant_service.set_status(session, slug, status)
+            await session.commit()
+            return f"{tenant.name}: {tenant.status}"
+
+    typer.echo(run(action))
+
+
+@tenant_app.command("suspend")
+def tenant_suspend(slug: str) -> None:
+    """Suspend a tenant: every request gets a clear error; its data stays."""
+    _set_status(slug, TenantStatus.SUSPENDED)
+
+
+@tenant_app.command("resume")
+def tenant_resume(slug: str) -> None:
+    """Resume a suspended tenant."""
+    _set_status(slug, TenantStatus.ACTIVE)
+
+
+# -- modules ---------------------------------------------------------------------------------------
+
+TenantOption = Annotated[str, typer.Option("--tenant", "-t", help="Tenant slug.")]
+
+
+@module_app.command("list")
+def module_list(tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Tenant slug.")] = None) -> None:
+    """List the installed modules (and, with --tenant, whether they are enabled there)."""
+
+    async def action(platform: Platform) -> list[str]:
+        lines = [f"{key:<24} {module.version:<10} {module.meta.name}" for key, module in sorted(platform.runtime.modules.items())]
+        lines += [f"{key:<24} NOT LOADED: {reason}" for key, reason in sorted(platform.runtime.failed.items())]
+        if tenant is None:
+            return lines
+        async with platform.work_as_system(tenant, CLI_ACTOR) as work:
+            states = await module_service.module_states(work)
+        return [f"{'on' if state.enabled else 'off':<4} {line}" for state, line in zip(states, lines, strict=False)]
+
+    for line in run(action):
+        typer.echo(line)
+
+
+@module_app.command("enable")
+def module_enable(
+    key: str,
+    tenant: TenantOption,
+    config: Annotated[str | None, typer.Option(help="Configuration as a JSON object.")] = None,
+) -> None:
+    """Enable a module for a tenant."""
+    try:
+        parsed = json.loads(config) if config else None
+    except json.JSONDecodeError as exc:
+        typer.secho(f"Error: --config is not valid JSON ({exc.msg}).", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+
+    async def action(platform: Platform) -> str:
+        async with platform.work_as_system(tenant, CLI_ACTOR) as work:
+            state = await module_service.enable_module(work, key, parsed)
+            await work.commit()
+            return f"{key} enabled for {work.tenant.name}; configuration: {json.dumps(state.config, ensure_ascii=False)}"
+
+    typer.echo(run(action))
+
+
+@module_app.command("disable")
+def module_disable(key: str, tenant: TenantOption) -> None:
+    """Disable a module for a tenant (its data stays)."""
+
+    async def action(platform: Platform) -> str:
+        async with platform.work_as_system(tenant, CLI_ACTOR) as work:
+            await module_service.disable_module(work, key)
+            await work.commit()
+            return f"{key} disabled for {work.tenant.name}; its data is kept."
+
+    typer.echo(run(action))
+
+
+@module_app.command("purge")
+def module_purge(
+    key: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete all data of a module in every tenant (downgrades its migration branch)."""
+
+    async def check(platform: Platform) -> None:
+        if key not in platform.runtime.modules:
+            raise DomainError(f"Onbekende module '{key}'.", code="UNKNOWN_MODULE", field="key")
+        dependents = [other for other, module in platform.runtime.modules.items() if key in module.meta.depends_on]
+        dependents += migrations.dependents_of_branch(platform.runtime, key)
+        if dependents:
+            raise DomainError(
+                f"{', '.join(dependents)} hangt af van {key}: verwijder die eerst.", code="MODULE_REQUIRED_BY_OTHERS", field="key"
+            )
+
+    run(check)
+    if not yes:
+        typer.confirm(
+            f"This deletes all data of {key} in every tenant. Continue?", abort=True
+        )
+
+    async def action(platform: Platform) -> bool:
+        purged = await migrations.purge_module(platform.runtime, platform.settings.effective_migration_url, key)
+        async with platform.session(None) as session:
+            slugs = [tenant.slug for tenant in await tenant_service.list_tenants(session)]
+        for slug in slugs:
+            async with platform.work_as_system(slug, CLI_ACTOR) as work:
+                await module_service.forget_module(work, key)
+                await work.commit()
+        return purged
+
+    purged = run(action)
+    typer.echo(f"{key}: data deleted, activations removed." if purged else f"{key} has no tables; activations removed.")
+
+
+# -- users -------------------------------------------------------------------------------------------
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Tenant slug.")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", "-r", help=f"Role ({', '.join(TENANT_ROLES)}); repeatable.")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    partner: Annotated[str | None, typer.Option(help="Name of the partner organisation.")] = None,
+    operator: Annotated[bool, typer.Option("--operator", help="Make the person a platform operator.")] = False,
+) -> None:
+    """Add a person: as a member of a tenant (with roles) and/or as a platform operator."""
+    if tenant is None and not operator:
+        typer.secho("Error: give --tenant (with --role) or --operator.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+
+    async def action(platform: Platform) -> list[str]:
+        messages = []
+        normalized = email.strip().lower()
+        if operator:
+            async with platform.session(None) as session:
+                person = (await session.execute(select(Person).where(Person.email == normalized))).scalar_one_or_none()
+                if person is None:
+                    person = Person(email=coalition.normalize_email(normalized))
+                    session.add(person)
+                person.is_platform_operator = True
+                await session.commit()
+            messages.append(f"{normalized} is a platform operator")
+        if tenant is not None:
+            async with platform.work_as_system(tenant, CLI_ACTOR) as work:
+                partner_id = None
+                if partner:
+                    partner_id = await coalition.partner_id_by_name(work, partner)
+                member = await coalition.create_member(
+                    work,
+                    {"email": normalized, "display_name": name or normalized, "roles": role or [], "partner_id": partner_id},
+                )
+                await work.commit()
+                messages.append(f"{member.email} is a member of {work.tenant.name} with roles {', '.join(member.roles)}")
+        return messages
+
+    for message in run(action):
+        typer.echo(message)
+
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="The new password.")],
+) -> None:
+    """Set a person's password (the password policy applies)."""
+
+    async def action(platform: Platform) -> str:
+        from core.identity.login import set_password, unlock
+
+        async with platform.session(None) as session:
+            person = (await session.execute(select(Person).where(Person.email == email.strip().lower()))).scalar_one_or_none()
+            if person is None:
+                raise DomainError("Er is niemand met dit e-mailadres.", code="NOT_FOUND", field="email")
+            await set_password(session, platform.identity, person, password)
+            await unlock(session, person.email)
+            await session.commit()
+            return f"Password set for {person.email}"
+
+    typer.echo(run(action))
+
+
+@client_app.command("create")
+def client_create(
+    name: str,
+    scope: Annotated[list[str], typer.Option("--scope", "-s", help="A scope (permission) the client may hold; repeatable.")],
+) -> None:
+    """Register an API client; prints its id and secret (the secret is shown only now)."""
+
+    async def action(platform: Platform) -> tuple[str, str]:
+        from core.identity.clients import create_client
+
+        async with platform.session(None) as session:
+            created = await create_client(session, platform.permissions, name=name, allowed_scopes=scope)
+            await session.commit()
+            return created.client.client_id, created.secret
+
+    client_id, secret = run(action)
+    typer.echo(f"client_id:     {client_id}\nclient_secret: {secret}\n(store the secret now: it is not shown again)")
+
+
+@client_app.command("list")
+def client_list() -> None:
+    """List the API clients."""
+
+    async def action(platform: Platform) -> list[str]:
+        from core.identity.models import ApiClient
+
+        async with platform.session(None) as session:
+            rows = (await session.execute(select(ApiClient).order_by(ApiClient.name))).scalars().all()
+        return [
+            f"{row.client_id:<28} {'active ' if row.active else 'revoked'} {row.name}  [{' '.join(row.allowed_scopes)}]"
+            for row in rows
+        ]
+
+    for line in run(action):
+        typer.echo(line)
+
+
+@client_app.command("revoke")
+def client_revoke(client_id: str) -> None:
+    """Revoke an API client everywhere (its tokens stop working at once)."""
+
+    async def action(platform: Platform) -> str:
+        from core.identity.clients import revoke_client
+
+        async with platform.session(None) as session:
+            await revoke_client(session, client_id)
+            await session.commit()
+        return f"{client_id} revoked"
+
+    typer.echo(run(action))
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Make a new signing key; the old one stays published until its tokens have expired."""
+
+    async def action(platform: Platform) -> str:
+        return await platform.identity.keys.rotate()
+
+    typer.echo(f"New signing key: {run(action)}")
+
+
+@audit_app.command("verify")
+def audit_verify(tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant (slug).")] = None) -> None:
+    """Check every tenant's hash chain of processing records; fails when one was changed or removed."""
+
+    async def action(platform: Platform) -> list[tuple[str, Any]]:
+        from core.processing import verify_chain
+
+        async with platform.session(None) as session:
+            tenants = await tenant_service.list_tenants(session)
+        reports = []
+        for row in tenants:
+            if tenant is not None and row.slug != tenant:
+                continue
+            async with platform.work_as_system(row.slug, CLI_ACTOR) as work:
+                reports.append((row.slug, await verify_chain(work.session)))
+        if tenant is not None and not reports:
+            raise DomainError(f"Er is geen gemeente met de slug '{tenant}'.", code="TENANT_NOT_FOUND")
+        return reports
+
+    broken = False
+    for slug, report in run(action):
+        if report.intact:
+            typer.echo(f"{slug}: intact ({report.records} records)")
+        else:
+            broken = True
+            typer.secho(f"{slug}: BROKEN at record {report.broken_at}: {report.reason}", fg=typer.colors.RED)
+    if broken:
+        raise typer.Exit(code=1)
+
+
+jobs_app = typer.Typer(help="The modules' scheduled jobs (retention, deadlines, ...).", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """The scheduled jobs of the installed modules."""
+
+    async def action(platform: Platform) -> list[Any]:
+        return [job for _key, job in platform.runtime.scheduled_jobs()]
+
+    for job in run(action):
+        typer.echo(f"{job.name:48} every {job.interval // 60:>5} min  {job.description}")
+
+
+@jobs_app.command("run")
+def jobs_run(
+    job: Annotated[list[str] | None, typer.Option("--job", "-j", help="Only this job (repeatable).")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Act as of this moment (ISO 8601, e.g. 2027-06-01T03:00:00+00:00).")] = None,
+) -> None:
+    """Run the scheduled jobs once in every gemeente that enabled their module (for cron)."""
+    import datetime as dt
+
+    moment = None
+    if now is not None:
+        try:
+            moment = dt.datetime.fromisoformat(now)
+        except ValueError:
+            raise typer.BadParameter("give an ISO 8601 moment, e.g. 2027-06-01T03:00:00+00:00", param_hint="--now") from None
+        if moment.tzinfo is None:
+            raise typer.BadParameter("give the time zone, e.g. +00:00", param_hint="--now")
+
+    async def action(platform: Platform) -> dict[str, int]:
+        known = {item.name for _key, item in platform.runtime.scheduled_jobs()}
+        unknown = sorted(set(job or ()) - known)
+        if unknown:
+            raise DomainError(f"Onbekende taak: {', '.join(unknown)}.", code="UNKNOWN_JOB")
+        return await platform.run_scheduled_jobs(now=moment, names=job or None)
+
+    for name, handled in run(action).items():
+        typer.echo(f"{name}: {handled}")

@@ -1,0 +1,175 @@
+"""GraphQL over HTTP: `POST /t/{tenant_slug}/graphql` (JSON), one tenant per request.
+
+Request-level problems (unknown or suspended tenant, not logged in, not a member, a body
+that is not a GraphQL request) answer with the matching HTTP status and a GraphQL-shaped
+body `{"errors": [{"message", "extensions": {"code"}}]}`. Field errors answer 200 with
+`data` and `errors`; every error carries `extensions.code`. Unexpected errors are logged
+with their traceback and masked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import structlog
+from asgi_correlation_id import correlation_id
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from graphql import GraphQLError, OperationDefinitionNode, parse
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from core.errors import DomainError
+from core.graphql.errors import result_body
+from core.platform import Platform
+from core.processing import Trace
+from gateway.auth import INVALID_TOKEN_HEADER, authenticate
+from gateway.rate_limit import client_key
+
+log = structlog.get_logger(__name__)
+
+router = APIRouter()
+
+MAX_BODY_BYTES = 1024 * 1024
+ALLOWED_OPERATIONS = (OperationType.QUERY, OperationType.MUTATION)
+
+
+def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+
+
+@lru_cache(maxsize=512)
+def named_operations(query: str) -> int:
+    """How many operations a document defines (0 when it does not parse: execution then
+    reports the syntax error)."""
+    try:
+        document = parse(query, no_location=True, max_tokens=20_000)
+    except GraphQLError:
+        return 0
+    return sum(1 for definition in document.definitions if isinstance(definition, OperationDefinitionNode))
+
+
+def _request_error(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse(error_body(message, code), status_code=status)
+
+
+async def _parse_body(request: Request) -> tuple[str, dict[str, Any] | None, str | None] | JSONResponse:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return _request_error(415, "Stuur een GraphQL-verzoek als application/json.", "UNSUPPORTED_MEDIA_TYPE")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return _request_error(413, "Het verzoek is te groot.", "PAYLOAD_TOO_LARGE")
+    raw = bytearray()
+    async for chunk in request.stream():  # also bounded without (or with a false) Content-Length
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            return _request_error(413, "Het verzoek is te groot.", "PAYLOAD_TOO_LARGE")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return _request_error(400, "De body is geen geldige JSON.", "BAD_REQUEST")
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+        return _request_error(400, "Geef een GraphQL-query op in het veld 'query'.", "BAD_REQUEST")
+    variables = body.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return _request_error(400, "'variables' moet een JSON-object zijn.", "BAD_REQUEST")
+    operation_name = body.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        return _request_error(400, "'operationName' moet een tekst zijn.", "BAD_REQUEST")
+    return body["query"], variables, operation_name
+
+
+async def _execute(request: Request, schema: Any, open_context: Callable[[Trace], Any], operations: tuple[Any, ...]) -> Response:
+    """Parse the body, run the document in the context `open_context` gives, answer."""
+    platform: Platform = request.app.state.platform
+    parsed = await _parse_body(request)
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    query, variables, operation_name = parsed
+    if operation_name is None and named_operations(query) > 1:
+        return _request_error(
+            400, "Dit document bevat meerdere operaties: geef operationName op.", "GRAPHQL_VALIDATION_FAILED"
+        )
+    trace = Trace.from_header(request.headers.get("traceparent"))
+    try:
+        async with open_context(trace) as context:
+            result = await schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=operations,
+            )
+    except DomainError as exc:
+        headers = INVALID_TOKEN_HEADER if exc.http_status == 401 else None
+        return JSONResponse(
+            {"errors": [{"message": exc.message, "extensions": exc.extensions()}]}, status_code=exc.http_status, headers=headers
+        )
+    except InvalidOperationTypeError:
+        return _request_error(400, "Deze soort operatie wordt hier niet ondersteund.", "OPERATION_NOT_SUPPORTED")
+    except CannotGetOperationTypeError:
+        return _request_error(400, "Deze operatie staat niet in het document (operationName).", "GRAPHQL_VALIDATION_FAILED")
+    body = result_body(result, debug=platform.settings.debug)
+    # A document that could not run at all (parse or validation errors carry no path) is a
+    # bad request; once execution started the answer is 200 with field errors.
+    document_failed = result.data is None and bool(result.errors) and all(not error.path for error in result.errors)
+    return JSONResponse(body, status_code=400 if document_failed else 200, headers={"traceparent": trace.header()})
+
+
+@router.post("/t/{tenant_slug}/graphql", response_model=None)
+async def graphql_post(tenant_slug: str, request: Request) -> Response:
+    """The API of a gemeente, for its members and granted API clients."""
+    platform: Platform = request.app.state.platform
+    try:
+        claims = await authenticate(request, platform)
+    except DomainError as exc:
+        return JSONResponse(
+            {"errors": [{"message": exc.message, "extensions": exc.extensions()}]}, status_code=exc.http_status, headers=INVALID_TOKEN_HEADER
+        )
+
+    def open_context(trace: Trace) -> Any:
+        return platform.request_context(tenant_slug, claims, request=request, request_id=correlation_id.get(), trace=trace)
+
+    return await _execute(request, platform.schema, open_context, ALLOWED_OPERATIONS)
+
+
+@router.post("/t/{tenant_slug}/public/graphql", response_model=None)
+async def public_graphql_post(tenant_slug: str, request: Request) -> Response:
+    """The public API of a gemeente for parents: no login, only what modules offer
+    publicly (queries only), rate-limited per client address."""
+    platform: Platform = request.app.state.platform
+    if platform.public_schema is None:
+        return _request_error(404, "Deze gemeente heeft geen openbare API.", "NOT_FOUND")
+    limiter = request.app.state.public_rate_limiter
+    client = client_key(request.client.host if request.client else None, request.headers.get("x-forwarded-for"), platform.settings.trusted_proxies)
+    if not await limiter.hit(tenant_slug, client):
+        retry = await limiter.retry_after(tenant_slug, client)
+        log.warning("public.rate_limited", tenant=tenant_slug)
+        return JSONResponse(
+            error_body("Te veel verzoeken. Probeer het over een minuut opnieuw.", "RATE_LIMITED"),
+            status_code=429,
+            headers={"Retry-After": str(retry)},
+        )
+
+    def open_context(trace: Trace) -> Any:
+        return platform.public_context(tenant_slug, request=request, request_id=correlation_id.get(), trace=trace)
+
+    return await _execute(request, platform.public_schema, open_context, (OperationType.QUERY,))
+
+
+@router.get("/t/{tenant_slug}/graphql", response_model=None)
+async def graphql_get(tenant_slug: str, request: Request) -> Response:
+    """GraphiQL in development; queries are never accepted by GET."""
+    platform: Platform = request.app.state.platform
+    if platform.settings.debug and "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+    return JSONResponse(
+        error_body("Stuur GraphQL-verzoeken met POST.", "METHOD_NOT_ALLOWED"),
+        status_code=405,
+        headers={"Allow": "POST"},
+    )

@@ -1,0 +1,102 @@
+"""The rules of handvat 2 that need no database: the A-D classification, working days,
+recognising identifying data, and the shipped Dutch content (worries with their
+conversation guides, risk and protective factors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import holidays
+import yaml
+
+DATA = Path(__file__).parent / "data"
+
+PHASES = ("preconceptie", "zwanger", "kind_0_2")
+SUPPORT_TYPES = ("financiele_hulp", "materiele_steun", "opvoedondersteuning", "sociale_steun", "schuldhulp", "overig")
+PLAN_DOMAINS = ("financieel", "materieel", "opvoeding", "sociaal")
+PLAN_STATUSES = ("open", "bezig", "gereed", "gestopt")
+CONSENT_METHODS = ("mondeling", "schriftelijk")
+OUTCOMES = ("geholpen", "deels_geholpen", "niet_geholpen", "geen_contact", "elders_geholpen")
+CLASSIFICATIONS = {
+    "A": "zelfredzaam",
+    "B": "potentieel kwetsbaar",
+    "C": "kwetsbaar",
+    "D": "zeer kwetsbaar",
+}
+
+
+@functools.cache
+def shipped_content() -> dict[str, Any]:
+    """The Dutch defaults: worries with conversation guides, risk and protective factors."""
+    worries = yaml.safe_load((DATA / "worries.yaml").read_text(encoding="utf-8"))["worries"]
+    factors = yaml.safe_load((DATA / "factors.yaml").read_text(encoding="utf-8"))
+    return {"worries": worries, "risk_factors": factors["risk_factors"], "protective_factors": factors["protective_factors"]}
+
+
+def suggest_classification(risk_factors: Sequence[str], protective_factors: Sequence[str], *, several: int) -> str:
+    """The Erasmus MC classification suggested by the factors (a snapshot, not a label):
+
+    - A zelfredzaam: no risk factor now;
+    - B potentieel kwetsbaar: at least one risk factor, and the protective factors suffice,
+      which this rule takes as at least as many protective factors as risk factors;
+    - D zeer kwetsbaar: `several` or more risk factors and the protective factors do not suffice;
+    - C kwetsbaar: otherwise (at least one risk factor, protective factors insufficient).
+
+    The professional chooses the classification; a different one needs a reason."""
+    risks, protection = len(set(risk_factors)), len(set(protective_factors))
+    if risks == 0:
+        return "A"
+    if protection >= risks:
+        return "B"
+    if risks >= several:
+        return "D"
+    return "C"
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """`days` working days after `start`: weekends and Dutch public holidays do not count."""
+    calendar = holidays.country_holidays("NL", years=range(start.year, start.year + 2))
+    current, counted = start, 0
+    while counted < days:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5 and current not in calendar:
+            counted += 1
+    return current
+
+
+# -- identifying data ------------------------------------------------------------------------
+# A family record must not identify the family beyond what the professional can connect.
+
+_DIGITS9 = re.compile(r"(?<!\d)(\d[\s.-]?){8}\d(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_PHONE = re.compile(r"(?<!\d)(\+31|0031|0)[\s-]?\d([\s-]?\d){8}(?!\d)")
+_POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b")
+_DATE = re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](\d{2}|\d{4})\b|\b\d{4}-\d{2}-\d{2}\b")
+_IBAN = re.compile(r"\bNL\s?\d{2}\s?[A-Z]{4}(\s?\d){10}\b", re.IGNORECASE)
+
+
+def _elfproef(digits: str) -> bool:
+    return len(digits) == 9 and sum(int(d) * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True)) % 11 == 0
+
+
+def identifying_data(text: str) -> str | None:
+    """What in `text` would identify a person (Dutch, for the error), or None."""
+    for match in _DIGITS9.finditer(text):
+        if _elfproef(re.sub(r"\D", "", match.group())):
+            return "een burgerservicenummer (BSN)"
+    checks = (
+        (_IBAN, "een rekeningnummer"),
+        (_EMAIL, "een e-mailadres"),
+        (_PHONE, "een telefoonnummer"),
+        (_POSTCODE, "een postcode"),
+        (_DATE, "een datum (zoals een geboortedatum)"),
+    )
+    for pattern, what in checks:
+        if pattern.search(text):
+            return what
+    return None

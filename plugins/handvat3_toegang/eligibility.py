@@ -1,0 +1,277 @@
+"""Eligibility as data: JSON Logic conditions over facts derived from a household profile,
+with versioned parameters, evaluated into an explainable outcome per regeling.
+
+Every condition of a regeling is a plain-language question with a JSON Logic rule and a
+"met" and "not met" text. A condition whose facts the household did not give is unknown.
+A regeling is NOT_ELIGIBLE when a condition is not met, POSSIBLY when none fails but some
+are unknown (naming the facts still missing), and ELIGIBLE when all are met.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import json_logic
+import structlog
+
+log = structlog.get_logger(__name__)
+
+ELIGIBLE = "ELIGIBLE"
+POSSIBLY = "POSSIBLY"
+NOT_ELIGIBLE = "NOT_ELIGIBLE"
+OUTCOMES = (ELIGIBLE, POSSIBLY, NOT_ELIGIBLE)
+MET, NOT_MET, UNKNOWN = "MET", "NOT_MET", "UNKNOWN"
+
+HOUSEHOLD_TYPES = ("alleenstaand", "alleenstaande_ouder", "paar")
+SOCIAL_MINIMUM_PARAMETER = {
+    "alleenstaand": "bijstandsnorm_alleenstaand",
+    "alleenstaande_ouder": "bijstandsnorm_alleenstaande_ouder",
+    "paar": "bijstandsnorm_paar",
+}
+
+#: The facts rules may use, with a Dutch description (shown to editors and in errors).
+FACTS: dict[str, str] = {
+    "household_type": "soort huishouden: alleenstaand, alleenstaande_ouder of paar",
+    "has_partner": "heeft een partner (gehuwd of samenwonend)",
+    "age": "leeftijd van de ouder in jaren",
+    "children_count": "aantal kinderen",
+    "youngest_child_months": "leeftijd van het jongste kind in maanden",
+    "pregnant": "zwanger",
+    "due_in_months": "aantal maanden tot de uitgerekende datum",
+    "has_child_under_12_months": "heeft een kind jonger dan 12 maanden",
+    "has_child_under_18": "heeft een kind jonger dan 18 jaar",
+    "net_monthly_income": "netto inkomen van het huishouden per maand (euro)",
+    "social_minimum": "het sociaal minimum (bijstandsnorm) voor dit huishouden per maand (euro)",
+    "income_pct_social_minimum": "netto inkomen als percentage van het sociaal minimum",
+    "gross_yearly_income": "bruto jaarinkomen van het huishouden (toetsingsinkomen, euro)",
+    "assets": "vermogen van het huishouden (euro)",
+    "lives_in_gemeente": "woont in deze gemeente",
+    "rents_home": "huurt een woning",
+    "monthly_rent": "huur per maand (euro)",
+    "student": "studeert",
+    "self_employed": "werkt als zelfstandige",
+    "has_debts": "heeft schulden die niet op tijd betaald kunnen worden",
+    "has_health_insurance": "heeft een zorgverzekering",
+}
+#: Facts the platform derives from others (never asked as such).
+DERIVED_FACTS = {"has_partner", "social_minimum", "income_pct_social_minimum", "children_count",
+                 "youngest_child_months", "has_child_under_12_months", "has_child_under_18", "due_in_months"}  # fmt: skip
+
+#: The profile fields a derived fact is computed from: what to ask when it is missing.
+FACT_SOURCES: dict[str, tuple[str, ...]] = {
+    "has_partner": ("household_type",),
+    "social_minimum": ("household_type",),
+    "income_pct_social_minimum": ("net_monthly_income", "household_type"),
+    "children_count": ("children_birth_dates",),
+    "youngest_child_months": ("children_birth_dates",),
+    "has_child_under_12_months": ("children_birth_dates",),
+    "has_child_under_18": ("children_birth_dates",),
+    "due_in_months": ("due_date",),
+}
+
+
+def profile_fields_missing(names: Iterable[str], facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """The profile fields to ask for so that these (missing) facts become known."""
+    asked: set[str] = set()
+    for name in names:
+        sources = [source for source in FACT_SOURCES.get(name, (name,)) if facts.get(source) is None]
+        asked.update(sources or (name,))
+    return tuple(sorted(asked))
+
+
+#: JSON Logic operators a rule may use.
+OPERATORS = frozenset(
+    {"==", "!=", "===", "!==", "<", "<=", ">", ">=", "!", "!!", "and", "or", "if", "?:", "in", "var",
+     "+", "-", "*", "/", "%", "min", "max", "cat"}
+)  # fmt: skip
+
+
+class RuleError(ValueError):
+    """A rule that is not valid JSON Logic, or uses an unknown fact or parameter."""
+
+
+def rule_vars(rule: Any) -> set[str]:
+    """Every name a rule reads with `var`."""
+    found: set[str] = set()
+    if isinstance(rule, Mapping):
+        for operator, operand in rule.items():
+            if operator == "var":
+                name = operand[0] if isinstance(operand, list) and operand else operand
+                if isinstance(name, str):
+                    found.add(name)
+            else:
+                found |= rule_vars(operand)
+    elif isinstance(rule, list):
+        for item in rule:
+            found |= rule_vars(item)
+    return found
+
+
+def _literal_var(operand: Any) -> bool:
+    """Only a name (with an optional literal default) is read: a computed name would read a
+    fact no check knows about."""
+    if isinstance(operand, list):
+        return 1 <= len(operand) <= 2 and isinstance(operand[0], str) and (len(operand) == 1 or not isinstance(operand[1], (dict, list)))
+    return isinstance(operand, str)
+
+
+def check_rule(rule: Any, parameters: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Validate a rule; return (facts, parameters) it uses. Raises RuleError."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            if len(node) != 1:
+                raise RuleError("elk onderdeel van een regel heeft precies één operator")
+            operator, operand = next(iter(node.items()))
+            if operator not in OPERATORS:
+                raise RuleError(f"onbekende operator '{operator}'")
+            if operator == "var" and not _literal_var(operand):
+                raise RuleError("'var' leest een gegeven bij naam: {\"var\": \"age\"} of {\"var\": [\"age\", standaardwaarde]}")
+            if operator in ("missing", "missing_some"):
+                raise RuleError(f"'{operator}' is niet nodig: een voorwaarde met een ontbrekend gegeven is vanzelf onbekend")
+            walk(operand)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif not (node is None or isinstance(node, (bool, int, float, str))):
+            raise RuleError("een regel bestaat uit JSON-waarden")
+        if isinstance(node, float) and not math.isfinite(node):
+            raise RuleError("getallen moeten eindig zijn")
+
+    if not isinstance(rule, Mapping):
+        raise RuleError("een regel is een JSON Logic-object, zoals {\"<=\": [{\"var\": \"age\"}, 30]}")
+    walk(rule)
+    known_parameters = set(parameters)
+    facts, params = set(), set()
+    for name in rule_vars(rule):
+        if name.startswith("param."):
+            key = name.removeprefix("param.")
+            if key not in known_parameters:
+                raise RuleError(f"onbekende parameter '{key}'")
+            params.add(key)
+        elif name in FACTS:
+            facts.add(name)
+        else:
+            raise RuleError(f"onbekend gegeven '{name}'")
+    if not facts and not params:
+        raise RuleError("een voorwaarde gebruikt minstens één gegeven")
+    return facts, params
+
+
+@dataclass(frozen=True)
+class Condition:
+    id: str
+    question: str
+    met: str
+    not_met: str
+    rule: dict[str, Any]
+    facts: frozenset[str]
+    parameters: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    key: str
+    value: float
+    valid_from: dt.date
+    legal_basis_url: str
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    condition: Condition
+    status: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        if self.status == MET:
+            return self.condition.met
+        if self.status == NOT_MET:
+            return self.condition.not_met
+        return self.condition.question
+
+
+@dataclass
+class Outcome:
+    status: str
+    results: list[ConditionResult]
+    missing: list[str] = field(default_factory=list)
+    parameters: list[ParameterValue] = field(default_factory=list)
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
+
+
+def complete_facts(raw: Mapping[str, Any], reference_date: dt.date, value_of: Any) -> dict[str, Any]:
+    """All facts, the derived ones computed from the given ones (`value_of(key, date)` gives
+    a parameter's value). A fact that cannot be known is None."""
+    facts = {name: raw.get(name) for name in FACTS}
+    household = facts["household_type"]
+    if facts["has_partner"] is None and household is not None:
+        facts["has_partner"] = household == "paar"
+    birth_dates = raw.get("children_birth_dates")
+    if birth_dates is not None:
+        ages = sorted(months_between(day, reference_date) for day in birth_dates)
+        facts["children_count"] = len(ages)
+        facts["youngest_child_months"] = ages[0] if ages else None
+        facts["has_child_under_12_months"] = any(age < 12 for age in ages)
+        facts["has_child_under_18"] = any(age < 18 * 12 for age in ages)
+    elif facts["youngest_child_months"] is not None:
+        facts["children_count"] = facts["children_count"] if facts["children_count"] is not None else 1
+        facts["has_child_under_12_months"] = facts["youngest_child_months"] < 12
+        facts["has_child_under_18"] = facts["youngest_child_months"] < 18 * 12
+    elif facts["children_count"] == 0:
+        facts["has_child_under_12_months"] = False
+        facts["has_child_under_18"] = False
+    due_date = raw.get("due_date")
+    if due_date is not None:
+        facts["pregnant"] = True
+        facts["due_in_months"] = max(months_between(reference_date, due_date), 0)
+    if facts["social_minimum"] is None and household in SOCIAL_MINIMUM_PARAMETER:
+        facts["social_minimum"] = value_of(SOCIAL_MINIMUM_PARAMETER[household], reference_date)
+    if facts["income_pct_social_minimum"] is None and facts["social_minimum"] and facts["net_monthly_income"] is not None:
+        facts["income_pct_social_minimum"] = round(facts["net_monthly_income"] / facts["social_minimum"] * 100, 2)
+    return facts
+
+
+def evaluate(conditions: Iterable[Condition], facts: Mapping[str, Any], parameters: Mapping[str, ParameterValue]) -> Outcome:
+    """The outcome of one regeling's conditions for these facts and parameter values."""
+    data: dict[str, Any] = dict(facts)
+    data["param"] = {key: value.value for key, value in parameters.items()}
+    results = []
+    for condition in conditions:
+        missing = [name for name in condition.facts if facts.get(name) is None]
+        if missing:
+            results.append(ConditionResult(condition, UNKNOWN, profile_fields_missing(missing, facts)))
+            continue
+        try:
+            met = json_logic.jsonLogic(condition.rule, data)
+        except Exception:  # e.g. a division by a zero income: unknown, and the facts stay out of the log
+            log.warning("toegang.rule_failed", condition=condition.id)
+            results.append(ConditionResult(condition, UNKNOWN))
+            continue
+        results.append(ConditionResult(condition, MET if met else NOT_MET))
+    if any(result.status == NOT_MET for result in results):
+        status = NOT_ELIGIBLE
+    elif any(result.status == UNKNOWN for result in results):
+        status = POSSIBLY
+    else:
+        status = ELIGIBLE
+    missing_facts = sorted({name for result in results for name in result.missing})
+    # Every parameter passed in was used: those the rules read and those a fact was derived
+    # from (the bijstandsnorm behind the income percentage).
+    return Outcome(status, results, missing_facts, sorted(parameters.values(), key=lambda value: value.key))
+
+
+def relevance(outcome: Outcome, position: int, name: str) -> tuple[Any, ...]:
+    """Eligible first, then possibly (fewest facts missing first), then not eligible; then
+    the gemeente's own order and the name."""
+    return (OUTCOMES.index(outcome.status), len(outcome.missing), position, name.lower())

@@ -1,0 +1,241 @@
+"""One test per hookspec (`test_hook_<name>`), each showing the hook doing its job through
+the tiny test module; and the meta-test that keeps it so (and keeps docs/plugins.md
+complete)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core import hookspecs
+from core.events import PENDING_EVENTS_KEY, UndeclaredEventType, publish_event
+from core.models import OutboxEvent, WorkflowHistory
+from core.platform import Platform
+from core.services import modules as module_service
+from gateway.demo import seed_demo
+from tests.conftest import Api, World
+from tests.support import tiny_notes
+
+ADMIN = World.email("coalition_admin", "utrecht")
+PRO = World.email("professional", "utrecht")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def hookspec_names() -> list[str]:
+    return sorted(
+        name
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if getattr(function, "kansrijkestart_spec", None) is not None
+    )
+
+
+def test_every_hookspec_has_a_test_and_documentation() -> None:
+    names = hookspec_names()
+    assert len(names) >= 14
+    this_module = sys.modules[__name__]
+    untested = [name for name in names if not hasattr(this_module, f"test_hook_{name}")]
+    assert not untested, f"hookspecs without test_hook_<name>: {untested}"
+    documentation = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    undocumented = [name for name in names if f"### `{name}`" not in documentation]
+    assert not undocumented, f"hookspecs missing from docs/plugins.md: {undocumented}"
+    for name in names:
+        assert getattr(hookspecs, name).__doc__, f"{name} has no docstring"
+
+
+async def enable_tiny(api: Api, slug: str = "utrecht") -> None:
+    mutation = 'mutation { enableModule(input: {key: "tiny_notes"}) { module { enabled } } }'
+    (await api.gql(slug, mutation, user=World.email("coalition_admin", slug))).ok()
+
+
+async def add_note(api: Api, text: str, *, slug: str = "utrecht") -> dict:
+    response = await api.gql(slug, "mutation($t: String!) { addTinyNote(input: {text: $t}) { note { id state } } }", {"t": text}, user=World.email("professional", slug))
+    return response.ok()["addTinyNote"]["note"]
+
+
+MOVE = "mutation($id: ID!, $t: String!, $r: String) { moveTinyNote(input: {id: $id, transition: $t, reason: $r}) { note { state } } }"
+
+
+def test_hook_module_meta(platform: Platform) -> None:
+    module = platform.runtime.modules["tiny_notes"]
+    assert (module.meta.name, module.meta.category, module.version) == ("Tiny notes", "test", "1.0.0")
+    assert platform.runtime.modules["tiny_extra"].meta.depends_on == ("tiny_notes",)
+
+
+def test_hook_register_models(platform: Platform) -> None:
+    assert tiny_notes.TinyNote in platform.runtime.models()
+    from core import migrate
+
+    assert "tiny_notes" in migrate.target_metadata(platform.runtime).tables
+
+
+async def test_hook_register_migrations(platform: Platform) -> None:
+    assert Path(tiny_notes.__file__).parent / "migrations" / "versions" in platform.runtime.migration_dirs()
+    async with platform.engine.connect() as connection:
+        tables = await connection.run_sync(lambda sync: sync.dialect.get_table_names(sync))
+    assert "tiny_notes" in tables
+
+
+def test_hook_register_graphql(platform: Platform) -> None:
+    sdl = platform.schema.as_str()
+    assert "tinyNotes: [TinyNoteNode!]!" in sdl and "addTinyNote(input: AddTinyNoteInput!)" in sdl
+
+
+async def test_hook_register_permissions(api: Api, world: World, platform: Platform) -> None:
+    assert platform.permissions.declared_by["tiny_notes.note.write"] == "tiny_notes"
+    assert "tiny_notes.note.write" in platform.permissions.grants["professional"]
+    assert "tiny_notes.note.write" not in platform.permissions.grants["analyst"]
+    await enable_tiny(api)
+    refused = await api.gql("utrecht", 'mutation { addTinyNote(input: {text: "x"}) { note { id } } }', user=World.email("analyst", "utrecht"))
+    assert refused.codes == ["FORBIDDEN"] and refused.errors[0]["extensions"]["permission"] == "tiny_notes.note.write"
+    me = (await api.gql("utrecht", "{ me { permissions } }", user=PRO)).ok()
+    assert "tiny_notes.note.write" in me["me"]["permissions"]
+
+
+async def test_hook_register_processing_activities(api: Api, world: World, platform: Platform) -> None:
+    assert platform.runtime.processing_activity("tiny_notes.notes")[0] == "tiny_notes"
+    register = (await api.gql("utrecht", "{ processingActivities { key module purpose legalBasis } }", user=ADMIN)).ok()
+    keys = {row["key"]: row for row in register["processingActivities"]}
+    assert keys["tiny_notes.notes"]["legalBasis"] == "Test: AVG art. 6 lid 1 sub e." and "core.processing_log_inspection" in keys
+    async with platform.work_as_system("utrecht", "test") as work:
+        from core.processing import record_processing
+
+        with pytest.raises(ValueError, match="not declared"):
+            record_processing(work, "tiny_notes.unknown", "x", ["1"], "read")
+
+
+def test_hook_register_workflows(platform: Platform) -> None:
+    workflows = dict((definition.key, definition) for _plugin, definition in platform.runtime.workflows())
+    assert workflows["tiny_notes.note"] is tiny_notes.NOTE_WORKFLOW
+    assert "draft --> published: publish" in workflows["tiny_notes.note"].to_mermaid()
+
+
+async def test_hook_register_event_types(api: Api, world: World, platform: Platform) -> None:
+    assert "tiny_notes.note.added" in platform.runtime.declared_event_types
+    async with platform.work_as_system("utrecht", "test") as work:
+        with pytest.raises(UndeclaredEventType):
+            publish_event(work.session, "tiny_notes.note.vanished", {})
+
+
+async def test_hook_module_config_model(api: Api, world: World, platform: Platform) -> None:
+    assert platform.runtime.modules["tiny_notes"].config_model is tiny_notes.TinyConfig
+    async with platform.work_as_system("utrecht", "test") as work:
+        state = await module_service.enable_module(work, "tiny_notes", {"greeting": "Dag"})
+        await work.commit()
+    assert state.config == {"greeting": "Dag", "max_notes": 10}
+    assert (await api.gql("utrecht", "{ tinyGreeting }", user=PRO)).ok() == {"tinyGreeting": "Dag"}
+
+
+async def test_hook_module_enabled(api: Api, world: World) -> None:
+    await enable_tiny(api)
+    await enable_tiny(api)
+    assert [(slug, actor) for slug, _config, actor in tiny_notes.CALLS["module_enabled"]] == [("utrecht", ADMIN)]
+
+
+async def test_hook_module_disabled(api: Api, world: World) -> None:
+    await enable_tiny(api)
+    for _ in range(2):
+        (await api.gql("utrecht", 'mutation { disableModule(input: {key: "tiny_notes"}) { module { enabled } } }', user=ADMIN)).ok()
+    assert tiny_notes.CALLS["module_disabled"] == [("utrecht", ADMIN)]
+
+
+async def test_hook_on_domain_event(api: Api, world: World, platform: Platform) -> None:
+    await enable_tiny(api)
+    note = await add_note(api, "Nieuw")
+    events = tiny_notes.CALLS["on_domain_event"]
+    assert [event.type for event in events] == ["tiny_notes.note.added"]
+    assert events[0].payload == {"note_id": note["id"]} and events[0].tenant_id == world.utrecht.id
+    # A failed mutation publishes nothing: its event is rolled back with it.
+    failed = await api.gql("utrecht", 'mutation { addTinyNote(input: {text: "fail-after-write"}) { note { id } } }', user=PRO)
+    assert failed.codes == ["VALIDATION_FAILED"]
+    assert len(tiny_notes.CALLS["on_domain_event"]) == 1
+    assert (await api.gql("utrecht", "{ tinyNotes { text } }", user=PRO)).ok() == {"tinyNotes": [{"text": "Nieuw"}]}
+    # A failing subscriber is isolated; the event is still marked dispatched.
+    async with platform.work_as_system("utrecht", "test") as work:
+        publish_event(work.session, "tiny_notes.note.added", {"explode": True})
+        await work.commit()
+    assert len(tiny_notes.CALLS["on_domain_event"]) == 2
+    async with platform.work_as_system("utrecht", "test") as work:
+        undispatched = (await work.session.execute(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))).scalars().all()
+    assert undispatched == []
+    # Tenant-scoped: a tenant that has not enabled the module does not reach its subscriber.
+    async with platform.work_as_system("s-hertogenbosch", "test") as work:
+        publish_event(work.session, "tiny_notes.note.added", {})
+        await work.commit()
+    assert len(tiny_notes.CALLS["on_domain_event"]) == 2
+
+
+async def test_hook_workflow_guard(api: Api, world: World, platform: Platform) -> None:
+    await enable_tiny(api)
+    note = await add_note(api, "x" * 150)
+    refused = await api.gql("utrecht", MOVE, {"id": note["id"], "t": "publish"}, user=PRO)
+    assert refused.codes == ["TRANSITION_REFUSED"] and refused.errors[0]["message"] == "Te lang om te publiceren."
+    assert tiny_notes.CALLS["workflow_guard"] == [("tiny_notes.note", "publish", "draft")]
+    assert (await api.gql("utrecht", "{ tinyNotes { state } }", user=PRO)).ok() == {"tinyNotes": [{"state": "draft"}]}
+    async with platform.work_as_system("utrecht", "test") as work:
+        assert (await work.session.execute(select(WorkflowHistory))).scalars().all() == []
+
+
+async def test_hook_workflow_transitioned(api: Api, world: World, platform: Platform) -> None:
+    await enable_tiny(api)
+    note = await add_note(api, "Kort")
+    moved = (await api.gql("utrecht", MOVE, {"id": note["id"], "t": "publish"}, user=PRO)).ok()
+    assert moved["moveTinyNote"]["note"]["state"] == "published"
+    assert tiny_notes.CALLS["workflow_transitioned"] == [("tiny_notes.note", "publish", "published")]
+    # Not whitelisted, a reason missing, or a permission missing: refused, nothing written.
+    again = await api.gql("utrecht", MOVE, {"id": note["id"], "t": "publish"}, user=PRO)
+    assert again.codes == ["TRANSITION_NOT_ALLOWED"]
+    no_reason = await api.gql("utrecht", MOVE, {"id": note["id"], "t": "archive"}, user=PRO)
+    assert no_reason.codes == ["VALIDATION_FAILED"] and no_reason.errors[0]["extensions"]["field"] == "reason"
+    archived = (await api.gql("utrecht", MOVE, {"id": note["id"], "t": "archive", "r": "Verouderd"}, user=PRO)).ok()
+    assert archived["moveTinyNote"]["note"]["state"] == "archived"
+    async with platform.work_as_system("utrecht", "test") as work:
+        history = (await work.session.execute(select(WorkflowHistory).order_by(WorkflowHistory.occurred_at))).scalars().all()
+        events = (await work.session.execute(select(OutboxEvent.type, OutboxEvent.payload).order_by(OutboxEvent.occurred_at))).all()
+    assert [(row.transition, row.from_state, row.to_state, row.reason, row.actor) for row in history] == [
+        ("publish", "draft", "published", None, PRO),
+        ("archive", "published", "archived", "Verouderd", PRO),
+    ]
+    transitions = [payload["transition"] for event_type, payload in events if event_type == "core.workflow.transitioned"]
+    assert transitions == ["publish", "archive"]
+
+
+async def test_hook_register_scheduled_jobs(api: Api, world: World, platform: Platform) -> None:
+    """A job runs only in tenants that enabled its module, as of the moved clock, and its
+    work is committed."""
+    assert ("tiny_notes", "tiny_notes.archive_drafts") in [(key, job.name) for key, job in platform.runtime.scheduled_jobs()]
+    await enable_tiny(api)
+    note = await add_note(api, "Concept")
+    moved = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    assert await platform.run_scheduled_jobs(now=moved, names=["tiny_notes.archive_drafts"]) == {"tiny_notes.archive_drafts": 1}
+    assert tiny_notes.CALLS["register_scheduled_jobs"] == [("utrecht", moved)]  # s-hertogenbosch did not enable it
+    async with platform.work_as_system("utrecht", "test") as work:
+        stored = (await work.session.execute(select(tiny_notes.TinyNote))).scalars().one()
+    assert (str(stored.id), stored.state) == (note["id"], "archived")
+    assert await platform.run_scheduled_jobs(now=moved, names=["tiny_notes.archive_drafts"]) == {"tiny_notes.archive_drafts": 0}
+
+
+async def test_hook_seed_demo_data(platform: Platform) -> None:
+    for _ in range(2):
+        await seed_demo(platform)
+    assert sorted(set(tiny_notes.CALLS["seed_demo_data"])) == ["s-hertogenbosch", "utrecht"]
+    async with platform.work_as_system("utrecht", "test") as work:
+        notes = (await work.session.execute(select(tiny_notes.TinyNote))).scalars().all()
+    assert [note.text for note in notes] == ["Welkom in Utrecht"]
+
+
+async def test_undelivered_events_are_retried(api: Api, world: World, platform: Platform) -> None:
+    """An event committed but never delivered (a crash in between) is delivered later."""
+    await enable_tiny(api)
+    async with platform.work_as_system("utrecht", "test") as work:
+        publish_event(work.session, "tiny_notes.note.added", {"note_id": "x"})
+        await work.session.commit()  # committed, but not dispatched (as after a crash)
+        work.session.info.pop(PENDING_EVENTS_KEY)
+    assert tiny_notes.CALLS["on_domain_event"] == []
+    assert await platform.dispatch_pending_events(older_than=dt.timedelta(0)) == 1
+    assert [event.payload for event in tiny_notes.CALLS["on_domain_event"]] == [{"note_id": "x"}]
+    assert await platform.dispatch_pending_events(older_than=dt.timedelta(0)) == 0

@@ -1,0 +1,80 @@
+"""Layer 1 of tenant isolation (the ORM) and the session's serialised I/O."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, insert, select, update
+
+from core.models import Partner, Tenant
+from core.platform import Platform
+from core.tenancy import CrossTenantWrite, NoTenantContext, TenantContext
+from tests.conftest import World
+
+
+async def test_concurrent_use_of_one_session_is_serialised(platform: Platform, world: World) -> None:
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        results = await asyncio.gather(
+            session.scalar(select(func.count()).select_from(Partner)),
+            session.scalars(select(Partner)),
+            session.execute(select(Tenant.code)),
+            session.get(Tenant, world.utrecht.id),
+        )
+    assert results[0] == 0 and results[3].code == "GM0344"
+
+
+async def test_no_tenant_context_fails_closed(platform: Platform, world: World) -> None:
+    async with platform.session(None) as session:
+        with pytest.raises(NoTenantContext):
+            await session.execute(select(Partner))
+        with pytest.raises(NoTenantContext):
+            await session.execute(update(Partner).values(active=False))
+        session.add(Partner(name="X", domain="sociaal", type="wijkteam", tenant_id=world.utrecht.id))
+        with pytest.raises(NoTenantContext):
+            await session.flush()
+        await session.rollback()
+        session.expunge_all()
+        # Platform tables need no tenant context.
+        assert (await session.execute(select(func.count()).select_from(Tenant))).scalar_one() == 2
+
+
+async def test_rows_of_another_tenant_cannot_be_written(platform: Platform, world: World) -> None:
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        session.add(Partner(name="Elders", domain="sociaal", type="wijkteam", tenant_id=world.bosch.id))
+        with pytest.raises(CrossTenantWrite):
+            await session.flush()
+        await session.rollback()
+        with pytest.raises(CrossTenantWrite):
+            await session.execute(insert(Partner).values(name="Bulk", domain="sociaal", type="wijkteam", tenant_id=world.bosch.id))
+        with pytest.raises(CrossTenantWrite):
+            await session.execute(insert(Partner), [{"name": "Bulk", "domain": "sociaal", "type": "wijkteam", "tenant_id": world.bosch.id}])
+        await session.rollback()
+    async with platform.session(TenantContext(tenant_id=world.bosch.id)) as session:
+        assert (await session.execute(select(func.count()).select_from(Partner))).scalar_one() == 0
+
+
+async def test_bulk_update_and_delete_touch_only_the_own_tenant(platform: Platform, world: World) -> None:
+    for tenant in (world.utrecht, world.bosch):
+        async with platform.session(TenantContext(tenant_id=tenant.id)) as session:
+            session.add(Partner(name="Zelfde naam", domain="sociaal", type="wijkteam"))
+            await session.commit()
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        changed = await session.execute(update(Partner).where(Partner.name == "Zelfde naam").values(active=False))
+        assert changed.rowcount == 1
+        await session.commit()
+    async with platform.session(TenantContext(tenant_id=world.bosch.id)) as session:
+        assert (await session.execute(select(Partner.active))).scalar_one() is True
+
+
+async def test_system_context_reads_platform_tables_and_no_tenant_data(platform: Platform, world: World) -> None:
+    from core.tenancy import system_context
+
+    with system_context("test: a platform job"):
+        async with platform.session() as session:
+            assert (await session.execute(select(func.count()).select_from(Tenant))).scalar_one() == 2
+            with pytest.raises(NoTenantContext):
+                await session.execute(select(Partner))
+    with pytest.raises(ValueError):
+        with system_context(""):
+            pass

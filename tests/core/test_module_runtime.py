@@ -1,0 +1,165 @@
+"""Loading modules: entry points, broken and incompatible modules, strict mode."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from core import core_module
+from core.hookspecs import hookimpl
+from core.module_types import EventType, ModuleMeta, Permission
+from core.runtime import ModuleLoadError, ModuleRuntime, ModuleSource, installed_module_sources
+
+HANDVATTEN = {"handvat1_zicht", "handvat2_signaleren", "handvat3_toegang", "handvat4_leren"}
+
+
+class FakeModule:
+    """A module object (pluggy plugins must be hashable, so not a SimpleNamespace)."""
+
+
+def plugin(key: str, **hooks: object) -> FakeModule:
+    """A module object with the given hook implementations (plus module_meta)."""
+    namespace = FakeModule()
+    meta = hooks.pop("meta", ModuleMeta(key=key, name=key, description="test"))
+    namespace.module_meta = hookimpl(lambda: meta)
+    for name, function in hooks.items():
+        setattr(namespace, name, hookimpl(function))
+    return namespace
+
+
+def source(key: str, obj: object) -> ModuleSource:
+    return ModuleSource(key=key, load=lambda: obj, version="0.0.1")
+
+
+def broken_source(key: str) -> ModuleSource:
+    def load() -> object:
+        raise ImportError("No module named 'missing_dependency'")
+
+    return ModuleSource(key=key, load=load, version="0.0.1")
+
+
+def runtime(strict: bool = False) -> ModuleRuntime:
+    instance = ModuleRuntime(strict=strict)
+    instance.register_core(core_module)
+    return instance
+
+
+def test_handvatten_are_installed_entry_points() -> None:
+    sources = {item.key: item for item in installed_module_sources()}
+    assert HANDVATTEN <= set(sources)
+    loaded = runtime(strict=True)
+    loaded.load(installed_module_sources())
+    assert HANDVATTEN <= set(loaded.modules)
+    for key in HANDVATTEN:
+        module = loaded.modules[key]
+        assert module.meta.key == key and module.meta.category == "handvat"
+        assert module.version == "0.1.0" and module.migrations_dir is not None and module.migrations_dir.is_dir()
+
+
+class NoDefaults(BaseModel):
+    required: int
+
+
+def undeclared_graphql() -> object:
+    import strawberry
+
+    from core.module_types import GraphQLContribution
+
+    @strawberry.type
+    class LeakyQuery:
+        @strawberry.field  # no permission declared: deny by default refuses the module
+        def leaky_field(self) -> str:
+            return "secret"
+
+    return GraphQLContribution(query=(LeakyQuery,))
+
+
+def raising_hook() -> list:
+    raise ZeroDivisionError("bug in the module")
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (broken_source("broken"), "ImportError"),
+        (source("old", plugin("old", meta=ModuleMeta(key="old", name="o", description="d", plugin_api=">=2.0"))), "plugin API"),
+        (source("wrongkey", plugin("other")), "differs from the entry-point name"),
+        (source("badspec", plugin("badspec", meta=ModuleMeta(key="badspec", name="b", description="d", plugin_api="nonsense"))), "specifier"),
+        (source("needy", plugin("needy", meta=ModuleMeta(key="needy", name="n", description="d", depends_on=("absent",)))), "absent"),
+        (source("badconfig", plugin("badconfig", module_config_model=lambda: dict)), "pydantic"),
+        (source("nodefaults", plugin("nodefaults", module_config_model=lambda: NoDefaults)), "ValidationError"),
+        (source("nomigrations", plugin("nomigrations", register_migrations=lambda: "/nonexistent/versions")), "does not exist"),
+        (source("misspelled", plugin("misspelled", register_permisions=lambda: [])), "unknown hook"),
+        (source("leaky", plugin("leaky", register_graphql=undeclared_graphql)), "Query.leaky_field"),
+        (source("raising", plugin("raising", register_permissions=raising_hook)), "ZeroDivisionError"),
+        (
+            source("grabby", plugin("grabby", register_permissions=lambda: [Permission("core.partner.delete", "x")])),
+            "is not a Permission of grabby",
+        ),
+        (
+            source("strange", plugin("strange", register_permissions=lambda: [Permission("strange.x.read", "x", ("king",))])),
+            "unknown roles",
+        ),
+        (source("noisy", plugin("noisy", register_event_types=lambda: [EventType("other.thing", "x")])), "must be named"),
+    ],
+)
+def test_bad_module_is_skipped_or_fails_in_strict_mode(bad: ModuleSource, reason: str) -> None:
+    good = source("good", plugin("good"))
+    lenient = runtime()
+    lenient.load([bad, good])
+    assert bad.key not in lenient.modules and reason in lenient.failed[bad.key]
+    assert "good" in lenient.modules
+    assert not lenient.manager.has_plugin(bad.key)
+    with pytest.raises(ModuleLoadError, match=bad.key):
+        runtime(strict=True).load([bad, good])
+
+
+def test_dependents_of_a_failed_module_are_skipped_too() -> None:
+    loaded = runtime()
+    needs_broken = plugin("dependent", meta=ModuleMeta(key="dependent", name="d", description="d", depends_on=("broken",)))
+    loaded.load([broken_source("broken"), source("dependent", needs_broken)])
+    assert set(loaded.failed) == {"broken", "dependent"} and not loaded.modules
+
+
+def test_duplicate_key_is_refused() -> None:
+    loaded = runtime()
+    loaded.load([source("twice", plugin("twice")), source("twice", plugin("twice"))])
+    assert "already loaded" in loaded.failed["twice"]
+
+
+def test_tenant_hooks_reach_only_enabled_modules_and_are_cached() -> None:
+    calls: list[str] = []
+    first = plugin("first", workflow_guard=lambda workflow: calls.append("first"))
+    second = plugin("second", workflow_guard=lambda workflow: calls.append("second"))
+    loaded = runtime()
+    loaded.load([source("first", first), source("second", second)])
+    hooks = loaded.hooks_for({"second"})
+    hooks.caller("workflow_guard")(workflow=None, transition=None, subject=None, session=None, actor=None)
+    assert calls == ["second"]
+    assert loaded.hooks_for({"second"}) is hooks  # built once per set of enabled modules
+    assert loaded.hooks_for({"first", "second"}) is not hooks
+    calls.clear()
+    loaded.hooks_for({"first", "second", "not-installed"}).caller("workflow_guard")(
+        workflow=None, transition=None, subject=None, session=None, actor=None
+    )
+    assert sorted(calls) == ["first", "second"]
+
+
+def test_module_whose_graphql_clashes_is_skipped() -> None:
+    import strawberry
+
+    from core.module_types import GraphQLContribution
+
+    from core.graphql.fields import field
+
+    @strawberry.type
+    class ClashingQuery:
+        @field(public=True)
+        def partners(self) -> str:  # core already has Query.partners
+            return ""
+
+    loaded = runtime()
+    loaded.load([source("clash", plugin("clash", register_graphql=lambda: GraphQLContribution(query=(ClashingQuery,))))])
+    assert "Query.partners (also in core)" in loaded.failed["clash"]
+    with pytest.raises(ModuleLoadError):
+        runtime(strict=True).load([source("clash", plugin("clash", register_graphql=lambda: GraphQLContribution(query=(ClashingQuery,))))])

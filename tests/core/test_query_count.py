@@ -1,0 +1,68 @@
+"""DataLoaders keep the number of SQL statements per request constant in the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from core.platform import Platform
+from core.testing import add_member
+from tests.conftest import Api, World
+
+ADMIN = World.email("coalition_admin", "utrecht")
+QUERY = """
+query($first: Int!) {
+  partners(first: $first) {
+    totalCount
+    edges { node { name members { displayName email partner { name } } } }
+  }
+}"""
+
+
+@contextmanager
+def count_statements(platform: Platform) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(platform.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(platform.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def seed_partners(api: Api, platform: Platform, count: int) -> None:
+    for index in range(count):
+        created = await api.gql(
+            "utrecht",
+            "mutation($name: String!) { createPartner(input: {name: $name, domain: SOCIAAL, type: WIJKTEAM}) { partner { id } } }",
+            {"name": f"Partner {index:03d}"},
+            user=ADMIN,
+        )
+        partner_id = created.ok()["createPartner"]["partner"]["id"]
+        for member in range(2):
+            await add_member(platform, "utrecht", f"p{index}m{member}@partner.example", ["professional"], partner_id=partner_id)
+
+
+async def statements_for(api: Api, platform: Platform, first: int) -> int:
+    await api.token("utrecht", ADMIN)  # the login itself is not part of the request
+    await platform.identity.keys.refresh(force=True)  # nor the once-a-minute reload of the signing keys
+    with count_statements(platform) as statements:
+        data = (await api.gql("utrecht", QUERY, {"first": first}, user=ADMIN)).ok()
+    assert len(data["partners"]["edges"]) == first
+    assert all(len(edge["node"]["members"]) == 2 for edge in data["partners"]["edges"])
+    return len(statements)
+
+
+async def test_partners_with_members_take_constant_statements(api: Api, world: World, platform: Platform) -> None:
+    await seed_partners(api, platform, 50)
+    small = await statements_for(api, platform, 5)
+    large = await statements_for(api, platform, 50)
+    assert small == large
+    # BEGIN, tenant, login session, person; BEGIN, membership, enabled modules; count, page,
+    # members of the page's partners, their partners.
+    assert large <= 11

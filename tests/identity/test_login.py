@@ -1,0 +1,265 @@
+"""Local accounts: password policy, login, throttling and lockout, TOTP enrolment and
+login, recovery codes, rotating refresh tokens with reuse detection, logout."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from core.identity.login import set_password, throttle_key
+from core.identity.models import LoginThrottle
+from core.models import Person, Tenant
+from core.platform import Platform
+from tests.conftest import Api, World
+
+PASSWORD = "zonnebloem-kinderwagen-regenjas-42"
+PRO = World.email("professional", "utrecht")
+ADMIN = World.email("coalition_admin", "utrecht")
+
+
+async def give_password(platform: Platform, email: str, password: str = PASSWORD) -> None:
+    async with platform.session(None) as session:
+        person = (await session.execute(select(Person).where(Person.email == email))).scalar_one()
+        await set_password(session, platform.identity, person, password)
+        await session.commit()
+
+
+async def login(api: Api, email: str, password: str = PASSWORD, slug: str | None = "utrecht") -> tuple[int, dict]:
+    path = f"/t/{slug}/auth/login" if slug else "/auth/login"
+    response = await api.client.post(path, json={"email": email, "password": password})
+    return response.status_code, response.json()
+
+
+async def graphql(api: Api, token: str, query: str = "{ me { subject roles } }", slug: str = "utrecht") -> tuple[int, dict]:
+    response = await api.client.post(f"/t/{slug}/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
+    return response.status_code, response.json()
+
+
+@pytest.fixture(autouse=True)
+def no_login_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progressive delay is real; the tests do not need to wait for it."""
+    from core.identity import login as login_module
+
+    async def no_sleep(_seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(login_module.asyncio, "sleep", no_sleep)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["kort", "password1234", "welkom123456", "kansrijkestart2026", "utrecht12345", "aaaaaaaaaaaaaaaa"],
+)
+async def test_password_policy(platform: Platform, world: World, password: str) -> None:
+    from core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        await give_password(platform, PRO, password)
+    assert refused.value.field == "password"
+
+
+async def test_login_and_use_the_token(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    status, body = await login(api, PRO.upper())  # e-mail addresses are case-insensitive
+    assert status == 200 and body["token_type"] == "Bearer" and body["expires_in"] == 600
+    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token"}
+    assert await graphql(api, body["access_token"]) == (200, {"data": {"me": {"subject": PRO, "roles": ["professional"]}}})
+    # The token is bound to its gemeente.
+    status, other = await graphql(api, body["access_token"], "{ tenant { code } }", slug="s-hertogenbosch")
+    assert status == 403 and other["errors"][0]["extensions"]["code"] == "TENANT_MISMATCH"
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [(PRO, "wrong-password-entirely"), ("nobody@utrecht.example", PASSWORD), (World.email("professional", "s-hertogenbosch"), PASSWORD)],
+)
+async def test_failed_logins_do_not_reveal_accounts(api: Api, world: World, platform: Platform, email: str, password: str) -> None:
+    await give_password(platform, PRO)
+    await give_password(platform, World.email("professional", "s-hertogenbosch"))
+    status, body = await login(api, email, password)
+    assert status == 401
+    assert body["code"] == "LOGIN_FAILED" and body["type"] == "about:blank"
+    assert body["title"].startswith("Inloggen is niet gelukt")
+
+
+async def test_lockout_after_repeated_failures(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    for _ in range(platform.settings.login_max_failures):
+        assert (await login(api, PRO, "wrong-password-entirely"))[0] == 401
+    # Locked: even the right password fails now, with the same answer.
+    status, body = await login(api, PRO)
+    assert status == 401 and body["code"] == "LOGIN_FAILED"
+    # Unknown addresses are throttled the same way (nothing to learn from the timing).
+    for _ in range(platform.settings.login_max_failures):
+        await login(api, "nobody@utrecht.example", "whatever-password")
+    async with platform.session(None) as session:
+        unknown = await session.get(LoginThrottle, throttle_key("nobody@utrecht.example"))
+        known = await session.get(LoginThrottle, throttle_key(PRO))
+    assert unknown.locked_until is not None and known.locked_until is not None
+    # After the lock the account works again.
+    async with platform.session(None) as session:
+        known = await session.get(LoginThrottle, throttle_key(PRO))
+        known.locked_until = known.locked_until.replace(year=2000)
+        await session.commit()
+    assert (await login(api, PRO))[0] == 200
+
+
+def test_progressive_delay() -> None:
+    from core.identity.login import _delay_for
+
+    assert [_delay_for(failures) for failures in range(7)] == [0.0, 0.0, 0.5, 1.0, 2.0, 4.0, 4.0]
+
+
+async def test_admin_must_enrol_mfa_then_logs_in_with_a_code(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, ADMIN)
+    status, body = await login(api, ADMIN)
+    assert status == 200 and body["mfa_enrollment_required"] is True and "access_token" not in body
+    enrollment = body["enrollment_token"]
+    # The enrolment token is no access token.
+    assert (await graphql(api, enrollment))[0] == 401
+    started = await api.client.post("/t/utrecht/auth/mfa/enroll", headers={"Authorization": f"Bearer {enrollment}"})
+    assert started.status_code == 200
+    secret = started.json()["secret"]
+    assert started.json()["otpauth_uri"].startswith("otpauth://totp/Kansrijke%20Start:coalition_admin%40utrecht.example")
+    wrong = await api.client.post("/t/utrecht/auth/mfa/enroll/confirm", json={"code": "000000"}, headers={"Authorization": f"Bearer {enrollment}"})
+    assert wrong.status_code == 400 and wrong.json()["code"] == "MFA_CODE_INVALID"
+    code = pyotp.TOTP(secret).now()
+    confirmed = await api.client.post("/t/utrecht/auth/mfa/enroll/confirm", json={"code": code}, headers={"Authorization": f"Bearer {enrollment}"})
+    assert confirmed.status_code == 200
+    recovery = confirmed.json()["recovery_codes"]
+    assert len(recovery) == 10 and "access_token" in confirmed.json()
+    # The next login asks for a code; the code just used cannot be used again.
+    status, body = await login(api, ADMIN)
+    assert body["mfa_required"] is True
+    replay = await api.client.post("/t/utrecht/auth/mfa/verify", json={"mfa_token": body["mfa_token"], "code": code})
+    assert replay.status_code == 401
+    # A recovery code works once.
+    status, body = await login(api, ADMIN)
+    first = await api.client.post("/t/utrecht/auth/mfa/verify", json={"mfa_token": body["mfa_token"], "recovery_code": recovery[0]})
+    assert first.status_code == 200 and "access_token" in first.json()
+    status, body = await login(api, ADMIN)
+    again = await api.client.post("/t/utrecht/auth/mfa/verify", json={"mfa_token": body["mfa_token"], "recovery_code": recovery[0]})
+    assert again.status_code == 401
+    # An MFA token of this gemeente is no good at another.
+    other = await api.client.post("/t/s-hertogenbosch/auth/mfa/verify", json={"mfa_token": body["mfa_token"], "code": "123456"})
+    assert other.status_code == 401
+
+
+async def test_tenant_can_require_mfa_for_everyone(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    async with platform.session(None) as session:
+        tenant = (await session.execute(select(Tenant).where(Tenant.slug == "utrecht"))).scalar_one()
+        tenant.mfa_required_for_all = True
+        await session.commit()
+    status, body = await login(api, PRO)
+    assert body.get("mfa_enrollment_required") is True
+
+
+async def test_voluntary_mfa_with_an_access_token(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    token = (await login(api, PRO))[1]["access_token"]
+    started = await api.client.post("/t/utrecht/auth/mfa/enroll", headers={"Authorization": f"Bearer {token}"})
+    code = pyotp.TOTP(started.json()["secret"]).now()
+    confirmed = await api.client.post("/t/utrecht/auth/mfa/enroll/confirm", json={"code": code}, headers={"Authorization": f"Bearer {token}"})
+    assert confirmed.status_code == 200 and len(confirmed.json()["recovery_codes"]) == 10
+    assert (await login(api, PRO))[1].get("mfa_required") is True
+
+
+async def refresh(api: Api, refresh_token: str) -> tuple[int, dict]:
+    response = await api.client.post(
+        "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": "kansrijk-app"}
+    )
+    return response.status_code, response.json()
+
+
+async def test_refresh_rotation_and_reuse_detection(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    first = (await login(api, PRO))[1]
+    status, second = await refresh(api, first["refresh_token"])
+    assert status == 200 and second["refresh_token"] != first["refresh_token"]
+    assert (await graphql(api, second["access_token"]))[0] == 200
+    # The rotated token comes back: it leaked. The whole login is revoked.
+    status, reused = await refresh(api, first["refresh_token"])
+    assert status == 400 and reused["error"] == "invalid_grant"
+    assert (await refresh(api, second["refresh_token"]))[1]["error"] == "invalid_grant"
+    status, body = await graphql(api, second["access_token"])
+    assert status == 401 and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_refresh_refused_for_unknown_tokens_and_other_clients(api: Api, world: World, platform: Platform) -> None:
+    assert (await refresh(api, "not-a-token"))[1]["error"] == "invalid_grant"
+    response = await api.client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "x", "client_id": "someone"})
+    assert response.json()["error"] == "invalid_client"
+    response = await api.client.post("/oauth/token", data={"grant_type": "password", "username": "a", "password": "b"})
+    assert response.json()["error"] == "unsupported_grant_type"
+    response = await api.client.post("/oauth/token", json={"grant_type": "refresh_token"})
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+
+
+async def test_refresh_after_idle_timeout_or_membership_end(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    pair = (await login(api, PRO))[1]
+    from core.identity.models import AuthSession
+
+    async with platform.session(None) as session:
+        auth_session = (await session.execute(select(AuthSession))).scalars().all()[-1]
+        auth_session.last_used_at = auth_session.last_used_at.replace(year=2000)
+        await session.commit()
+    assert (await refresh(api, pair["refresh_token"]))[1]["error"] == "invalid_grant"
+    pair = (await login(api, PRO))[1]
+    member_id = (await graphql(api, pair["access_token"], "{ me { member { id } } }"))[1]["data"]["me"]["member"]["id"]
+    deactivate = 'mutation($id: ID!) { deactivateMember(input: {id: $id}) { member { active } } }'
+    (await api.gql("utrecht", deactivate, {"id": member_id}, user=ADMIN)).ok()
+    assert (await refresh(api, pair["refresh_token"]))[1]["error"] == "invalid_grant"
+
+
+async def test_logout_ends_the_login_at_once(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    pair = (await login(api, PRO))[1]
+    response = await api.client.post("/auth/logout", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert response.status_code == 204
+    assert (await graphql(api, pair["access_token"]))[0] == 401
+    assert (await refresh(api, pair["refresh_token"]))[1]["error"] == "invalid_grant"
+    assert (await api.client.post("/auth/logout")).status_code == 401
+
+
+async def test_change_password(api: Api, world: World, platform: Platform) -> None:
+    await give_password(platform, PRO)
+    token = (await login(api, PRO))[1]["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    wrong = await api.client.post("/auth/password", json={"current_password": "nope", "new_password": "x"}, headers=headers)
+    assert wrong.status_code == 400 and wrong.json()["code"] == "LOGIN_FAILED"
+    weak = await api.client.post("/auth/password", json={"current_password": PASSWORD, "new_password": "password1234"}, headers=headers)
+    assert weak.status_code == 422 and weak.json()["field"] == "new_password"
+    new = "vuurtoren-appelboom-zeilboot-17"
+    ok = await api.client.post("/auth/password", json={"current_password": PASSWORD, "new_password": new}, headers=headers)
+    assert ok.status_code == 204
+    assert (await login(api, PRO, new))[0] == 200 and (await login(api, PRO))[0] == 401
+
+
+async def test_platform_operator_logs_in_at_the_platform(api: Api, world: World, platform: Platform) -> None:
+    async with platform.session(None) as session:
+        session.add(Person(email="ops@platform.example", is_platform_operator=True))
+        await session.commit()
+    await give_password(platform, "ops@platform.example")
+    status, body = await login(api, "ops@platform.example", slug=None)
+    assert status == 200 and body["mfa_enrollment_required"] is True  # operators always need MFA
+    # A member cannot log in at the platform level.
+    await give_password(platform, PRO)
+    assert (await login(api, PRO, slug=None))[0] == 401
+
+
+async def test_login_bad_input(api: Api, world: World) -> None:
+    response = await api.client.post("/t/utrecht/auth/login", json={"email": "x"})
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    response = await api.client.post("/t/nergens/auth/login", json={"email": "x@y.example", "password": "z"})
+    assert response.status_code == 404 and response.json()["code"] == "TENANT_NOT_FOUND"
+    from core.services.tenants import set_status
+    from core.models import TenantStatus
+
+    async with api.platform.session(None) as session:
+        await set_status(session, "utrecht", TenantStatus.SUSPENDED)
+        await session.commit()
+    response = await api.client.post("/t/utrecht/auth/login", json={"email": PRO, "password": PASSWORD})
+    assert response.status_code == 403 and response.json()["code"] == "TENANT_SUSPENDED"

@@ -1,0 +1,134 @@
+"""The processing log: one record per data subject for every read and write, trace
+context, the privacy officer's view, append-only storage and the hash chain."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+
+from core.platform import Platform
+from core.processing import ProcessingRecord, pseudonym, verify_chain
+from core.tenancy import TenantContext
+from core.testing import TEST_SECRET, owner_engine
+from tests.conftest import Api, World
+
+ADMIN = World.email("coalition_admin", "utrecht")
+PRO = World.email("professional", "utrecht")
+PRIVACY = World.email("privacy_officer", "utrecht")
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+async def records(platform: Platform, tenant_id) -> list[ProcessingRecord]:
+    async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
+        return list((await session.execute(select(ProcessingRecord).order_by(ProcessingRecord.seq))).scalars())
+
+
+async def add_notes(api: Api, *texts: str) -> list[str]:
+    (await api.gql("utrecht", 'mutation { enableModule(input: {key: "tiny_notes"}) { module { key } } }', user=ADMIN)).ok()
+    ids = []
+    for value in texts:
+        response = await api.gql("utrecht", "mutation($t: String!) { addTinyNote(input: {text: $t}) { note { id } } }", {"t": value}, user=PRO)
+        ids.append(response.ok()["addTinyNote"]["note"]["id"])
+    return ids
+
+
+async def test_every_read_and_write_leaves_one_record_per_subject(api: Api, world: World, platform: Platform) -> None:
+    first, second = await add_notes(api, "Een", "Twee")
+    response = await api.gql("utrecht", "{ tinyNotes { text } }", user=PRO, headers={"traceparent": TRACEPARENT})
+    response.ok()
+    returned = response.headers["traceparent"]
+    assert returned.startswith(f"00-{TRACE_ID}-") and returned != TRACEPARENT  # same trace, our own span
+    rows = await records(platform, world.utrecht.id)
+    assert [(row.seq, row.operation, row.result, row.status) for row in rows] == [
+        (1, "addTinyNote", "created", "ok"),
+        (2, "addTinyNote", "created", "ok"),
+        (3, "tinyNotes", "read", "ok"),
+        (4, "tinyNotes", "read", "ok"),
+    ]
+    subjects = {pseudonym(TEST_SECRET, world.utrecht.id, note) for note in (first, second)}
+    assert {row.data_subject for row in rows[2:]} == subjects
+    read = rows[2]
+    assert read.trace_id == TRACE_ID and read.parent_span_id == "00f067aa0ba902b7" and read.span_id == returned.split("-")[2]
+    assert (read.actor_type, read.actor, read.activity, read.on_behalf_of) == ("person", PRO, "tiny_notes.notes", "gemeente:GM0344")
+    assert read.started_at <= read.ended_at
+    # No names, notes or tokens: the note texts are nowhere in the log.
+    assert not any("Een" in str(vars(row)) or "Twee" in str(vars(row)) for row in rows)
+    # Another tenant's log is its own (and empty).
+    assert await records(platform, world.bosch.id) == []
+
+
+async def test_a_failed_write_is_logged_with_status_error(api: Api, world: World, platform: Platform) -> None:
+    await add_notes(api)
+    failed = await api.gql("utrecht", 'mutation { addTinyNote(input: {text: "fail-after-write"}) { note { id } } }', user=PRO)
+    assert failed.codes == ["VALIDATION_FAILED"]
+    rows = await records(platform, world.utrecht.id)
+    assert [(row.operation, row.result, row.status) for row in rows] == [("addTinyNote", "created", "error")]
+    assert (await api.gql("utrecht", "{ tinyNotes { id } }", user=PRO)).ok() == {"tinyNotes": []}
+
+
+async def test_privacy_officer_sees_who_processed_a_family(api: Api, world: World, platform: Platform) -> None:
+    (note,) = await add_notes(api, "Gezin")
+    (await api.gql("utrecht", "{ tinyNotes { id } }", user=ADMIN)).ok()
+    query = "query($s: ID!) { processingLog(dataSubjectId: $s) { seq operation actor result activity traceId } }"
+    log = (await api.gql("utrecht", query, {"s": note}, user=PRIVACY)).ok()["processingLog"]
+    assert [(entry["operation"], entry["actor"], entry["result"]) for entry in log] == [
+        ("addTinyNote", PRO, "created"),
+        ("tinyNotes", ADMIN, "read"),
+    ]
+    # Looking is itself logged; and only the privacy officer may look.
+    rows = await records(platform, world.utrecht.id)
+    assert (rows[-1].operation, rows[-1].actor, rows[-1].activity) == ("processingLog", PRIVACY, "core.processing_log_inspection")
+    for role in ("coalition_admin", "professional", "analyst"):
+        refused = await api.gql("utrecht", query, {"s": note}, user=World.email(role, "utrecht"))
+        assert refused.codes == ["FORBIDDEN"], role
+
+
+async def test_chain_detects_changes_and_removals(api: Api, world: World, platform: Platform) -> None:
+    await add_notes(api, "A", "B", "C")
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        assert (await verify_chain(session)).intact
+    async with owner_engine(platform).begin() as connection:
+        await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(actor="someone@else.example"))
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        report = await verify_chain(session)
+    assert not report.intact and report.broken_at == 2 and "changed" in report.reason
+    async with owner_engine(platform).begin() as connection:
+        await connection.execute(
+            update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(actor=PRO)
+        )
+        await connection.execute(text("DELETE FROM processing_log WHERE seq = 3"))
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        report = await verify_chain(session)
+    assert report.broken_at == 3 and "missing" in report.reason  # the end of the chain removed
+    async with owner_engine(platform).begin() as connection:
+        await connection.execute(text("DELETE FROM processing_log WHERE seq = 1"))
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        report = await verify_chain(session)
+    assert report.broken_at == 1 and "missing" in report.reason
+
+
+async def test_app_role_cannot_change_the_log(api: Api, world: World, platform: Platform, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("grants are PostgreSQL's")
+    await add_notes(api, "A")
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        with pytest.raises(Exception, match="permission denied"):
+            await session.execute(text("UPDATE processing_log SET actor = 'x'"))
+        await session.rollback()
+        with pytest.raises(Exception, match="permission denied"):
+            await session.execute(text("DELETE FROM processing_log"))
+        await session.rollback()
+        with pytest.raises(Exception, match="permission denied"):
+            await session.execute(text("TRUNCATE processing_log"))
+
+
+def test_trace_context_parsing() -> None:
+    from core.processing import Trace
+
+    parsed = Trace.from_header(TRACEPARENT)
+    assert parsed.trace_id == TRACE_ID and parsed.parent_span_id == "00f067aa0ba902b7" and len(parsed.span_id) == 16
+    for bad in (None, "", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", f"01-{TRACE_ID}-00f067aa0ba902b7"):
+        fresh = Trace.from_header(bad)
+        assert fresh.parent_span_id is None and len(fresh.trace_id) == 32 and fresh.trace_id != TRACE_ID
+

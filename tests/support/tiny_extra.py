@@ -1,0 +1,32 @@
+"""A second tiny test module that depends on tiny_notes (for dependency checks)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.plugin import GraphQLContribution, ModuleMeta, Permission, TENANT_ROLES, field, hookimpl
+
+KEY = "tiny_extra"
+
+
+@strawberry.type
+class ExtraQuery:
+    @field(permission=f"{KEY}.ping.read")
+    async def tiny_extra_ping(self, info: Info) -> str:
+        return "pong"
+
+
+@hookimpl
+def module_meta() -> ModuleMeta:
+    return ModuleMeta(key=KEY, name="Tiny extra", description="Depends on tiny_notes.", category="test", depends_on=("tiny_notes",))
+
+
+@hookimpl
+def register_graphql() -> GraphQLContribution:
+    return GraphQLContribution(query=(ExtraQuery,))
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    return [Permission(f"{KEY}.ping.read", "Ping.", TENANT_ROLES)]
