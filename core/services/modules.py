@@ -94,6 +94,13 @@ def validate_config(module: LoadedModule, config: dict[str, Any] | None) -> dict
         return {}
     if config is not None and not isinstance(config, dict):
         raise InvalidModuleConfig("De configuratie moet een JSON-object zijn.", field="input.config")
+    # A misspelt key would otherwise be dropped without a word while the admin thinks it is set.
+    known = set(module.config_model.model_fields)
+    unknown = sorted(set(config or {}) - known)
+    if unknown:
+        raise InvalidModuleConfig(
+            f"Onbekende instelling: {', '.join(unknown)}. Bekend: {', '.join(sorted(known))}.", field=f"input.config.{unknown[0]}"
+        )
     try:
         validated: BaseModel = module.config_model.model_validate(config or {})
     except ValidationError as exc:

@@ -38,6 +38,16 @@ def shipped_content() -> dict[str, Any]:
     return {"worries": worries, "risk_factors": factors["risk_factors"], "protective_factors": factors["protective_factors"]}
 
 
+#: The rule of `suggest_classification`, as the professional reads it.
+CLASSIFICATION_RULE = (
+    "A (zelfredzaam): nu geen risicofactoren. "
+    "B (potentieel kwetsbaar): wel risicofactoren, maar minstens evenveel beschermende factoren. "
+    "D (zeer kwetsbaar): {several} of meer risicofactoren en minder beschermende factoren. "
+    "C (kwetsbaar): de overige gevallen met risicofactoren. "
+    "Het is een voorstel en een momentopname: u kiest zelf, met een reden als u afwijkt."
+)
+
+
 def suggest_classification(risk_factors: Sequence[str], protective_factors: Sequence[str], *, several: int) -> str:
     """The Erasmus MC classification suggested by the factors (a snapshot, not a label):
 

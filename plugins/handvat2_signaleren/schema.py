@@ -434,7 +434,7 @@ class SignalerenQuery:
             risk_factors=[Factor(key=item["key"], label=item["label"], kind=item.get("kind")) for item in options["risk_factors"]],
             protective_factors=[Factor(key=item["key"], label=item["label"]) for item in options["protective_factors"]],
             classifications=[ClassificationInfo(code=code, label=label) for code, label in domain.CLASSIFICATIONS.items()],
-            classification_rule=" ".join((domain.suggest_classification.__doc__ or "").split()),
+            classification_rule=domain.CLASSIFICATION_RULE.format(several=options["several_risk_factors"]),
             several_risk_factors=options["several_risk_factors"],
             support_types=list(domain.SUPPORT_TYPES),
             plan_domains=list(domain.PLAN_DOMAINS),

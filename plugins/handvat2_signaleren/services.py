@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import delete, exists, or_, select, update
 
 from core.plugin import (
@@ -41,7 +41,7 @@ from core.plugin import (
 )
 from plugins.handvat2_signaleren import domain
 from plugins.handvat2_signaleren.models import Consent, DeletionRecord, Family, Notification, PlanItem, Referral, Signal
-from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_WRITE, KEY, REFERRAL_RESPOND, REFERRAL_SEND
+from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_WRITE, KEY, REFERRAL_SEND
 from plugins.handvat2_signaleren.workflow import REFERRAL_WORKFLOW, SHARING_STATES, TRANSITION_LABELS
 
 ACTIVITY = f"{KEY}.family_support"
@@ -154,14 +154,6 @@ class FamilyInput(BaseModel):
     birth_month: Month | None = None
     wijk_code: Annotated[str, StringConstraints(pattern=r"^WK\d{6}$")] | None = None
 
-    @field_validator("local_reference")
-    @classmethod
-    def _not_identifying(cls, value: str) -> str:
-        found = domain.identifying_data(value)
-        if found:
-            raise ValueError(f"Een eigen kenmerk mag geen {found.removeprefix('een ')} zijn.")
-        return value
-
     @model_validator(mode="after")
     def _phase(self) -> FamilyInput:
         check_phase(self.phase, self.expected_month, self.birth_month, dt.date.today())
@@ -202,6 +194,7 @@ async def register_family(work: Work, data: dict[str, Any]) -> Family:
     work.principal.require(FAMILY_WRITE)
     membership_id, partner_id = own_organisation(work)
     fields = validate(FamilyInput, data, prefix="input")
+    refuse_identifying(fields.local_reference, "input.localReference")
     clash = (
         await work.session.execute(
             select(Family.id).where(
@@ -563,7 +556,7 @@ async def move_referral(work: Work, referral_id: Any, data: dict[str, Any]) -> R
     fields = validate(MoveInput, data, prefix="input")
     referral = await get_referral(work, referral_id, field="input.id")
     refuse_identifying(fields.reason, "input.reason")
-    if fields.transition == "afronden":
+    if fields.transition == "afronden" and referral.state == "in_behandeling":
         if fields.outcome is None:
             raise ValidationFailed("Geef de uitkomst bij het afronden.", field="input.outcome")
         referral.outcome, referral.outcome_note = fields.outcome, fields.reason
@@ -582,7 +575,7 @@ async def _transition(work: Work, referral: Referral, name: str, *, reason: str 
         if work.principal.partner_id != own:
             who = "de verwijzende organisatie" if sender_side else "de organisatie waarnaar verwezen is"
             raise WrongOrganisation(f"Deze stap is aan {who}.", field="input.transition")
-        if name in ("versturen", "accepteren", "starten"):
+        if name in ("versturen", "accepteren", "starten") and referral.state in transition.source:
             consent = (await work.session.execute(select(Consent).where(Consent.id == referral.consent_id))).scalar_one()
             problem = consent_problem(consent, referral.to_partner_id, dt.date.today())
             if problem:

@@ -73,6 +73,14 @@ def test_cli_end_to_end(cli_database: str, tmp_path: Path) -> None:
     assert code == 1 and "not valid JSON" in out
     code, out = kansrijk("module", "enable", "handvat1_zicht", "--tenant", "atlantis")
     assert code == 1 and "TENANT_NOT_FOUND" in out
+    code, out = kansrijk("jobs", "list")
+    assert code == 0 and "handvat2_signaleren.retention" in out and "handvat3_toegang.write_usage" in out
+    code, out = kansrijk("jobs", "run", "--job", "handvat2_signaleren.retention", "--now", "2030-01-01T03:00:00+00:00")
+    assert (code, out) == (0, "handvat2_signaleren.retention: 0\n")  # no gemeente enabled handvat 2
+    code, out = kansrijk("jobs", "run", "--job", "handvat9.nothing")
+    assert code == 1 and "UNKNOWN_JOB" in out
+    code, out = kansrijk("jobs", "run", "--now", "2030-01-01")
+    assert code == 2 and "time zone" in out
     code, out = kansrijk("module", "disable", "handvat3_toegang", "--tenant", "utrecht")
     assert code == 0 and "data is kept" in out
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from core import migrate
 from core.platform import Platform
-from core.testing import fresh_database, migrate_platform, require_backend, settings_for_database, settings_for_tests
+from core.testing import fresh_database, migrate_platform, require_backend, settings_for_database
 from gateway.app import create_app
 from tests.conftest import TINY_EXTRA, TINY_NOTES, Api, World
 

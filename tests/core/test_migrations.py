@@ -22,7 +22,6 @@ from core.testing import (
     owner_engine,
     require_backend,
     settings_for_database,
-    settings_for_tests,
 )
 from tests.conftest import TINY_EXTRA, TINY_NOTES
 from tests.support import tiny_notes

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from core import migrate
 from core.platform import Platform
-from core.testing import settings_for_tests
 from tests.conftest import TINY_EXTRA, TINY_NOTES, Api, World
 from tests.support import tiny_notes
 
@@ -83,6 +82,8 @@ async def test_bad_module_requests_write_nothing(api: Api, world: World) -> None
     assert not_object.codes == ["INVALID_CONFIG"]
     extra = await api.gql("utrecht", ENABLE, {"key": "handvat1_zicht", "config": {"x": 1}}, user=ADMIN)
     assert extra.codes == ["INVALID_CONFIG"]
+    misspelt = await api.gql("utrecht", ENABLE, {"key": "tiny_notes", "config": {"greting": "Hoi"}}, user=ADMIN)
+    assert misspelt.codes == ["INVALID_CONFIG"] and "greting" in misspelt.errors[0]["message"]
     assert (await module_state(api, "tiny_notes"))["enabled"] is False
     assert tiny_notes.CALLS["module_enabled"] == []
 

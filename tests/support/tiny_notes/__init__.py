@@ -222,6 +222,9 @@ def workflow_guard(workflow: Any, transition: Any, subject: Any, session: Any, a
     CALLS["workflow_guard"].append((workflow.key, transition.name, subject.state))
     if transition.name == "publish" and subject.attributes.get("length", 0) > 100:
         return "Te lang om te publiceren."
+    # As a third-party module would guard another module's workflow: here, handvat 2's referrals.
+    if workflow.key == "handvat2_signaleren.referral" and transition.name == "versturen" and "overig" in subject.attributes.get("support", ()):
+        return "Een verwijzing voor 'overig' vraagt eerst overleg met de coalitie."
     return None
 
 
