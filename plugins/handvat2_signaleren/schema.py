@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -19,6 +22,7 @@ from plugins.handvat2_signaleren import services as svc
 from plugins.handvat2_signaleren.figures import Cell, coalition_figures
 from plugins.handvat2_signaleren.models import Consent, DeletionRecord, Family, Notification, PlanItem, Referral, Signal
 from plugins.handvat2_signaleren.permissions import (
+    KEY,
     FAMILY_READ,
     FAMILY_RIGHTS,
     FAMILY_WRITE,
@@ -115,11 +119,31 @@ class SignaleringOptions:
 
 
 async def _names(info: Info, model: Any, ids: set[Any]) -> dict[Any, str]:
-    attribute = model.display_name if model is Membership else model.name
-    ids = {value for value in ids if value is not None}
-    if not ids:
+    """Names of partners (or members, or wijken) by id, batched over the whole request."""
+    wanted = sorted({value for value in ids if value is not None}, key=str)
+    if not wanted:
         return {}
-    return dict((await info.context.session.execute(select(model.id, attribute).where(model.id.in_(ids)))).all())
+    attribute = model.display_name if model is Membership else model.name
+
+    async def load(keys: Sequence[Any]) -> list[str | None]:
+        found = dict((await info.context.session.execute(select(model.id, attribute).where(model.id.in_(list(keys))))).all())
+        return [found.get(key) for key in keys]
+
+    names = await info.context.loader(f"{KEY}.names.{model.__name__}", load).load_many(wanted)
+    return {key: name for key, name in zip(wanted, names, strict=True) if name is not None}
+
+
+def _per_family(info: Info, name: str, fetch: Callable[[Any, list[uuid.UUID]], Awaitable[list[Any]]]) -> Any:
+    """A request-wide loader of a family's rows (signals, consents, ...), so that a list of
+    families with their nested rows costs one query per kind, not one per family."""
+
+    async def load(family_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+        grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for row in await fetch(info.context, list(family_ids)):
+            grouped[row.family_id].append(row)
+        return [grouped.get(family_id, []) for family_id in family_ids]
+
+    return info.context.loader(f"{KEY}.{name}", load)
 
 
 @readable_with(FAMILY_READ)
@@ -214,9 +238,18 @@ class ReferralNode:
 
 async def referral_nodes(info: Info, rows: list[Referral]) -> list[ReferralNode]:
     work = info.context
-    partners = await _names(info, Partner, {row.from_partner_id for row in rows} | {row.to_partner_id for row in rows})
-    contacts = await _names(info, Membership, {row.to_contact_id for row in rows})
-    history = await svc.referral_history(work, [row.id for row in rows])
+
+    async def load_history(referral_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+        found = await svc.referral_history(work, list(referral_ids))
+        return [found.get(referral_id, []) for referral_id in referral_ids]
+
+    # All three at once, so that the referrals of many families share each batch.
+    partners, contacts, histories = await asyncio.gather(
+        _names(info, Partner, {row.from_partner_id for row in rows} | {row.to_partner_id for row in rows}),
+        _names(info, Membership, {row.to_contact_id for row in rows}),
+        work.loader(f"{KEY}.history", load_history).load_many([row.id for row in rows]),
+    )
+    history = dict(zip([row.id for row in rows], histories, strict=True))
     nodes = []
     for row in rows:
         own = work.principal.partner_id
@@ -319,24 +352,24 @@ class FamilyNode:
 
     @strawberry.field(description="De signalen, nieuwste eerst (elk een momentopname).")
     async def signals(self, info: Info) -> list[SignalNode]:
-        rows = await svc.signals_of(info.context, self.row.id)
+        rows = await _per_family(info, "signals", svc.signals_of).load(self.row.id)
         names = await _names(info, Partner, {row.partner_id for row in rows})
         return [SignalNode.from_row(row, names.get(row.partner_id, "?")) for row in rows]
 
     @strawberry.field(description="De toestemmingen, nieuwste eerst.")
     async def consents(self, info: Info) -> list[ConsentNode]:
-        rows = await svc.consents_of(info.context, self.row.id)
+        rows = await _per_family(info, "consents", svc.consents_of).load(self.row.id)
         names = await _names(info, Partner, {uuid.UUID(value) for row in rows for value in row.partner_ids})
         return [ConsentNode.from_row(row, names) for row in rows]
 
     @strawberry.field(description="De verwijzingen van en naar uw organisatie.")
     async def referrals(self, info: Info) -> list[ReferralNode]:
-        rows = await svc.referrals(info.context, family_id=self.row.id)
+        rows = await _per_family(info, "referrals", lambda work, ids: svc.referrals(work, family_ids=ids)).load(self.row.id)
         return await referral_nodes(info, rows)
 
     @strawberry.field(description="Het ondersteuningsplan.")
     async def support_plan(self, info: Info) -> list[PlanItemNode]:
-        return [PlanItemNode.from_row(row) for row in await svc.plan_of(info.context, self.row.id)]
+        return [PlanItemNode.from_row(row) for row in await _per_family(info, "plan", svc.plan_of).load(self.row.id)]
 
 
 @readable_with(FEEDBACK_READ)

@@ -358,8 +358,9 @@ def _known(values: Sequence[str], known: Sequence[str], field: str, what: str) -
         raise ValidationFailed(f"Onbekende {what}: {', '.join(unknown)}.", field=field, allowed=list(known))
 
 
-async def signals_of(work: Work, family_id: uuid.UUID) -> list[Signal]:
-    rows = await work.session.execute(select(Signal).where(Signal.family_id == family_id).order_by(Signal.recorded_at.desc()))
+async def signals_of(work: Work, family_ids: Sequence[uuid.UUID]) -> list[Signal]:
+    """The signals of these (visible) families, newest first."""
+    rows = await work.session.execute(select(Signal).where(Signal.family_id.in_(list(family_ids))).order_by(Signal.recorded_at.desc()))
     return list(rows.scalars())
 
 
@@ -447,8 +448,8 @@ async def revoke_consent(work: Work, consent_id: Any, note: str | None) -> Conse
     return consent
 
 
-async def consents_of(work: Work, family_id: uuid.UUID) -> list[Consent]:
-    rows = await work.session.execute(select(Consent).where(Consent.family_id == family_id).order_by(Consent.recorded_at.desc()))
+async def consents_of(work: Work, family_ids: Sequence[uuid.UUID]) -> list[Consent]:
+    rows = await work.session.execute(select(Consent).where(Consent.family_id.in_(list(family_ids))).order_by(Consent.recorded_at.desc()))
     return list(rows.scalars())
 
 
@@ -627,16 +628,20 @@ async def _feedback(work: Work, referral: Referral, transition: str) -> None:
         )
 
 
-async def referrals(work: Work, *, direction: str | None = None, state: str | None = None, family_id: uuid.UUID | None = None) -> list[Referral]:
-    statement = select(Referral).where(visible_referral_filter(work)).order_by(Referral.created_at.desc()).limit(200)
+async def referrals(
+    work: Work, *, direction: str | None = None, state: str | None = None, family_ids: Sequence[uuid.UUID] | None = None
+) -> list[Referral]:
+    statement = select(Referral).where(visible_referral_filter(work)).order_by(Referral.created_at.desc())
+    if family_ids is None:
+        statement = statement.limit(200)  # a list screen; per family (a few each) they are all loaded
     if direction == "incoming":
         statement = statement.where(Referral.to_partner_id == work.principal.partner_id)
     elif direction == "outgoing":
         statement = statement.where(Referral.from_partner_id == work.principal.partner_id)
     if state is not None:
         statement = statement.where(Referral.state == state)
-    if family_id is not None:
-        statement = statement.where(Referral.family_id == family_id)
+    if family_ids is not None:
+        statement = statement.where(Referral.family_id.in_(list(family_ids)))
     rows = list((await work.session.execute(statement)).scalars())
     record_processing(work, ACTIVITY, "referrals", {row.family_id for row in rows}, "read")
     return rows
@@ -755,8 +760,8 @@ async def update_plan_item(work: Work, item_id: Any, status: str | None, descrip
     return item
 
 
-async def plan_of(work: Work, family_id: uuid.UUID) -> list[PlanItem]:
-    rows = await work.session.execute(select(PlanItem).where(PlanItem.family_id == family_id).order_by(PlanItem.created_at))
+async def plan_of(work: Work, family_ids: Sequence[uuid.UUID]) -> list[PlanItem]:
+    rows = await work.session.execute(select(PlanItem).where(PlanItem.family_id.in_(list(family_ids))).order_by(PlanItem.created_at))
     return list(rows.scalars())
 
 
@@ -859,7 +864,7 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
                 "suggested_classification": row.suggested_classification,
                 "classification_reason": row.classification_reason,
             }
-            for row in await signals_of(work, family.id)
+            for row in await signals_of(work, [family.id])
         ],
         "consents": [
             {
@@ -870,7 +875,7 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
                 "valid_until": row.valid_until.isoformat(),
                 "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
             }
-            for row in await consents_of(work, family.id)
+            for row in await consents_of(work, [family.id])
         ],
         "referrals": [
             {
@@ -888,7 +893,7 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
             for row in referral_rows
         ],
         "support_plan": [
-            {"domain": row.domain, "description": row.description, "status": row.status} for row in await plan_of(work, family.id)
+            {"domain": row.domain, "description": row.description, "status": row.status} for row in await plan_of(work, [family.id])
         ],
         "processing_log": [
             {"at": row.started_at.isoformat(), "by": row.actor, "operation": row.operation, "activity": row.activity, "result": row.result}

@@ -324,3 +324,28 @@ async def test_demo_has_families_and_referrals_in_every_demo_gemeente(slug: str,
         families = (await work.session.execute(select(func.count()).select_from(Family))).scalar_one()
         states = set((await work.session.execute(select(Referral.state))).scalars())
     assert families >= 3 and {"verstuurd", "geaccepteerd", "afgerond"} <= states
+
+
+NESTED = """{ families { id wijk registeringOrganisation signals { classification organisation } consents { organisations valid }
+  referrals { state toOrganisation toContact history { transition } } supportPlan { status } } }"""
+
+
+async def test_listing_families_with_their_details_takes_a_constant_number_of_statements(api: Api, utrecht: Coalition, flow: Flow, platform: Platform) -> None:
+    from tests.core.test_query_count import count_statements
+
+    async def statements() -> int:
+        await api.token("utrecht", utrecht.email("vroedvrouw"))  # the login is not part of the request
+        await platform.identity.keys.refresh(force=True)
+        with count_statements(platform) as seen:
+            (await flow.call("vroedvrouw", NESTED)).ok()
+        return len(seen)
+
+    await flow.referred_family()
+    few = await statements()
+    for index in range(2, 7):
+        family = await flow.register(f"VK-2026-{index:03d}")
+        await flow.signal(family["id"])
+        consent = await flow.consent(family["id"])
+        await flow.refer(family["id"], consent["id"])
+    assert len((await flow.call("vroedvrouw", NESTED)).ok()["families"]) == 6
+    assert await statements() == few
