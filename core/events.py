@@ -11,10 +11,11 @@ are picked up by `dispatch_pending`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from core.db import session_tenant_id, utcnow
 from core.models import OutboxEvent
@@ -115,3 +116,15 @@ async def dispatch_pending(session: Any, hooks: Any, *, older_than: dt.timedelta
     ]
     await dispatch(session, hooks, events)
     return len(events)
+
+
+async def forget_events(session: Any, ids: Collection[str], *, since: dt.datetime) -> int:
+    """Delete the tenant's outbox events since `since` whose payload names one of `ids`
+    (delivered or not): after an erasure on request no old event leads back to the person.
+    Returns how many went."""
+    wanted = {str(value) for value in ids}
+    rows = await session.execute(select(OutboxEvent.id, OutboxEvent.payload).where(OutboxEvent.occurred_at >= since))
+    naming = [event_id for event_id, payload in rows.all() if wanted & {str(value) for value in (payload or {}).values()}]
+    if naming:
+        await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(naming)))
+    return len(naming)

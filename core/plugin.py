@@ -21,7 +21,7 @@ from core.access import (
 )
 from core.db import JSONType, TenantScopedModel, UTCDateTime, tenant_foreign_key, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from core.events import publish_event
+from core.events import forget_events, publish_event
 from core.graphql.context import RequestContext
 from core.models import Membership, Partner, Wijk, WorkflowHistory
 from core.graphql.fields import container, field, mutation, readable_with
@@ -77,6 +77,7 @@ __all__ = [
     "apply_transition",
     "container",
     "field",
+    "forget_events",
     "hookimpl",
     "mutation",
     "paginate",

@@ -161,7 +161,9 @@ class SignalNode:
     classification_reason: str | None
 
     @classmethod
-    def from_row(cls, row: Signal, organisation: str) -> SignalNode:
+    def from_row(cls, row: Signal, organisation: str, *, own: bool = True) -> SignalNode:
+        """`own`: recorded by the viewer's organisation; another organisation (one the family
+        was referred to) sees what was signalled, not the free texts."""
         return cls(
             id=strawberry.ID(str(row.id)),
             recorded_at=row.recorded_at,
@@ -169,10 +171,10 @@ class SignalNode:
             worries=list(row.worries),
             risk_factors=list(row.risk_factors),
             protective_factors=list(row.protective_factors),
-            note=row.note,
+            note=row.note if own else None,
             suggested_classification=row.suggested_classification,
             classification=row.classification,
-            classification_reason=row.classification_reason,
+            classification_reason=row.classification_reason if own else None,
         )
 
 
@@ -334,8 +336,9 @@ class FamilyNode:
         return [
             cls(
                 id=strawberry.ID(str(row.id)),
-                local_reference=row.local_reference,
-                initials=row.initials,
+                # The reference is the registering organisation's own key to its files.
+                local_reference=row.local_reference if row.registering_partner_id == info.context.principal.partner_id else None,
+                initials=row.initials if row.registering_partner_id == info.context.principal.partner_id else None,
                 phase=row.phase,
                 expected_month=row.expected_month,
                 birth_month=row.birth_month,
@@ -354,11 +357,15 @@ class FamilyNode:
     async def signals(self, info: Info) -> list[SignalNode]:
         rows = await _per_family(info, "signals", svc.signals_of).load(self.row.id)
         names = await _names(info, Partner, {row.partner_id for row in rows})
-        return [SignalNode.from_row(row, names.get(row.partner_id, "?")) for row in rows]
+        mine = info.context.principal.partner_id
+        return [SignalNode.from_row(row, names.get(row.partner_id, "?"), own=row.partner_id == mine) for row in rows]
 
     @strawberry.field(description="De toestemmingen, nieuwste eerst.")
     async def consents(self, info: Info) -> list[ConsentNode]:
         rows = await _per_family(info, "consents", svc.consents_of).load(self.row.id)
+        mine = info.context.principal.partner_id
+        if self.row.registering_partner_id != mine:  # a receiving organisation: only the consents naming it
+            rows = [row for row in rows if str(mine) in row.partner_ids]
         names = await _names(info, Partner, {uuid.UUID(value) for row in rows for value in row.partner_ids})
         return [ConsentNode.from_row(row, names) for row in rows]
 

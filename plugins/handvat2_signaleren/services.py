@@ -32,6 +32,7 @@ from core.plugin import (
     WorkflowHistory,
     WorkflowSubject,
     apply_transition,
+    forget_events,
     parse_id,
     processing_history,
     publish_event,
@@ -134,11 +135,29 @@ async def visible_family(work: Work, family_id: Any, *, field: str = "id", opera
     return family
 
 
-async def registered_family(work: Work, family_id: Any, *, field: str, operation: str) -> Family:
-    """A visible family that this member may change (family.write)."""
+async def registered_family(work: Work, family_id: Any, *, field: str, operation: str, closed_too: bool = False) -> Family:
+    """A family this member may change: registered by their own organisation (an
+    organisation it was referred to sees it, but changes nothing and shares it no further)
+    and still open (a closed family is only reopened)."""
     work.principal.require(FAMILY_WRITE)
     own_organisation(work)
-    return await visible_family(work, family_id, field=field, operation=operation, record=False)
+    family = await visible_family(work, family_id, field=field, operation=operation, record=False)
+    if family.registering_partner_id != work.principal.partner_id:
+        raise WrongOrganisation("Alleen de organisatie die het gezin registreerde, legt hier iets over vast.", field=field)
+    if family.status != "open" and not closed_too:
+        raise Conflict("Dit gezin is afgesloten: heropen het eerst (closeFamily met closed: false).", field=field)
+    return family
+
+
+async def _owning_family(work: Work, row: Any, message: str, operation: str, *, closed_too: bool = False) -> Family:
+    """The family of a consent or plan item this member may change; one answer whether the
+    row does not exist or is another organisation's (its existence is not told)."""
+    try:
+        if row is None:
+            raise NotFound(message, field="input.id")
+        return await registered_family(work, row.family_id, field="input.id", operation=operation, closed_too=closed_too)
+    except (NotFound, WrongOrganisation):
+        raise NotFound(message, field="input.id") from None
 
 
 # -- families ---------------------------------------------------------------------------------
@@ -247,9 +266,7 @@ async def update_family(work: Work, family_id: Any, data: dict[str, Any]) -> Fam
 
 async def set_family_closed(work: Work, family_id: Any, closed: bool) -> Family:
     """Close (the support ended; the retention period starts) or reopen a family."""
-    family = await registered_family(work, family_id, field="input.id", operation="closeFamily")
-    if family.registering_partner_id != work.principal.partner_id:
-        raise WrongOrganisation("Alleen de organisatie die het gezin registreerde, sluit het af.", field="input.id")
+    family = await registered_family(work, family_id, field="input.id", operation="closeFamily", closed_too=True)
     if closed and family.status == "open":
         open_referrals = (
             await work.session.execute(
@@ -427,9 +444,7 @@ def consent_problem(consent: Consent, partner_id: uuid.UUID, today: dt.date) -> 
 async def revoke_consent(work: Work, consent_id: Any, note: str | None) -> Consent:
     """The parent withdraws consent: every referral under it that still shares stops now."""
     consent = (await work.session.execute(select(Consent).where(Consent.id == parse_id(consent_id, "input.id")))).scalar_one_or_none()
-    if consent is None:
-        raise NotFound("Deze toestemming bestaat niet.", field="input.id")
-    family = await registered_family(work, consent.family_id, field="input.id", operation="revokeConsent")
+    family = await _owning_family(work, consent, "Deze toestemming bestaat niet of is niet van uw organisatie.", "revokeConsent", closed_too=True)
     membership_id, _partner = own_organisation(work)
     if consent.revoked_at is not None:
         raise Conflict("Deze toestemming is al ingetrokken.", field="input.id")
@@ -526,12 +541,23 @@ async def create_referral(work: Work, data: dict[str, Any]) -> Referral:
 
 
 def visible_referral_filter(work: Work) -> Any:
-    """Referrals from or to this member's organisation (a partner worker: only to it)."""
+    """Referrals this member's organisation may see: its own outgoing ones (not for a
+    partner worker), and incoming ones only while they share the family with valid consent
+    (as `visible_family_filter`); never those of an anonymised family."""
     partner = work.principal.partner_id
-    if partner is None:
+    if partner is None or not work.principal.has(FAMILY_READ):
         return Referral.id.is_(None)
-    incoming = Referral.to_partner_id == partner
-    return or_(Referral.from_partner_id == partner, incoming) if work.principal.has(REFERRAL_SEND) else incoming
+    today = dt.date.today()
+    incoming = (Referral.to_partner_id == partner) & Referral.state.in_(SHARING_STATES) & exists(
+        select(Consent.id).where(
+            Consent.id == Referral.consent_id, Consent.tenant_id == Referral.tenant_id, Consent.revoked_at.is_(None), Consent.valid_until >= today
+        )
+    )
+    condition = or_(Referral.from_partner_id == partner, incoming) if work.principal.has(REFERRAL_SEND) else incoming
+    not_anonymised = exists(
+        select(Family.id).where(Family.id == Referral.family_id, Family.tenant_id == Referral.tenant_id, Family.status != "anonymised")
+    )
+    return condition & not_anonymised
 
 
 async def get_referral(work: Work, referral_id: Any, *, field: str = "id") -> Referral:
@@ -691,7 +717,17 @@ async def my_notifications(work: Work, *, unread_only: bool) -> list[Notificatio
     statement = select(Notification).where(Notification.recipient_id == work.principal.membership_id)
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
-    return list((await work.session.execute(statement.order_by(Notification.created_at.desc()).limit(200))).scalars())
+    rows = list((await work.session.execute(statement.order_by(Notification.created_at.desc()).limit(200))).scalars())
+    await _record_notification_access(work, rows, "referralFeedback", "read")
+    return rows
+
+
+async def _record_notification_access(work: Work, rows: Sequence[Notification], operation: str, result: str) -> None:
+    """A notification is about a family's referral: its reading is in the processing log."""
+    referral_ids = {row.referral_id for row in rows}
+    if referral_ids:
+        families = set((await work.session.execute(select(Referral.family_id).where(Referral.id.in_(referral_ids)))).scalars())
+        record_processing(work, ACTIVITY, operation, families, result)
 
 
 async def mark_notification_read(work: Work, notification_id: Any) -> Notification:
@@ -706,6 +742,7 @@ async def mark_notification_read(work: Work, notification_id: Any) -> Notificati
         raise NotFound("Deze melding bestaat niet.", field="input.id")
     row.read_at = row.read_at or utcnow()
     await work.session.flush()
+    await _record_notification_access(work, [row], "markReferralFeedbackRead", "updated")
     return row
 
 
@@ -741,9 +778,7 @@ async def add_plan_item(work: Work, data: dict[str, Any]) -> PlanItem:
 
 async def update_plan_item(work: Work, item_id: Any, status: str | None, description: str | None) -> PlanItem:
     item = (await work.session.execute(select(PlanItem).where(PlanItem.id == parse_id(item_id, "input.id")))).scalar_one_or_none()
-    if item is None:
-        raise NotFound("Dit onderdeel van het plan bestaat niet.", field="input.id")
-    await registered_family(work, item.family_id, field="input.id", operation="updatePlanItem")
+    await _owning_family(work, item, "Dit onderdeel van het plan bestaat niet of is niet van uw organisatie.", "updatePlanItem")
     if status is not None:
         if status not in domain.PLAN_STATUSES:
             raise ValidationFailed(f"Kies een status uit: {', '.join(domain.PLAN_STATUSES)}.", field="input.status")
@@ -768,6 +803,18 @@ async def plan_of(work: Work, family_ids: Sequence[uuid.UUID]) -> list[PlanItem]
 # -- retention and the family's rights ------------------------------------------------------------
 
 
+#: Stands in for the member who recorded something, once a family is anonymised.
+NOBODY = uuid.UUID(int=0)
+
+
+def month_start(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0) if moment else None
+
+
+def day_start(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0) if moment else None
+
+
 def months_before(moment: dt.datetime, months: int) -> dt.datetime:
     year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
     return moment.replace(year=year, month=month + 1, day=min(moment.day, calendar.monthrange(year, month + 1)[1]))
@@ -781,27 +828,43 @@ async def apply_retention(work: Work, now: dt.datetime) -> int:
     and outcomes). One deletion record per batch."""
     config = await work.module_config(KEY)
     cutoff = months_before(now, config.retention_months)
+    still_referred = exists(
+        select(Referral.id).where(Referral.family_id == Family.id, Referral.tenant_id == Family.tenant_id, Referral.state.in_(("concept", *SHARING_STATES)))
+    )
     due = list(
-        (await work.session.execute(select(Family).where(Family.status == "closed", Family.closed_at < cutoff))).scalars()
+        (await work.session.execute(select(Family).where(Family.status == "closed", Family.closed_at < cutoff, ~still_referred))).scalars()
     )
     if not due:
         return 0
     ids = [family.id for family in due]
+    session = work.session
     for family in due:
         family.local_reference = family.initials = family.expected_month = family.birth_month = None
-        family.status, family.updated_at = "anonymised", now
-    session = work.session
-    await session.execute(update(Signal).where(Signal.family_id.in_(ids)).values(note=None, classification_reason=None))
-    await session.execute(update(Consent).where(Consent.family_id.in_(ids)).values(purpose="(geanonimiseerd)", revocation_note=None))
-    referral_ids = list((await session.execute(select(Referral.id).where(Referral.family_id.in_(ids)))).scalars())
-    await session.execute(
-        update(Referral).where(Referral.family_id.in_(ids)).values(note=None, rejection_reason=None, outcome_note=None, to_contact_id=None)
-    )
+        family.status, family.registered_by = "anonymised", NOBODY
+        family.created_at, family.closed_at, family.updated_at = month_start(family.created_at), month_start(family.closed_at), month_start(now)
+    # Who recorded it and exact moments would let an organisation find the family again in
+    # its own files; months (and days for referral steps, for the figures' medians) remain.
+    for signal in (await session.execute(select(Signal).where(Signal.family_id.in_(ids)))).scalars():
+        signal.note = signal.classification_reason = None
+        signal.risk_factors, signal.protective_factors = [], []
+        signal.recorded_by, signal.recorded_at = NOBODY, month_start(signal.recorded_at)
+    for consent in (await session.execute(select(Consent).where(Consent.family_id.in_(ids)))).scalars():
+        consent.purpose, consent.revocation_note, consent.recorded_by = "(geanonimiseerd)", None, NOBODY
+        consent.revoked_by = NOBODY if consent.revoked_by else None
+        consent.given_on, consent.valid_until = consent.given_on.replace(day=1), consent.valid_until.replace(day=1)
+        consent.recorded_at, consent.revoked_at = month_start(consent.recorded_at), month_start(consent.revoked_at)
+    referral_ids = []
+    for referral in (await session.execute(select(Referral).where(Referral.family_id.in_(ids)))).scalars():
+        referral_ids.append(referral.id)
+        referral.note = referral.rejection_reason = referral.outcome_note = referral.to_contact_id = None
+        referral.referred_by = NOBODY
+        for name in ("created_at", "sent_at", "responded_at", "started_at", "completed_at", "overdue_reported_at", "updated_at"):
+            setattr(referral, name, day_start(getattr(referral, name)))
     if referral_ids:
         await session.execute(
             update(WorkflowHistory)
             .where(WorkflowHistory.workflow == REFERRAL_WORKFLOW.key, WorkflowHistory.subject_id.in_(referral_ids))
-            .values(reason=None)
+            .values(reason=None, actor="(geanonimiseerd)")
         )
         await session.execute(delete(Notification).where(Notification.referral_id.in_(referral_ids)))
     await session.execute(delete(PlanItem).where(PlanItem.family_id.in_(ids)))
@@ -827,6 +890,10 @@ async def family_for_rights(work: Work, family_id: Any, field: str) -> Family:
     return family
 
 
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
     """Everything the platform holds about one family, with who processed it (the
     processing log), for the family's right of access. Recorded as an export."""
@@ -835,6 +902,13 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
     history = await referral_history(work, [row.id for row in referral_rows])
     partners = dict((await work.session.execute(select(Partner.id, Partner.name))).all())
     wijken = dict((await work.session.execute(select(Wijk.id, Wijk.name))).all())
+    members = dict((await work.session.execute(select(Membership.id, Membership.display_name))).all())
+    notifications: dict[uuid.UUID, list[Notification]] = {}
+    notification_rows = await work.session.execute(
+        select(Notification).where(Notification.referral_id.in_([row.id for row in referral_rows])).order_by(Notification.created_at)
+    )
+    for item in notification_rows.scalars():
+        notifications.setdefault(item.referral_id, []).append(item)
     log = await processing_history(work, family.id)
     exported = {
         "exported_at": utcnow().isoformat(),
@@ -850,6 +924,7 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
             "registered_by_organisation": partners.get(family.registering_partner_id),
             "status": family.status,
             "created_at": family.created_at.isoformat(),
+            "updated_at": family.updated_at.isoformat(),
             "closed_at": family.closed_at.isoformat() if family.closed_at else None,
         },
         "signals": [
@@ -873,7 +948,9 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
                 "method": row.method,
                 "given_on": row.given_on.isoformat(),
                 "valid_until": row.valid_until.isoformat(),
+                "recorded_at": row.recorded_at.isoformat(),
                 "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+                "revocation_note": row.revocation_note,
             }
             for row in await consents_of(work, [family.id])
         ],
@@ -881,10 +958,18 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
             {
                 "from": partners.get(row.from_partner_id),
                 "to": partners.get(row.to_partner_id),
+                "to_contact": members.get(row.to_contact_id),
                 "support": row.support,
                 "note": row.note,
                 "state": row.state,
+                "rejection_reason": row.rejection_reason,
                 "outcome": row.outcome,
+                "outcome_note": row.outcome_note,
+                **{name: _iso(getattr(row, name)) for name in ("created_at", "sent_at", "respond_by", "responded_at", "started_at", "completed_at")},
+                "notifications": [
+                    {"at": item.created_at.isoformat(), "to": members.get(item.recipient_id), "message": item.message, "read_at": _iso(item.read_at)}
+                    for item in notifications.get(row.id, [])
+                ],
                 "history": [
                     {"at": item.occurred_at.isoformat(), "step": item.transition, "to": item.to_state, "reason": item.reason}
                     for item in history.get(row.id, [])
@@ -893,7 +978,15 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
             for row in referral_rows
         ],
         "support_plan": [
-            {"domain": row.domain, "description": row.description, "status": row.status} for row in await plan_of(work, [family.id])
+            {
+                "domain": row.domain,
+                "description": row.description,
+                "status": row.status,
+                "regeling_id": str(row.regeling_id) if row.regeling_id else None,
+                "created_at": row.created_at.isoformat(),
+                "updated_at": row.updated_at.isoformat(),
+            }
+            for row in await plan_of(work, [family.id])
         ],
         "processing_log": [
             {"at": row.started_at.isoformat(), "by": row.actor, "operation": row.operation, "activity": row.activity, "result": row.result}
@@ -919,6 +1012,8 @@ async def erase_family(work: Work, family_id: Any, reason: str) -> uuid.UUID:
         await session.execute(
             delete(WorkflowHistory).where(WorkflowHistory.workflow == REFERRAL_WORKFLOW.key, WorkflowHistory.subject_id.in_(referral_ids))
         )
+    # Nothing should lead back to the family afterwards, not even an id in an old event.
+    await forget_events(session, {str(family.id), *(str(value) for value in referral_ids)}, since=family.created_at)
     for model in (Referral, Consent, Signal, PlanItem):
         await session.execute(delete(model).where(model.family_id == family.id))
     await session.execute(delete(Family).where(Family.id == family.id))

@@ -213,7 +213,7 @@ async def test_revoking_consent_stops_sharing_at_once(api: Api, utrecht: Coaliti
     assert seen["referral"]["history"][-1] == {"transition": "terugtrekken", "reason": "De ouder heeft de toestemming ingetrokken."}
     assert (await flow.call("schuldhulp", FAMILY, {"id": family["id"]})).codes == ["NOT_FOUND"]
     assert (await flow.call("schuldhulp", "{ families { id } }")).ok() == {"families": []}
-    assert (await flow.move(referral["id"], "starten")).codes == ["TRANSITION_NOT_ALLOWED"]
+    assert (await flow.move(referral["id"], "starten")).codes == ["NOT_FOUND"]  # nor the referral, its note or history
     # Revoking twice is a conflict; a new referral under it is refused.
     assert (await flow.call("vroedvrouw", "mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { consent { id } } }", {"i": {"id": consent["id"]}})).codes == ["CONFLICT"]
     response = await flow.call("vroedvrouw", REFER, {"i": flow.referral_input(family["id"], consent["id"], send=False)})
@@ -365,3 +365,58 @@ async def test_support_plan_links_a_regeling_of_handvat3_through_an_event(api: A
     other = await bosch.register()
     response = await bosch.call("vroedvrouw", add, {"i": {**data, "familyId": other["id"]}})
     assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == "input.regelingId"
+
+
+async def test_the_receiving_organisation_sees_what_it_needs_and_changes_nothing(api: Api, utrecht: Coalition, flow: Flow, platform: Platform) -> None:
+    family, consent, referral = await flow.referred_family()
+    other = await flow.consent(family["id"], to="voedselbank")
+    await flow.signal(family["id"], note="Vader net ontslagen", classification="A", classificationReason="Eigen netwerk helpt")
+    seen = (await flow.call("schuldhulp", FAMILY, {"id": family["id"]})).ok()["family"]
+    assert (seen["localReference"], seen["initials"]) == (None, None)  # the midwife's own key to her files
+    assert [item["id"] for item in seen["consents"]] == [consent["id"]]  # not the food bank's consent
+    details = (await flow.call("schuldhulp", "query($id: ID!) { family(id: $id) { signals { note classification classificationReason worries } } }", {"id": family["id"]})).ok()
+    assert details["family"]["signals"][0] == {"note": None, "classification": "A", "classificationReason": None, "worries": ["geldzorgen"]}
+    own = (await flow.call("vroedvrouw", "query($id: ID!) { family(id: $id) { signals { note } } }", {"id": family["id"]})).ok()
+    assert own["family"]["signals"][0]["note"] == "Vader net ontslagen"
+
+    # It changes nothing of the family and shares it no further.
+    today = dt.date.today().isoformat()
+    writes = [
+        ("mutation($id: ID!) { updateFamily(input: {id: $id, phase: PRECONCEPTIE}) { family { id } } }", {"id": family["id"]}, "WRONG_ORGANISATION"),
+        ("mutation($id: ID!) { recordSignal(input: {familyId: $id, worries: [\"stress\"], classification: A}) { signal { id } } }", {"id": family["id"]}, "WRONG_ORGANISATION"),
+        (
+            "mutation($id: ID!, $p: ID!, $d: Date!) { recordConsent(input: {familyId: $id, purpose: \"Verder verwijzen\", partnerIds: [$p], method: MONDELING, givenOn: $d, validUntil: $d}) { consent { id } } }",
+            {"id": family["id"], "p": utrecht.partners["voedselbank"], "d": today},
+            "WRONG_ORGANISATION",
+        ),
+        ("mutation($id: ID!) { addPlanItem(input: {familyId: $id, domain: SOCIAAL, description: \"Koffie\"}) { item { id } } }", {"id": family["id"]}, "WRONG_ORGANISATION"),
+        ("mutation($id: ID!) { revokeConsent(input: {id: $id}) { consent { id } } }", {"id": consent["id"]}, "NOT_FOUND"),
+        ("mutation($id: ID!) { revokeConsent(input: {id: $id}) { consent { id } } }", {"id": other["id"]}, "NOT_FOUND"),
+        (
+            "mutation($f: ID!, $c: ID!, $p: ID!) { createReferral(input: {familyId: $f, consentId: $c, toPartnerId: $p, support: [MATERIELE_STEUN]}) { referral { id } } }",
+            {"f": family["id"], "c": other["id"], "p": utrecht.partners["voedselbank"]},
+            "WRONG_ORGANISATION",
+        ),
+    ]
+    for query, variables, code in writes:
+        assert (await flow.call("schuldhulp", query, variables)).codes == [code], query
+    assert await count(platform, Referral) == 1 and await count(platform, Consent) == 2
+    # A concept (not sent) referral is not shown to the organisation it would go to.
+    concept = await flow.refer(family["id"], other["id"], "voedselbank", send=False)
+    assert (await flow.call("voedselbank-medewerker", "{ referrals { id } }")).ok() == {"referrals": []}
+    assert concept["state"] == "concept" and referral["state"] == "verstuurd"
+
+
+async def test_a_closed_family_takes_no_new_data_until_reopened(api: Api, flow: Flow) -> None:
+    family = await flow.register()
+    consent = await flow.consent(family["id"])
+    close = "mutation($id: ID!, $c: Boolean!) { closeFamily(input: {id: $id, closed: $c}) { family { status } } }"
+    (await flow.call("vroedvrouw", close, {"id": family["id"], "c": True})).ok()
+    data = {"familyId": family["id"], "worries": ["stress"], "classification": "A"}
+    assert (await flow.call("vroedvrouw", SIGNAL, {"i": data})).codes == ["CONFLICT"]
+    assert (await flow.call("vroedvrouw", REFER, {"i": flow.referral_input(family["id"], consent["id"], send=True)})).codes == ["CONFLICT"]
+    # The parent can still withdraw consent.
+    revoke = "mutation($id: ID!) { revokeConsent(input: {id: $id}) { consent { valid } } }"
+    assert (await flow.call("vroedvrouw", revoke, {"id": consent["id"]})).ok()["revokeConsent"]["consent"]["valid"] is False
+    (await flow.call("vroedvrouw", close, {"id": family["id"], "c": False})).ok()
+    await flow.signal(family["id"])

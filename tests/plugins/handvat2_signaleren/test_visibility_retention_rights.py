@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.db import utcnow
-from core.models import OutboxEvent
+from core.models import OutboxEvent, WorkflowHistory
 from core.platform import Platform
 from core.processing import processing_history
 from plugins.handvat2_signaleren.models import DeletionRecord, Family, PlanItem, Referral, Signal
 from plugins.handvat2_signaleren.schema import SignalerenMutation, SignalerenQuery
+from plugins.handvat2_signaleren.services import NOBODY
 from tests.conftest import Api, World
 from tests.plugins.handvat2_signaleren.conftest import FAMILIES, FAMILY, Coalition, Coalitions, Flow
 
@@ -214,9 +215,13 @@ async def test_retention_anonymises_closed_families_after_the_period(api: Api, u
         kept = (await session.execute(select(Referral).where(Referral.family_id == stored.id))).scalar_one()
         plan = (await session.execute(select(func.count()).select_from(PlanItem))).scalar_one()
         untouched = (await session.execute(select(Family).where(Family.id == uuid.UUID(still_open["id"])))).scalar_one()
+        history = list((await session.execute(select(WorkflowHistory).where(WorkflowHistory.subject_id == kept.id))).scalars())
         records = await processing_history(work, family["id"])
     assert (stored.status, stored.local_reference, stored.initials, stored.expected_month) == ("anonymised", None, None, None)
     assert signals and all(signal.note is None for signal in signals) and {s.classification for s in signals} == {"C"}  # counted, not told
+    assert all(signal.risk_factors == [] and signal.recorded_by == NOBODY and signal.recorded_at.day == 1 for signal in signals)
+    assert (stored.registered_by, stored.created_at.day, kept.referred_by, kept.sent_at.hour) == (NOBODY, 1, NOBODY, 0)
+    assert {row.actor for row in history} == {"(geanonimiseerd)"} and all(row.reason is None for row in history)
     assert (kept.state, kept.note, kept.sent_at is not None) == ("teruggetrokken", None, True)
     assert plan == 0 and untouched.status == "open" and untouched.local_reference == "VK-2026-002"
     assert (records[-1].operation, records[-1].result, records[-1].actor_type) == ("retention", "anonymised", "system")
@@ -249,6 +254,7 @@ async def test_retention_period_is_the_gemeentes_own(api: Api, coalitions: Coali
 async def test_export_and_erasure_on_request_are_recorded(api: Api, utrecht: Coalition, flow: Flow, platform: Platform) -> None:
     family, _consent, referral = await flow.referred_family()
     (await flow.move(referral["id"], "accepteren")).ok()
+    (await flow.call("vroedvrouw", "{ referralFeedback { id } }")).ok()
     query = "query($id: ID!) { familyExport(familyId: $id) }"
     assert (await flow.call("vroedvrouw", query, {"id": family["id"]})).codes == ["FORBIDDEN"]  # the privacy officer's task
     exported = (await api.gql("utrecht", query, {"id": family["id"]}, user=PRIVACY)).ok()["familyExport"]
@@ -257,6 +263,9 @@ async def test_export_and_erasure_on_request_are_recorded(api: Api, utrecht: Coa
     assert exported["consents"][0]["organisations"] == ["Schuldhulp Samen"]
     assert [step["step"] for step in exported["referrals"][0]["history"]] == ["versturen", "accepteren"]
     assert utrecht.email("schuldhulp") in {row["by"] for row in exported["processing_log"]}
+    assert [item["message"] for item in exported["referrals"][0]["notifications"]][-1].endswith("geaccepteerd.")
+    assert exported["referrals"][0]["to_contact"] == "schuldhulp" and exported["referrals"][0]["responded_at"]
+    assert (utrecht.email("vroedvrouw"), "referralFeedback") in {(row["by"], row["operation"]) for row in exported["processing_log"]}
 
     erase = "mutation($id: ID!, $r: String!) { eraseFamily(input: {familyId: $id, reason: $r}) { familyId } }"
     assert (await api.gql("utrecht", erase, {"id": family["id"], "r": "x"}, user=PRIVACY)).codes == ["VALIDATION_FAILED"]
@@ -275,8 +284,11 @@ async def test_export_and_erasure_on_request_are_recorded(api: Api, utrecht: Coa
         records = await processing_history(work, family["id"])
     results = [(record.operation, record.result) for record in records]
     assert ("exportFamily", "exported") in results and results[-1] == ("eraseFamily", "deleted")  # the log itself stays
-    events = await system_rows(platform, select(OutboxEvent.type).where(OutboxEvent.type == "handvat2_signaleren.family.erased"))
-    assert len(events) == 1
+    events = await system_rows(platform, select(OutboxEvent.type, OutboxEvent.payload))
+    assert [row.type for row in events if row.type.endswith("family.erased")] == ["handvat2_signaleren.family.erased"]
+    # No older event names the family or its referral any more (only the erasure event itself).
+    naming = [row.type for row in events if {family["id"], referral["id"]} & set(map(str, row.payload.values()))]
+    assert naming == ["handvat2_signaleren.family.erased"]
 
 
 # -- figures ------------------------------------------------------------------------------------------------
@@ -302,11 +314,16 @@ async def test_figures_suppress_small_cells(api: Api, utrecht: Coalition, flow: 
     too_small = 'mutation { configureModule(input: {key: "handvat2_signaleren", config: {min_cell_size: 2}}) { module { key } } }'
     assert (await api.gql("utrecht", too_small, user=ADMIN)).codes == ["INVALID_CONFIG"]
     for _ in range(4):
-        await flow.signal(family["id"])
+        await flow.signal(family["id"])  # one family signalled five times is still one family
     figures = (await api.gql("utrecht", FIGURES, user=analyst)).ok()["signaleringFigures"]
-    assert figures["signalsByWorry"][0]["count"] == 5 and figures["signalsByClassification"][0] == {
+    assert figures["signalsByWorry"][0] == {"dimensions": {"wijk": "onbekend", "month": month, "worry": "geldzorgen"}, "count": None, "suppressed": True}
+    for index in range(2, 6):
+        other = await flow.register(f"VK-2026-{index:03d}")
+        await flow.signal(other["id"])
+    figures = (await api.gql("utrecht", FIGURES, user=analyst)).ok()["signaleringFigures"]
+    assert figures["signalsByWorry"][0]["count"] == 9 and figures["signalsByClassification"][0] == {
         "dimensions": {"wijk": "onbekend", "month": month, "classification": "C"},
-        "count": 5,
+        "count": 9,
         "suppressed": False,
     }
     assert figures["referralsByPartnerTypeAndState"][0]["suppressed"] is True
