@@ -38,6 +38,8 @@ QUERY = """query($p: HouseholdProfileInput!) { eligibilityCheck(profile: $p) {
   regelingKey outcome missingFacts conditions { id status explanation } parameters { key value validFrom } } }"""
 #: The same check selecting only the outcomes: shows how much of a request is spent on output fields.
 SHORT_QUERY = """query($p: HouseholdProfileInput!) { eligibilityCheck(profile: $p) { regelingKey outcome missingFacts } }"""
+#: The cheapest authenticated request: the fixed cost of any request (HTTP, token, session, tenant, transaction).
+TRIVIAL_QUERY = "{ tenant { name } }"
 
 
 async def grow_catalogue(platform: Platform, slug: str) -> None:
@@ -114,16 +116,18 @@ async def measure(backend: str, rounds: int) -> dict[str, float]:
 
                 def graphql_check(query: str) -> Any:
                     async def request() -> None:
-                        response = await client.post(
-                            "/t/utrecht/graphql", json={"query": query, "variables": {"p": PROFILE_INPUT}}, headers={"Authorization": f"Bearer {token}"}
-                        )
-                        assert response.status_code == 200 and len(response.json()["data"]["eligibilityCheck"]) == CATALOGUE_SIZE, response.text
+                        variables = {} if query == TRIVIAL_QUERY else {"p": PROFILE_INPUT}
+                        response = await client.post("/t/utrecht/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"})
+                        data = response.json().get("data") or {}
+                        assert response.status_code == 200 and (query == TRIVIAL_QUERY or len(data["eligibilityCheck"]) == CATALOGUE_SIZE), response.text
 
                     return request
 
+                trivial = await timed_async(max(rounds // 4, 20), graphql_check(TRIVIAL_QUERY))
+
                 graphql = await timed_async(max(rounds // 4, 20), graphql_check(QUERY))
                 short = await timed_async(max(rounds // 4, 20), graphql_check(SHORT_QUERY))
-            return {"rules": len(rules), "evaluator": baseline, "check": service, "graphql": graphql, "short": short}
+            return {"rules": len(rules), "evaluator": baseline, "check": service, "graphql": graphql, "short": short, "trivial": trivial}
         finally:
             await platform.dispose()
             await database.drop()
@@ -139,6 +143,7 @@ async def main(rounds: int) -> None:
         print(f"\n{backend}: {CATALOGUE_SIZE} regelingen, {result['rules']} rules (medians)")
         print(f"  evaluator loop      {result['evaluator'] * 1000:7.2f} ms   1.00x (baseline)")
         print(f"  platform check      {result['check'] * 1000:7.2f} ms   {result['check'] / result['evaluator']:.2f}x   target < 2x")
+        print(f"  GraphQL, trivial    {result['trivial'] * 1000:7.2f} ms   {result['trivial'] / result['evaluator']:.2f}x   (any request's fixed cost: {{ tenant {{ name }} }})")
         print(f"  GraphQL, outcomes   {result['short'] * 1000:7.2f} ms   {result['short'] / result['evaluator']:.2f}x   (HTTP, token, tenant, 60 x 3 fields)")
         print(f"  GraphQL, explained  {result['graphql'] * 1000:7.2f} ms   {result['graphql'] / result['evaluator']:.2f}x   (with conditions and parameters: ~1000 fields)")
 
