@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, TypeDecorator, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.errors import ValidationFailed
@@ -65,7 +65,8 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
             raise ValueError
         values = []
         for value, column in zip(raw, columns, strict=True):
-            python_type = column.type.python_type
+            column_type = column.type
+            python_type = (column_type.impl if isinstance(column_type, TypeDecorator) else column_type).python_type
             if python_type is uuid.UUID:
                 value = uuid.UUID(value)
             elif python_type is dt.datetime:
@@ -87,16 +88,21 @@ async def paginate(
     after: str | None,
     max_page_size: int,
     to_node: Callable[[Any], Any],
+    descending: bool = False,
 ) -> Connection[Any]:
     """One page of `statement` (a select of one entity) ordered by `order_by` (ending in a
-    unique column), as a connection. Two statements: the page and the total count."""
+    unique column; all descending with `descending`, e.g. newest first), as a connection.
+    Two statements: the page and the total count."""
     page_size = max_page_size if first is None else first
     if page_size < 0 or page_size > max_page_size:
         raise ValidationFailed(f"first moet tussen 0 en {max_page_size} liggen.", field="first")
     total = (await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
-    page_statement = statement.order_by(*order_by)
+    page_statement = statement.order_by(*(column.desc() for column in order_by) if descending else order_by)
     if after:
-        page_statement = page_statement.where(tuple_(*order_by) > tuple_(*_decode(after, order_by)))
+        # Bound with each column's own type, so that stored forms (UTC datetimes, uuids) compare alike.
+        seen = tuple_(*(literal(value, type_=column.type) for value, column in zip(_decode(after, order_by), order_by, strict=True)))
+        position = tuple_(*order_by)
+        page_statement = page_statement.where(position < seen if descending else position > seen)
     rows = list((await session.execute(page_statement.limit(page_size + 1))).scalars().all())
     has_next = len(rows) > page_size
     rows = rows[:page_size]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import Membership, Partner, Wijk, container, field, mutation, readable_with
+from core.plugin import Connection, Membership, Partner, Wijk, container, field, mutation, paginate, readable_with
 from plugins.handvat2_signaleren import domain
 from plugins.handvat2_signaleren import services as svc
 from plugins.handvat2_signaleren.figures import Cell, coalition_figures
@@ -371,7 +371,7 @@ class FamilyNode:
 
     @strawberry.field(description="De verwijzingen van en naar uw organisatie.")
     async def referrals(self, info: Info) -> list[ReferralNode]:
-        rows = await _per_family(info, "referrals", lambda work, ids: svc.referrals(work, family_ids=ids)).load(self.row.id)
+        rows = await _per_family(info, "referrals", svc.referrals_of).load(self.row.id)
         return await referral_nodes(info, rows)
 
     @strawberry.field(description="Het ondersteuningsplan.")
@@ -464,6 +464,20 @@ class DeletionRecordNode:
 # -- queries ------------------------------------------------------------------------------------
 
 
+async def _page(info: Info, statement: Any, model: Any, first: int | None, after: str | None) -> Any:
+    """A page of rows, newest first (the nodes are the rows; the caller turns them into nodes)."""
+    return await paginate(
+        info.context.session,
+        statement,
+        order_by=[model.created_at, model.id],
+        descending=True,
+        first=first,
+        after=after,
+        max_page_size=info.context.settings.graphql_max_page_size,
+        to_node=lambda row: row,
+    )
+
+
 @strawberry.type
 class SignalerenQuery:
     @field(permission=GUIDE_READ, description="De zorgen met gesprekshulp, de factoren en de indeling, zoals de gemeente ze instelde.")
@@ -482,18 +496,34 @@ class SignalerenQuery:
             referral_workflow_mermaid=REFERRAL_WORKFLOW.to_mermaid(),
         )
 
-    @field(permission=FAMILY_READ, description="De gezinnen die uw organisatie mag zien.")
-    async def families(self, info: Info, status: str | None = None) -> list[FamilyNode]:
-        return await FamilyNode.from_rows(info, await svc.families(info.context, status=status))
+    @field(permission=FAMILY_READ, description="De gezinnen die uw organisatie mag zien, nieuwste eerst (status: open of closed).")
+    async def families(self, info: Info, status: str | None = None, first: int | None = None, after: str | None = None) -> Connection[FamilyNode]:
+        page = await _page(info, svc.families_statement(info.context, status=status), Family, first, after)
+        rows = [edge.node for edge in page.edges]
+        svc.record_processing(info.context, svc.ACTIVITY, "families", [row.id for row in rows], "read")
+        for edge, node in zip(page.edges, await FamilyNode.from_rows(info, rows), strict=True):
+            edge.node = node
+        return page
 
     @field(permission=FAMILY_READ, description="Een gezin met signalen, toestemming, verwijzingen en plan.")
     async def family(self, info: Info, id: strawberry.ID) -> FamilyNode:
         return (await FamilyNode.from_rows(info, [await svc.visible_family(info.context, id)]))[0]
 
-    @field(permission=FAMILY_READ, description="Verwijzingen van of naar uw organisatie.")
-    async def referrals(self, info: Info, direction: ReferralDirection | None = None, state: str | None = None) -> list[ReferralNode]:  # type: ignore[valid-type]
-        rows = await svc.referrals(info.context, direction=_data(direction), state=state)
-        return await referral_nodes(info, rows)
+    @field(permission=FAMILY_READ, description="Verwijzingen van of naar uw organisatie, nieuwste eerst.")
+    async def referrals(
+        self,
+        info: Info,
+        direction: ReferralDirection | None = None,  # type: ignore[valid-type]
+        state: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReferralNode]:
+        page = await _page(info, svc.referrals_statement(info.context, direction=_data(direction), state=state), Referral, first, after)
+        rows = [edge.node for edge in page.edges]
+        svc.record_processing(info.context, svc.ACTIVITY, "referrals", {row.family_id for row in rows}, "read")
+        for edge, node in zip(page.edges, await referral_nodes(info, rows), strict=True):
+            edge.node = node
+        return page
 
     @field(permission=FAMILY_READ, description="Eén verwijzing van of naar uw organisatie.")
     async def referral(self, info: Info, id: strawberry.ID) -> ReferralNode:

@@ -284,13 +284,13 @@ async def set_family_closed(work: Work, family_id: Any, closed: bool) -> Family:
     return family
 
 
-async def families(work: Work, *, status: str | None = None, limit: int = 100) -> list[Family]:
-    statement = select(Family).where(visible_family_filter(work, dt.date.today())).order_by(Family.created_at.desc()).limit(limit)
-    if status is not None:
-        statement = statement.where(Family.status == status)
-    rows = list((await work.session.execute(statement)).scalars())
-    record_processing(work, ACTIVITY, "families", [row.id for row in rows], "read")
-    return rows
+def families_statement(work: Work, *, status: str | None = None) -> Any:
+    """The families this member's organisation may see (to be paginated; the caller records
+    the read of the rows it returns)."""
+    if status is not None and status not in ("open", "closed"):
+        raise ValidationFailed("Kies de status open of closed.", field="status")
+    statement = select(Family).where(visible_family_filter(work, dt.date.today()))
+    return statement if status is None else statement.where(Family.status == status)
 
 
 # -- configuration and content ----------------------------------------------------------------
@@ -654,23 +654,22 @@ async def _feedback(work: Work, referral: Referral, transition: str) -> None:
         )
 
 
-async def referrals(
-    work: Work, *, direction: str | None = None, state: str | None = None, family_ids: Sequence[uuid.UUID] | None = None
-) -> list[Referral]:
-    statement = select(Referral).where(visible_referral_filter(work)).order_by(Referral.created_at.desc())
-    if family_ids is None:
-        statement = statement.limit(200)  # a list screen; per family (a few each) they are all loaded
+def referrals_statement(work: Work, *, direction: str | None = None, state: str | None = None) -> Any:
+    """The referrals this member's organisation may see, from or to it (to be paginated)."""
+    if state is not None and state not in REFERRAL_WORKFLOW.states:
+        raise ValidationFailed(f"Kies een stand uit: {', '.join(REFERRAL_WORKFLOW.states)}.", field="state")
+    statement = select(Referral).where(visible_referral_filter(work))
     if direction == "incoming":
         statement = statement.where(Referral.to_partner_id == work.principal.partner_id)
     elif direction == "outgoing":
         statement = statement.where(Referral.from_partner_id == work.principal.partner_id)
-    if state is not None:
-        statement = statement.where(Referral.state == state)
-    if family_ids is not None:
-        statement = statement.where(Referral.family_id.in_(list(family_ids)))
-    rows = list((await work.session.execute(statement)).scalars())
-    record_processing(work, ACTIVITY, "referrals", {row.family_id for row in rows}, "read")
-    return rows
+    return statement if state is None else statement.where(Referral.state == state)
+
+
+async def referrals_of(work: Work, family_ids: Sequence[uuid.UUID]) -> list[Referral]:
+    """The visible referrals of these (visible) families, newest first."""
+    statement = select(Referral).where(visible_referral_filter(work), Referral.family_id.in_(list(family_ids)))
+    return list((await work.session.execute(statement.order_by(Referral.created_at.desc()))).scalars())
 
 
 async def referral_history(work: Work, referral_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[WorkflowHistory]]:

@@ -90,7 +90,7 @@ REFER = f"mutation($i: CreateReferralInput!) {{ createReferral(input: $i) {{ ref
 MOVE = f"mutation($i: MoveReferralInput!) {{ moveReferral(input: $i) {{ referral {{ {REFERRAL_FIELDS} }} }} }}"
 FAMILY = f"""query($id: ID!) {{ family(id: $id) {{ {FAMILY_FIELDS}
   signals {{ classification }} consents {{ id valid }} referrals {{ id state }} supportPlan {{ id domain status regelingId }} }} }}"""
-FAMILIES = f"{{ families {{ {FAMILY_FIELDS} }} }}"
+FAMILIES = f"{{ families {{ nodes {{ {FAMILY_FIELDS} }} }} }}"
 FEEDBACK = "query($u: Boolean!) { referralFeedback(unreadOnly: $u) { id referralId transition message readAt } }"
 
 

@@ -111,7 +111,7 @@ async def test_family_is_pseudonymous_and_identifying_data_is_refused(api: Api, 
 async def test_a_professional_without_an_organisation_cannot_register(api: Api, utrecht: Coalition, flow: Flow) -> None:
     response = await flow.call(World.email("professional", "utrecht"), REGISTER, {"i": {"localReference": "X", "phase": "PRECONCEPTIE"}})
     assert response.codes == ["NO_ORGANISATION"]
-    assert (await flow.call(World.email("professional", "utrecht"), "{ families { id } }")).ok() == {"families": []}
+    assert (await flow.call(World.email("professional", "utrecht"), "{ families { nodes { id } } }")).ok() == {"families": {"nodes": []}}
 
 
 # -- signals ------------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ async def test_revoking_consent_stops_sharing_at_once(api: Api, utrecht: Coaliti
     assert seen["referral"]["state"] == "teruggetrokken"
     assert seen["referral"]["history"][-1] == {"transition": "terugtrekken", "reason": "De ouder heeft de toestemming ingetrokken."}
     assert (await flow.call("schuldhulp", FAMILY, {"id": family["id"]})).codes == ["NOT_FOUND"]
-    assert (await flow.call("schuldhulp", "{ families { id } }")).ok() == {"families": []}
+    assert (await flow.call("schuldhulp", "{ families { nodes { id } } }")).ok() == {"families": {"nodes": []}}
     assert (await flow.move(referral["id"], "starten")).codes == ["NOT_FOUND"]  # nor the referral, its note or history
     # Revoking twice is a conflict; a new referral under it is refused.
     assert (await flow.call("vroedvrouw", "mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { consent { id } } }", {"i": {"id": consent["id"]}})).codes == ["CONFLICT"]
@@ -247,9 +247,9 @@ async def test_warm_referral_from_midwife_to_debt_counsellor_with_feedback(api: 
     # The named contact is told; the counsellor's organisation now sees the family.
     inbox = (await flow.call("schuldhulp", FEEDBACK, {"u": True})).ok()["referralFeedback"]
     assert [item["message"] for item in inbox] == ["U heeft een nieuwe verwijzing ontvangen (schuldhulp)."]
-    seen = (await flow.call("schuldhulp", "{ referrals(direction: INCOMING) { id allowedTransitions } families { id registeredByMyOrganisation } }")).ok()
-    assert seen["referrals"] == [{"id": referral["id"], "allowedTransitions": ["accepteren", "afwijzen"]}]
-    assert seen["families"] == [{"id": family["id"], "registeredByMyOrganisation": False}]
+    seen = (await flow.call("schuldhulp", "{ referrals(direction: INCOMING) { nodes { id allowedTransitions } } families { nodes { id registeredByMyOrganisation } } }")).ok()
+    assert seen["referrals"]["nodes"] == [{"id": referral["id"], "allowedTransitions": ["accepteren", "afwijzen"]}]
+    assert seen["families"]["nodes"] == [{"id": family["id"], "registeredByMyOrganisation": False}]
 
     for step in ("accepteren", "starten"):
         assert (await flow.move(referral["id"], step)).ok()["moveReferral"]["referral"]["state"] in ("geaccepteerd", "in_behandeling")
@@ -403,7 +403,7 @@ async def test_the_receiving_organisation_sees_what_it_needs_and_changes_nothing
     assert await count(platform, Referral) == 1 and await count(platform, Consent) == 2
     # A concept (not sent) referral is not shown to the organisation it would go to.
     concept = await flow.refer(family["id"], other["id"], "voedselbank", send=False)
-    assert (await flow.call("voedselbank-medewerker", "{ referrals { id } }")).ok() == {"referrals": []}
+    assert (await flow.call("voedselbank-medewerker", "{ referrals { nodes { id } } }")).ok() == {"referrals": {"nodes": []}}
     assert concept["state"] == "concept" and referral["state"] == "verstuurd"
 
 
