@@ -201,7 +201,8 @@ class PlatformAuthorizationServer(AuthorizationServer):
         return request
 
     def create_json_request(self, request: Any) -> Any:
-        raise NotImplementedError("JSON requests are not used by the token endpoint")
+        # RFC 6749 section 3.2: the token endpoint takes form-encoded requests only.
+        raise InvalidRequestError("Use application/x-www-form-urlencoded at the token endpoint.")
 
     def handle_response(self, status: int, body: Any, headers: Any) -> tuple[int, Any, Any]:
         return status, body, headers

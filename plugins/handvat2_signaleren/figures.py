@@ -128,8 +128,10 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
         if row.completed_at and row.family_id in first_signal
     ]
 
+    # Totals over a period the caller chooses: rounded, so that comparing two overlapping
+    # periods does not give away the exact difference (statistical disclosure control).
     def median(values: list[float]) -> float | None:
-        return round(statistics.median(values), 1) if len(values) >= threshold else None
+        return float(round(statistics.median(values))) if len(values) >= threshold else None
 
     return Figures(
         period_from=start,
@@ -138,8 +140,8 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
         signals_by_worry=_cells(by_worry, worry_families, ("wijk", "month", "worry"), threshold),
         signals_by_classification=_cells(by_class, class_families, ("wijk", "month", "classification"), threshold),
         referrals_by_partner_type_and_state=_cells(by_partner, partner_families, ("month", "partner_type", "state", "outcome"), threshold),
-        acceptance_rate=round(accepted / answered, 3) if answered >= threshold else None,
-        acceptance_basis=answered if answered >= threshold else None,
+        acceptance_rate=round(accepted / answered * 20) / 20 if answered >= threshold else None,
+        acceptance_basis=5 * round(answered / 5) if answered >= threshold else None,
         median_days_to_first_contact=median(to_contact),
         median_days_to_completion=median(to_completion),
     )

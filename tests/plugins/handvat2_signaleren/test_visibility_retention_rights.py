@@ -39,18 +39,18 @@ async def test_each_role_sees_only_what_it_may(api: Api, utrecht: Coalition, flo
     other = await flow.register("VK-2026-002")  # not referred anywhere
 
     # The registering organisation sees both; the counsellor only the referred family.
-    assert {item["id"] for item in (await flow.call("vroedvrouw", FAMILIES)).ok()["families"]} == {family["id"], other["id"]}
-    assert [item["id"] for item in (await flow.call("schuldhulp", FAMILIES)).ok()["families"]] == [family["id"]]
+    assert {item["id"] for item in (await flow.call("vroedvrouw", FAMILIES)).ok()["families"]["nodes"]} == {family["id"], other["id"]}
+    assert [item["id"] for item in (await flow.call("schuldhulp", FAMILIES)).ok()["families"]["nodes"]] == [family["id"]]
     assert (await flow.call("schuldhulp", FAMILY, {"id": other["id"]})).codes == ["NOT_FOUND"]
 
     # A partner worker sees only referrals to their organisation, and cannot refer.
-    worker = (await flow.call("schuldhulp-medewerker", "{ referrals { id } outgoing: referrals(direction: OUTGOING) { id } }")).ok()
-    assert worker == {"referrals": [{"id": referral["id"]}], "outgoing": []}
+    worker = (await flow.call("schuldhulp-medewerker", "{ referrals { nodes { id } } outgoing: referrals(direction: OUTGOING) { nodes { id } } }")).ok()
+    assert worker == {"referrals": {"nodes": [{"id": referral["id"]}]}, "outgoing": {"nodes": []}}
     assert (await flow.call("schuldhulp-medewerker", FAMILY, {"id": family["id"]})).ok()["family"]["id"] == family["id"]
     refer = "mutation($i: CreateReferralInput!) { createReferral(input: $i) { referral { id } } }"
     assert (await flow.call("schuldhulp-medewerker", refer, {"i": flow.referral_input(family["id"], _consent["id"])})).codes == ["FORBIDDEN"]
     # An organisation nothing was referred to sees nothing.
-    assert (await flow.call("voedselbank-medewerker", "{ families { id } referrals { id } }")).ok() == {"families": [], "referrals": []}
+    assert (await flow.call("voedselbank-medewerker", "{ families { nodes { id } } referrals { nodes { id } } }")).ok() == {"families": {"nodes": []}, "referrals": {"nodes": []}}
     assert (await flow.call("voedselbank-medewerker", FAMILY, {"id": family["id"]})).codes == ["NOT_FOUND"]
     assert (await flow.call("voedselbank-medewerker", "query($id: ID!) { referral(id: $id) { id } }", {"id": referral["id"]})).codes == ["NOT_FOUND"]
 
@@ -125,8 +125,8 @@ async def test_another_gemeentes_ids_are_never_found(api: Api, coalitions: Coali
         assert response.codes == ["NOT_FOUND"], (name, response.body)
         assert "Schuldhulp Samen" not in str(response.body) and "VK-2026" not in str(response.body)
     # Lists of Utrecht hold nothing of 's-Hertogenbosch.
-    lists = "{ families { id } referrals { id } referralFeedback { id } }"
-    assert (await Flow(api, u).call("vroedvrouw", lists)).ok() == {"families": [], "referrals": [], "referralFeedback": []}
+    lists = "{ families { nodes { id } } referrals { nodes { id } } referralFeedback { id } }"
+    assert (await Flow(api, u).call("vroedvrouw", lists)).ok() == {"families": {"nodes": []}, "referrals": {"nodes": []}, "referralFeedback": []}
     assert (await api.gql("utrecht", "{ familyDeletions { batchId } }", user=PRIVACY)).ok() == {"familyDeletions": []}
     assert (await api.gql("utrecht", "{ overdueReferrals { id } }", user=ADMIN)).ok() == {"overdueReferrals": []}
     # Nothing changed in 's-Hertogenbosch.
@@ -343,8 +343,8 @@ async def test_demo_has_families_and_referrals_in_every_demo_gemeente(slug: str,
     assert families >= 3 and {"verstuurd", "geaccepteerd", "afgerond"} <= states
 
 
-NESTED = """{ families { id wijk registeringOrganisation signals { classification organisation } consents { organisations valid }
-  referrals { state toOrganisation toContact history { transition } } supportPlan { status } } }"""
+NESTED = """{ families { nodes { id wijk registeringOrganisation signals { classification organisation } consents { organisations valid }
+  referrals { state toOrganisation toContact history { transition } } supportPlan { status } } } }"""
 
 
 async def test_listing_families_with_their_details_takes_a_constant_number_of_statements(api: Api, utrecht: Coalition, flow: Flow, platform: Platform) -> None:
@@ -364,5 +364,42 @@ async def test_listing_families_with_their_details_takes_a_constant_number_of_st
         await flow.signal(family["id"])
         consent = await flow.consent(family["id"])
         await flow.refer(family["id"], consent["id"])
-    assert len((await flow.call("vroedvrouw", NESTED)).ok()["families"]) == 6
+    assert len((await flow.call("vroedvrouw", NESTED)).ok()["families"]["nodes"]) == 6
     assert await statements() == few
+
+
+async def test_families_and_referrals_are_paged_newest_first(api: Api, utrecht: Coalition, flow: Flow, platform: Platform) -> None:
+    created = [(await flow.register(f"VK-2026-{index:03d}"))["id"] for index in range(5)]
+    page = "query($after: String) { families(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }"
+    seen, after = [], None
+    while True:
+        data = (await flow.call("vroedvrouw", page, {"after": after})).ok()["families"]
+        assert data["totalCount"] == 5 and len(data["nodes"]) <= 2
+        seen += [node["id"] for node in data["nodes"]]
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+        after = data["pageInfo"]["endCursor"]
+    assert seen == list(reversed(created))
+    for bad, code in [({"after": "nonsense"}, "VALIDATION_FAILED")]:
+        assert (await flow.call("vroedvrouw", page, bad)).codes == [code]
+    assert (await flow.call("vroedvrouw", "{ families(first: 1000) { totalCount } }")).codes == ["VALIDATION_FAILED"]
+    assert (await flow.call("vroedvrouw", '{ families(status: "weg") { totalCount } }')).codes == ["VALIDATION_FAILED"]
+    assert (await flow.call("vroedvrouw", '{ referrals(state: "weg") { totalCount } }')).codes == ["VALIDATION_FAILED"]
+    # Each page records the read of its own families only: every family once over the three pages.
+    async with platform.work_as_system("utrecht", "test") as work:
+        for family_id in created:
+            assert [record.operation for record in await processing_history(work, family_id)].count("families") == 1
+
+
+async def test_rates_over_a_period_are_rounded(api: Api, utrecht: Coalition, flow: Flow) -> None:
+    (await api.gql("utrecht", 'mutation { configureModule(input: {key: "handvat2_signaleren", config: {min_cell_size: 5}}) { module { key } } }', user=ADMIN)).ok()
+    for index in range(6):
+        family = await flow.register(f"VK-2026-{index:03d}")
+        await flow.signal(family["id"])
+        referral = await flow.refer(family["id"], (await flow.consent(family["id"]))["id"])
+        if index < 4:
+            (await flow.move(referral["id"], "accepteren")).ok()
+        else:
+            (await flow.move(referral["id"], "afwijzen", reason="Wachtlijst vol")).ok()
+    figures = (await api.gql("utrecht", "{ signaleringFigures { acceptanceRate acceptanceBasis } }", user=World.email("analyst", "utrecht"))).ok()
+    assert figures["signaleringFigures"] == {"acceptanceRate": 0.65, "acceptanceBasis": 5}  # 4 of 6: 0.667 and 6, rounded
