@@ -62,12 +62,15 @@ class ScheduledJob:
     `run(work, now)` gets a unit of work of the tenant (as the system, with a coalition
     admin's permissions) and the time to act as of (tests and `kansrijk jobs run --now`
     move it); it returns how many things it handled. The platform commits its work
-    afterwards, one transaction per tenant and job. Name it `<module key>.<job>`."""
+    afterwards, one transaction per tenant and job. Name it `<module key>.<job>`.
+    `permissions`: the module's own permissions the job needs beyond a coalition admin's
+    (e.g. to take a workflow step as the system)."""
 
     name: str
     description: str
     interval: int  # seconds between runs by the in-process worker
     run: Callable[[Any, dt.datetime], Awaitable[int]]
+    permissions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ class Platform:
             totals[job.name] = 0
             for slug in slugs:
                 try:
-                    async with self.work_as_system(slug, f"job:{job.name}") as work:
+                    async with self.work_as_system(slug, f"job:{job.name}", extra_permissions=job.permissions) as work:
                         if module_key not in work.enabled_modules:
                             continue
                         handled = await job.run(work, now)
@@ -191,16 +191,16 @@ class Platform:
         return tenant
 
     @asynccontextmanager
-    async def work_as_system(self, tenant_slug: str, actor: str) -> AsyncIterator[Work]:
-        """A unit of work for operator tooling (CLI, demo) in one tenant, with every
-        permission of a coalition admin and the platform operator."""
+    async def work_as_system(self, tenant_slug: str, actor: str, *, extra_permissions: Collection[str] = ()) -> AsyncIterator[Work]:
+        """A unit of work for operator tooling (CLI, demo, jobs) in one tenant, with every
+        permission of a coalition admin and the platform operator (and a job's own)."""
         async with self.session(None) as lookup:
             tenant = await require_by_slug(lookup, tenant_slug)
         with tenant_context(tenant.id):
             async with self.session() as session:
                 hooks = await self.hooks_for(session, tenant)
                 roles = frozenset({"coalition_admin", PLATFORM_OPERATOR})
-                principal = Principal(subject=actor, roles=roles, permissions=self.permissions.for_roles(roles))
+                principal = Principal(subject=actor, roles=roles, permissions=self.permissions.for_roles(roles) | frozenset(extra_permissions))
                 yield Work(
                     session=session,
                     tenant=tenant_info(tenant),

@@ -240,6 +240,8 @@ class ModuleRuntime:
         for job in contributions.scheduled_jobs:
             if not isinstance(job, ScheduledJob) or not job.name.startswith(f"{key}.") or job.interval < 60:
                 raise ModuleLoadError(f"register_scheduled_jobs: {job!r} must be a ScheduledJob named '{key}.…', at most once a minute")
+            if any(not permission.startswith(f"{key}.") for permission in job.permissions):
+                raise ModuleLoadError(f"register_scheduled_jobs: {job.name} may only hold {key}'s own permissions")
         contributions.graphql = self._only_result(plugin, "register_graphql")
         if contributions.graphql is not None:
             undeclared = undeclared_root_fields(contributions.graphql)

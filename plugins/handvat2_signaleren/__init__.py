@@ -143,11 +143,19 @@ def register_processing_activities() -> list[ProcessingActivity]:
 
 @hookimpl
 def register_scheduled_jobs() -> list[ScheduledJob]:
-    from plugins.handvat2_signaleren.services import apply_retention, report_overdue
+    from plugins.handvat2_signaleren.permissions import REFERRAL_SEND
+    from plugins.handvat2_signaleren.services import apply_retention, report_overdue, withdraw_expired
 
     return [
         ScheduledJob(f"{MODULE_KEY}.retention", "Gezinnen na de bewaartermijn anonimiseren.", 24 * 3600, apply_retention),
         ScheduledJob(f"{MODULE_KEY}.overdue_referrals", "Te laat beantwoorde verwijzingen melden.", 3600, report_overdue),
+        ScheduledJob(
+            f"{MODULE_KEY}.expired_consents",
+            "Verwijzingen waarvan de toestemming verlopen is terugtrekken.",
+            3600,
+            withdraw_expired,
+            permissions=(REFERRAL_SEND,),  # withdrawing is the referrer's step; the job takes it for them
+        ),
     ]
 
 

@@ -707,6 +707,24 @@ async def report_overdue(work: Work, now: dt.datetime) -> int:
     return len(rows)
 
 
+async def withdraw_expired(work: Work, now: dt.datetime) -> int:
+    """Scheduled: a referral whose consent ran out stops sharing at once (the visibility
+    rules need valid consent); this job also withdraws it, with the reason in its history
+    and feedback to the referring professional, so that it does not stay open."""
+    rows = list(
+        (
+            await work.session.execute(
+                select(Referral)
+                .join(Consent, (Consent.tenant_id == Referral.tenant_id) & (Consent.id == Referral.consent_id))
+                .where(Referral.state.in_(("concept", *SHARING_STATES)), Consent.valid_until < now.date())
+            )
+        ).scalars()
+    )
+    for referral in rows:
+        await _transition(work, referral, "terugtrekken", reason="De toestemming van de ouder is verlopen.", system=True)
+    return len(rows)
+
+
 # -- notifications ------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from core import core_module
 from core.hookspecs import hookimpl
-from core.module_types import EventType, ModuleMeta, Permission
+from core.module_types import EventType, ModuleMeta, Permission, ScheduledJob
 from core.runtime import ModuleLoadError, ModuleRuntime, ModuleSource, installed_module_sources
 
 HANDVATTEN = {"handvat1_zicht", "handvat2_signaleren", "handvat3_toegang", "handvat4_leren"}
@@ -74,6 +74,10 @@ def undeclared_graphql() -> object:
     return GraphQLContribution(query=(LeakyQuery,))
 
 
+async def _no_job(work: object, now: object) -> int:
+    return 0
+
+
 def raising_hook() -> list:
     raise ZeroDivisionError("bug in the module")
 
@@ -101,6 +105,11 @@ def raising_hook() -> list:
             "unknown roles",
         ),
         (source("noisy", plugin("noisy", register_event_types=lambda: [EventType("other.thing", "x")])), "must be named"),
+        (
+            source("greedy", plugin("greedy", register_scheduled_jobs=lambda: [ScheduledJob("greedy.job", "x", 3600, _no_job, ("core.member.write",))])),
+            "may only hold greedy's own permissions",
+        ),
+        (source("hasty", plugin("hasty", register_scheduled_jobs=lambda: [ScheduledJob("hasty.job", "x", 5, _no_job)])), "at most once a minute"),
     ],
 )
 def test_bad_module_is_skipped_or_fails_in_strict_mode(bad: ModuleSource, reason: str) -> None:

@@ -403,3 +403,20 @@ async def test_rates_over_a_period_are_rounded(api: Api, utrecht: Coalition, flo
             (await flow.move(referral["id"], "afwijzen", reason="Wachtlijst vol")).ok()
     figures = (await api.gql("utrecht", "{ signaleringFigures { acceptanceRate acceptanceBasis } }", user=World.email("analyst", "utrecht"))).ok()
     assert figures["signaleringFigures"] == {"acceptanceRate": 0.65, "acceptanceBasis": 5}  # 4 of 6: 0.667 and 6, rounded
+
+
+async def test_referrals_whose_consent_expired_are_withdrawn_by_a_job(api: Api, utrecht: Coalition, flow: Flow, platform: Platform) -> None:
+    family = await flow.register()
+    consent = await flow.consent(family["id"], days=30)
+    referral = await flow.refer(family["id"], consent["id"])
+    job = "handvat2_signaleren.expired_consents"
+    assert await platform.run_scheduled_jobs(now=utcnow() + dt.timedelta(days=20), names=[job]) == {job: 0}
+    assert await platform.run_scheduled_jobs(now=utcnow() + dt.timedelta(days=40), names=[job]) == {job: 1}
+    assert await platform.run_scheduled_jobs(now=utcnow() + dt.timedelta(days=41), names=[job]) == {job: 0}
+    seen = (await flow.call("vroedvrouw", "query($id: ID!) { referral(id: $id) { state history { transition reason } } }", {"id": referral["id"]})).ok()
+    assert seen["referral"]["state"] == "teruggetrokken"
+    assert seen["referral"]["history"][-1] == {"transition": "terugtrekken", "reason": "De toestemming van de ouder is verlopen."}
+    feedback = (await flow.call("vroedvrouw", "{ referralFeedback { transition } }")).ok()["referralFeedback"]
+    assert [item["transition"] for item in feedback] == ["terugtrekken"]
+    close = "mutation($id: ID!) { closeFamily(input: {id: $id}) { family { status } } }"
+    assert (await flow.call("vroedvrouw", close, {"id": family["id"]})).ok()["closeFamily"]["family"]["status"] == "closed"
