@@ -46,6 +46,13 @@ _MESSAGES = {
 UNKNOWN_PROBLEM = "Ongeldige waarde."
 
 
+def dutch_number(value: float) -> str:
+    """1000000.0 as "1.000.000", 0.5 as "0,5": how a Dutch reader writes numbers."""
+    if value == int(value):
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:,}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def _message(error: dict[str, Any]) -> str:
     template = _MESSAGES.get(error["type"])
     if template is None:
@@ -56,10 +63,25 @@ def _message(error: dict[str, Any]) -> str:
         context["msg"] = str(context.get("error", error.get("msg", ""))).removeprefix("Value error, ")
     if error["type"] in ("enum", "literal_error"):
         context["expected"] = str(context.get("expected", "")).replace(" or ", " of ")
+    if error["type"] == "string_too_short" and context.get("min_length", 1) > 1:
+        return f"Dit moet minstens {context['min_length']} tekens zijn."
+    for bound in ("ge", "le", "gt", "lt"):
+        if isinstance(context.get(bound), int | float):
+            context[bound] = dutch_number(context[bound])
     try:
         return template.format(**context)
     except (KeyError, IndexError):
         return UNKNOWN_PROBLEM
+
+
+def request_errors(errors: Any) -> list[dict[str, str]]:
+    """FastAPI's request validation errors as field and Dutch message, without echoing the
+    input (it may be a password) or raw bytes of a body that was no JSON."""
+    readable = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        readable.append({"field": ".".join(camel(part) for part in location) or "body", "message": _message(error)})
+    return readable
 
 
 def camel(name: str) -> str:

@@ -22,6 +22,7 @@ from core.config import Settings, get_settings
 from core.errors import DomainError
 from core.platform import Platform
 from core.runtime import ModuleSource
+from core.validation import request_errors
 from gateway.auth_routes import router as auth_router
 from gateway.graphql_http import router as graphql_router
 from gateway.oauth import PlatformAuthorizationServer, allow_plain_http_in_development
@@ -147,7 +148,8 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(422, "Ongeldig verzoek", code="VALIDATION_FAILED", errors=exc.errors())
+        errors = request_errors(exc.errors())
+        return problem(422, "Ongeldig verzoek", code="VALIDATION_FAILED", detail=errors[0]["message"] if errors else None, errors=errors)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -82,7 +82,7 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
 # -- identifying data ------------------------------------------------------------------------
 # A family record must not identify the family beyond what the professional can connect.
 
-_DIGITS9 = re.compile(r"(?<!\d)(\d[\s.-]?){8}\d(?!\d)")
+_DIGITS9 = re.compile(r"(?<!\d)(\d[\s.-]?){7,8}\d(?!\d)")  # a BSN is often written without its leading 0
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE = re.compile(r"(?<!\d)(\+31|0031|0)[\s-]?\d([\s-]?\d){8}(?!\d)")
 _POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b")
@@ -97,7 +97,7 @@ def _elfproef(digits: str) -> bool:
 def identifying_data(text: str) -> str | None:
     """What in `text` would identify a person (Dutch, for the error), or None."""
     for match in _DIGITS9.finditer(text):
-        if _elfproef(re.sub(r"\D", "", match.group())):
+        if _elfproef(re.sub(r"\D", "", match.group()).rjust(9, "0")):
             return "een burgerservicenummer (BSN)"
     checks = (
         (_IBAN, "een rekeningnummer"),

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import delete, exists, or_, select, update
 
 from core.plugin import (
@@ -173,10 +173,6 @@ class FamilyInput(BaseModel):
     birth_month: Month | None = None
     wijk_code: Annotated[str, StringConstraints(pattern=r"^WK\d{6}$")] | None = None
 
-    @model_validator(mode="after")
-    def _phase(self) -> FamilyInput:
-        check_phase(self.phase, self.expected_month, self.birth_month, dt.date.today())
-        return self
 
 
 def _month_index(month: str) -> int:
@@ -185,19 +181,25 @@ def _month_index(month: str) -> int:
 
 
 def check_phase(phase: str, expected_month: str | None, birth_month: str | None, today: dt.date) -> None:
+    """The months that go with the phase, each error on its own field."""
     now = today.year * 12 + today.month - 1
+    expected, birth = "input.expectedMonth", "input.birthMonth"
     if phase == "zwanger":
-        if expected_month is None or birth_month is not None:
-            raise ValueError("Bij 'zwanger' hoort de verwachte maand (expectedMonth), geen geboortemaand.")
+        if expected_month is None:
+            raise ValidationFailed("Geef bij 'zwanger' de verwachte maand (JJJJ-MM).", field=expected)
+        if birth_month is not None:
+            raise ValidationFailed("Bij 'zwanger' hoort geen geboortemaand.", field=birth)
         if not -1 <= _month_index(expected_month) - now <= 10:
-            raise ValueError("De verwachte maand ligt niet binnen tien maanden vanaf nu.")
+            raise ValidationFailed("De verwachte maand ligt niet binnen tien maanden vanaf nu.", field=expected)
     elif phase == "kind_0_2":
-        if birth_month is None or expected_month is not None:
-            raise ValueError("Bij 'kind_0_2' hoort de geboortemaand (birthMonth), geen verwachte maand.")
+        if birth_month is None:
+            raise ValidationFailed("Geef bij 'kind_0_2' de geboortemaand (JJJJ-MM).", field=birth)
+        if expected_month is not None:
+            raise ValidationFailed("Bij 'kind_0_2' hoort geen verwachte maand.", field=expected)
         if not 0 <= now - _month_index(birth_month) <= 35:
-            raise ValueError("De geboortemaand moet in de afgelopen drie jaar liggen en niet in de toekomst.")
+            raise ValidationFailed("De geboortemaand moet in de afgelopen drie jaar liggen en niet in de toekomst.", field=birth)
     elif expected_month is not None or birth_month is not None:
-        raise ValueError("Bij 'preconceptie' horen geen verwachte maand of geboortemaand.")
+        raise ValidationFailed("Bij 'preconceptie' horen geen verwachte maand of geboortemaand.", field=expected if expected_month else birth)
 
 
 async def _wijk_id(work: Work, code: str | None, field: str) -> uuid.UUID | None:
@@ -213,6 +215,7 @@ async def register_family(work: Work, data: dict[str, Any]) -> Family:
     work.principal.require(FAMILY_WRITE)
     membership_id, partner_id = own_organisation(work)
     fields = validate(FamilyInput, data, prefix="input")
+    check_phase(fields.phase, fields.expected_month, fields.birth_month, dt.date.today())
     refuse_identifying(fields.local_reference, "input.localReference")
     clash = (
         await work.session.execute(
@@ -247,15 +250,12 @@ class FamilyPhaseInput(BaseModel):
     birth_month: Month | None = None
     wijk_code: Annotated[str, StringConstraints(pattern=r"^WK\d{6}$")] | None = None
 
-    @model_validator(mode="after")
-    def _phase(self) -> FamilyPhaseInput:
-        check_phase(self.phase, self.expected_month, self.birth_month, dt.date.today())
-        return self
 
 
 async def update_family(work: Work, family_id: Any, data: dict[str, Any]) -> Family:
     family = await registered_family(work, family_id, field="input.id", operation="updateFamily")
     fields = validate(FamilyPhaseInput, data, prefix="input")
+    check_phase(fields.phase, fields.expected_month, fields.birth_month, dt.date.today())
     family.phase, family.expected_month, family.birth_month = fields.phase, fields.expected_month, fields.birth_month
     family.wijk_id = await _wijk_id(work, fields.wijk_code, "input.wijkCode")
     family.updated_at = utcnow()
@@ -394,20 +394,22 @@ class ConsentInput(BaseModel):
     given_on: dt.date
     valid_until: dt.date
 
-    @model_validator(mode="after")
-    def _dates(self) -> ConsentInput:
-        today = dt.date.today()
-        if self.given_on > today:
-            raise ValueError("Toestemming kan niet in de toekomst gegeven zijn (givenOn).")
-        if self.valid_until < today or self.valid_until < self.given_on:
-            raise ValueError("De toestemming moet nog geldig zijn (validUntil vanaf vandaag).")
-        if self.valid_until > self.given_on + dt.timedelta(days=366):
-            raise ValueError("Toestemming geldt hoogstens een jaar; vraag daarna opnieuw.")
-        return self
+
+
+def check_consent_dates(given_on: dt.date, valid_until: dt.date, today: dt.date) -> None:
+    if given_on > today:
+        raise ValidationFailed("Toestemming kan niet in de toekomst gegeven zijn.", field="input.givenOn")
+    if valid_until < given_on:
+        raise ValidationFailed("De einddatum ligt vóór de datum waarop de toestemming is gegeven.", field="input.validUntil")
+    if valid_until < today:
+        raise ValidationFailed("Deze toestemming is al verlopen: de einddatum moet vandaag of later zijn.", field="input.validUntil")
+    if valid_until > given_on + dt.timedelta(days=366):
+        raise ValidationFailed("Toestemming geldt hoogstens een jaar; vraag daarna opnieuw.", field="input.validUntil")
 
 
 async def record_consent(work: Work, data: dict[str, Any]) -> Consent:
     fields = validate(ConsentInput, data, prefix="input")
+    check_consent_dates(fields.given_on, fields.valid_until, dt.date.today())
     family = await registered_family(work, fields.family_id, field="input.familyId", operation="recordConsent")
     membership_id, _partner = own_organisation(work)
     refuse_identifying(fields.purpose, "input.purpose")

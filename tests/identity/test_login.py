@@ -253,6 +253,14 @@ async def test_platform_operator_logs_in_at_the_platform(api: Api, world: World,
 async def test_login_bad_input(api: Api, world: World) -> None:
     response = await api.client.post("/t/utrecht/auth/login", json={"email": "x"})
     assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "password", "message": "Dit veld is verplicht."}]
+    # The input is not echoed (it may be a password), and a body that is no JSON is a 422, not a crash.
+    response = await api.client.post("/t/utrecht/auth/login", json={"password": "GeheimWachtwoord-xyz-123"})
+    assert response.status_code == 422 and "GeheimWachtwoord" not in response.text
+    for content_type, body in [("application/x-www-form-urlencoded", "email=a&password=b"), ("text/plain", "hallo")]:
+        response = await api.client.post("/t/utrecht/auth/login", content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 422 and response.json()["code"] == "VALIDATION_FAILED", response.text
+        assert response.headers["content-type"] == "application/problem+json"
     response = await api.client.post("/t/nergens/auth/login", json={"email": "x@y.example", "password": "z"})
     assert response.status_code == 404 and response.json()["code"] == "TENANT_NOT_FOUND"
     from core.services.tenants import set_status

@@ -49,6 +49,7 @@ def test_classification_rule() -> None:
 def test_identifying_data_is_recognised() -> None:
     for text, found in [
         ("BSN 123456782", "BSN"),
+        ("ref 12345672", "BSN"),  # 012345672 without its leading zero
         ("rekening NL91ABNA0417164300", "rekeningnummer"),
         ("mail: ouder@example.org", "e-mailadres"),
         ("bel 06-12345678", "telefoonnummer"),
@@ -56,7 +57,7 @@ def test_identifying_data_is_recognised() -> None:
         ("geboren 12-03-1995", "datum"),
     ]:
         assert found in (identifying_data(text) or ""), text
-    for harmless in ("VK-2026-001", "JGZ 17", "123456789", "zwanger van de tweede"):
+    for harmless in ("VK-2026-001", "JGZ 17", "123456789", "20260001", "zwanger van de tweede"):
         assert identifying_data(harmless) is None, harmless
 
 
@@ -93,8 +94,9 @@ async def test_family_is_pseudonymous_and_identifying_data_is_refused(api: Api, 
         ({"localReference": "123456782", "phase": "PRECONCEPTIE"}, "IDENTIFYING_DATA", "input.localReference"),
         ({"localReference": "fam 06-12345678", "phase": "PRECONCEPTIE"}, "IDENTIFYING_DATA", "input.localReference"),
         ({"localReference": "X1", "phase": "PRECONCEPTIE", "initials": "Jansen"}, "VALIDATION_FAILED", "input.initials"),
-        ({"localReference": "X2", "phase": "ZWANGER"}, "VALIDATION_FAILED", "input"),
-        ({"localReference": "X3", "phase": "KIND_0_2", "birthMonth": next_month()}, "VALIDATION_FAILED", "input"),
+        ({"localReference": "X2", "phase": "ZWANGER"}, "VALIDATION_FAILED", "input.expectedMonth"),
+        ({"localReference": "X3", "phase": "KIND_0_2", "birthMonth": next_month()}, "VALIDATION_FAILED", "input.birthMonth"),
+        ({"localReference": "X6", "phase": "ZWANGER", "expectedMonth": next_month(), "birthMonth": "2026-01"}, "VALIDATION_FAILED", "input.birthMonth"),
         ({"localReference": "X4", "phase": "PRECONCEPTIE", "wijkCode": "WK999999"}, "VALIDATION_FAILED", "input.wijkCode"),
         ({"localReference": "VK-2026-001", "phase": "PRECONCEPTIE"}, "CONFLICT", "input.localReference"),
     ]
@@ -178,12 +180,14 @@ async def test_a_referral_needs_valid_consent_for_that_organisation(api: Api, ut
 
     today = dt.date.today()
     base = {"familyId": family["id"], "purpose": "Doorverwijzen", "partnerIds": [utrecht.partners["schuldhulp"]], "method": "SCHRIFTELIJK"}
-    for dates in [
-        {"givenOn": (today + dt.timedelta(days=1)).isoformat(), "validUntil": (today + dt.timedelta(days=30)).isoformat()},
-        {"givenOn": (today - dt.timedelta(days=40)).isoformat(), "validUntil": (today - dt.timedelta(days=1)).isoformat()},
-        {"givenOn": today.isoformat(), "validUntil": (today + dt.timedelta(days=400)).isoformat()},
+    for dates, field in [
+        ({"givenOn": (today + dt.timedelta(days=1)).isoformat(), "validUntil": (today + dt.timedelta(days=30)).isoformat()}, "input.givenOn"),
+        ({"givenOn": (today - dt.timedelta(days=40)).isoformat(), "validUntil": (today - dt.timedelta(days=1)).isoformat()}, "input.validUntil"),
+        ({"givenOn": (today - dt.timedelta(days=5)).isoformat(), "validUntil": (today - dt.timedelta(days=6)).isoformat()}, "input.validUntil"),
+        ({"givenOn": today.isoformat(), "validUntil": (today + dt.timedelta(days=400)).isoformat()}, "input.validUntil"),
     ]:
-        assert (await flow.call("vroedvrouw", CONSENT, {"i": {**base, **dates}})).codes == ["VALIDATION_FAILED"], dates
+        response = await flow.call("vroedvrouw", CONSENT, {"i": {**base, **dates}})
+        assert (response.codes, response.errors[0]["extensions"]["field"]) == (["VALIDATION_FAILED"], field), dates
     unknown = {**base, "partnerIds": ["00000000-0000-0000-0000-000000000009"], "givenOn": today.isoformat(), "validUntil": today.isoformat()}
     assert (await flow.call("vroedvrouw", CONSENT, {"i": unknown})).codes == ["VALIDATION_FAILED"]
 
