@@ -18,6 +18,12 @@ log = structlog.get_logger(__name__)
 INVALID_TOKEN_HEADER = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
+def challenge(request: Request) -> dict[str, str]:
+    """The WWW-Authenticate header of a 401: with `error="invalid_token"` only when a token
+    was sent (RFC 6750 section 3.1: a request without one gets no error code)."""
+    return INVALID_TOKEN_HEADER if request.headers.get("authorization") else {"WWW-Authenticate": "Bearer"}
+
+
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -27,7 +27,7 @@ from core.errors import DomainError
 from core.graphql.errors import result_body
 from core.platform import Platform
 from core.processing import Trace
-from gateway.auth import INVALID_TOKEN_HEADER, authenticate
+from gateway.auth import INVALID_TOKEN_HEADER, authenticate, challenge
 from gateway.rate_limit import client_key
 
 log = structlog.get_logger(__name__)
@@ -106,7 +106,7 @@ async def _execute(request: Request, schema: Any, open_context: Callable[[Trace]
                 allowed_operation_types=operations,
             )
     except DomainError as exc:
-        headers = INVALID_TOKEN_HEADER if exc.http_status == 401 else None
+        headers = challenge(request) if exc.http_status == 401 else None
         return JSONResponse(
             {"errors": [{"message": exc.message, "extensions": exc.extensions()}]}, status_code=exc.http_status, headers=headers
         )

@@ -10,12 +10,19 @@ at one gemeente is unknown at another).
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import httpx
 import structlog
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.starlette_client import OAuth
+from authlib.deprecate import AuthlibDeprecationWarning  # installs authlib's own "always" filter first
+
+with warnings.catch_warnings():
+    # authlib announces its own move to the httpx2 package on import; nothing for us to do,
+    # and it would greet every start of the server.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated", category=AuthlibDeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
