@@ -12,7 +12,7 @@ Any hook implementation may be `async def`; the platform awaits it.
 
 Process-scoped hooks (`module_meta`, `register_*`, `module_config_model`) are called once
 at start-up for every installed module. Tenant-scoped hooks (`on_domain_event`,
-`workflow_guard`, `workflow_transitioned`, `seed_demo_data`) are called only for the
+`workflow_guard`, `workflow_transitioned`, `reference_exists`, `seed_demo_data`) are called only for the
 modules enabled for that tenant. `module_enabled` and `module_disabled` are called only
 on the module whose activation changes.
 """
@@ -128,6 +128,14 @@ def workflow_guard(workflow: Any, transition: Any, subject: Any, session: Any, a
 def workflow_transitioned(workflow: Any, transition: Any, subject: Any, session: Any, actor: Any) -> None:
     """Called right after a workflow transition, inside its transaction (the history row
     is written; raising undoes everything). Return nothing."""
+
+
+@hookspec
+def reference_exists(kind: str, id: Any, session: Any) -> Any:
+    """Called when another module wants to refer to something of yours by id without
+    importing you (e.g. a support plan naming a regeling). `kind` is `<module key>.<thing>`.
+    Return True or False for your own kinds, and None for any other kind. Only modules
+    enabled for the tenant are asked; nobody answering means the reference is unknown."""
 
 
 @hookspec

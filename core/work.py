@@ -45,6 +45,12 @@ class Work:
     def enabled_modules(self) -> frozenset[str]:
         return self.hooks.enabled
 
+    async def reference_exists(self, kind: str, id: Any) -> bool:
+        """Whether an enabled module knows a `kind` (`<module key>.<thing>`) with this id in
+        this tenant, asked through the `reference_exists` hook (no module import needed)."""
+        answers = await self.hooks.call("reference_exists", kind=kind, id=id, session=self.session)
+        return any(answer is True for answer in answers)
+
     async def module_config(self, key: str) -> Any:
         """The tenant's validated configuration of module `key` (its config model with
         defaults filled in), or None when the module has no configuration."""

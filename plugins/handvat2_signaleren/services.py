@@ -785,6 +785,8 @@ async def add_plan_item(work: Work, data: dict[str, Any]) -> PlanItem:
     regeling_id = parse_id(fields.regeling_id, "input.regelingId") if fields.regeling_id else None
     if regeling_id is not None and "handvat3_toegang" not in work.enabled_modules:
         raise ValidationFailed("Koppelen aan een regeling kan als de gemeente handvat 3 (regelingen) gebruikt.", field="input.regelingId")
+    if regeling_id is not None and not await work.reference_exists("handvat3_toegang.regeling", regeling_id):
+        raise ValidationFailed("Deze regeling staat niet in de catalogus van de gemeente.", field="input.regelingId")
     item = PlanItem(family_id=family.id, domain=fields.domain, description=fields.description, regeling_id=regeling_id, created_by=membership_id)
     work.session.add(item)
     await work.session.flush()

@@ -100,6 +100,16 @@ async def on_domain_event(event: Any, session: Any) -> None:
 
 
 @hookimpl
+async def reference_exists(kind: str, id: Any, session: Any) -> bool | None:
+    """Other modules may name a regeling (e.g. handvat 2's support plan)."""
+    if kind != f"{MODULE_KEY}.regeling":
+        return None
+    from plugins.handvat3_toegang.services import regeling_exists
+
+    return await regeling_exists(session, id)
+
+
+@hookimpl
 async def seed_demo_data(tenant: Any, session: Any) -> None:
     from plugins.handvat3_toegang.demo import seed
 

@@ -697,6 +697,14 @@ async def check(work: Work, profile: dict[str, Any], reference_date: dt.date | N
     return results
 
 
+async def regeling_exists(session: Any, regeling_id: Any) -> bool:
+    try:
+        identifier = uuid.UUID(str(regeling_id))
+    except ValueError:
+        return False
+    return (await session.execute(select(Regeling.id).where(Regeling.id == identifier))).first() is not None
+
+
 async def count_referral(session: Any, event: Any) -> None:
     """A referral to a regeling (an event with `regeling_id`) counts towards its use."""
     try:

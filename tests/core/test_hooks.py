@@ -219,6 +219,20 @@ async def test_hook_register_scheduled_jobs(api: Api, world: World, platform: Pl
     assert await platform.run_scheduled_jobs(now=moved, names=["tiny_notes.archive_drafts"]) == {"tiny_notes.archive_drafts": 0}
 
 
+async def test_hook_reference_exists(api: Api, world: World, platform: Platform) -> None:
+    """Another module asks whether a note exists, by kind and id: only the tenant's own
+    notes, and only while the module is enabled there."""
+    await enable_tiny(api)
+    note = await add_note(api, "Verwijzing")
+    async with platform.work_as_system("utrecht", "test") as work:
+        assert await work.reference_exists("tiny_notes.note", note["id"]) is True
+        assert await work.reference_exists("tiny_notes.note", "00000000-0000-0000-0000-000000000001") is False
+        assert await work.reference_exists("tiny_notes.note", "geen-id") is False
+        assert await work.reference_exists("tiny_notes.other", note["id"]) is False
+    async with platform.work_as_system("s-hertogenbosch", "test") as work:  # not enabled there, and not its note
+        assert await work.reference_exists("tiny_notes.note", note["id"]) is False
+
+
 async def test_hook_seed_demo_data(platform: Platform) -> None:
     for _ in range(2):
         await seed_demo(platform)

@@ -353,6 +353,8 @@ async def test_support_plan_links_a_regeling_of_handvat3_through_an_event(api: A
     family = await utrecht.register()
     add = "mutation($i: AddPlanItemInput!) { addPlanItem(input: $i) { item { id domain status regelingId } } }"
     data = {"familyId": family["id"], "domain": "FINANCIEEL", "description": "Aanmelden bij schuldhulp", "regelingId": regeling}
+    unknown = await utrecht.call("vroedvrouw", add, {"i": {**data, "regelingId": "00000000-0000-0000-0000-000000000001"}})
+    assert unknown.codes == ["VALIDATION_FAILED"] and unknown.errors[0]["extensions"]["field"] == "input.regelingId"
     item = (await utrecht.call("vroedvrouw", add, {"i": data})).ok()["addPlanItem"]["item"]
     assert (item["regelingId"], item["status"]) == (regeling, "open")
     update_item = "mutation($i: UpdatePlanItemInput!) { updatePlanItem(input: $i) { item { status } } }"

@@ -234,6 +234,17 @@ def workflow_transitioned(workflow: Any, transition: Any, subject: Any, session:
 
 
 @hookimpl
+async def reference_exists(kind: str, id: Any, session: Any) -> bool | None:
+    if kind != f"{KEY}.note":
+        return None
+    try:
+        note_id = parse_id(id)
+    except ValidationFailed:
+        return False
+    return (await session.execute(select(TinyNote.id).where(TinyNote.id == note_id))).first() is not None
+
+
+@hookimpl
 async def seed_demo_data(tenant: Any, session: Any) -> None:
     CALLS["seed_demo_data"].append(tenant.slug)
     if (await session.execute(select(func.count()).select_from(TinyNote))).scalar_one() == 0:
