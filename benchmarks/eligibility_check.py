@@ -32,8 +32,21 @@ from plugins.handvat3_toegang.eligibility import complete_facts
 from plugins.handvat3_toegang.models import Regeling
 
 CATALOGUE_SIZE = 60
-PROFILE = {"household_type": "alleenstaande_ouder", "net_monthly_income": 1500, "pregnant": True, "lives_in_gemeente": True}
-PROFILE_INPUT = {"householdType": "alleenstaande_ouder", "netMonthlyIncome": 1500, "pregnant": True, "livesInGemeente": True}
+#: A complete profile, so that every condition is evaluated (with facts missing, the check
+#: skips conditions it cannot decide and would be measured on less work than the baseline).
+_DUE = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+_CHILD = (dt.date.today() - dt.timedelta(days=400)).isoformat()
+PROFILE_INPUT = {
+    "householdType": "alleenstaande_ouder", "age": 29, "netMonthlyIncome": 1500, "grossYearlyIncome": 21000, "assets": 500,
+    "pregnant": True, "dueDate": _DUE, "childrenBirthDates": [_CHILD], "livesInGemeente": True, "rentsHome": True,
+    "monthlyRent": 700, "student": False, "selfEmployed": False, "hasDebts": True, "hasHealthInsurance": True,
+}  # fmt: skip
+PROFILE = {
+    "household_type": "alleenstaande_ouder", "age": 29, "net_monthly_income": 1500, "gross_yearly_income": 21000, "assets": 500,
+    "pregnant": True, "due_date": dt.date.fromisoformat(_DUE), "children_birth_dates": [dt.date.fromisoformat(_CHILD)],
+    "lives_in_gemeente": True, "rents_home": True, "monthly_rent": 700, "student": False, "self_employed": False,
+    "has_debts": True, "has_health_insurance": True,
+}  # fmt: skip
 QUERY = """query($p: HouseholdProfileInput!) { eligibilityCheck(profile: $p) {
   regelingKey outcome missingFacts conditions { id status explanation } parameters { key value validFrom } } }"""
 #: The same check selecting only the outcomes: shows how much of a request is spent on output fields.

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -75,7 +77,8 @@ class RegelingNode:
     description: str
     category: str
     level: str
-    provider_name: str | None
+    external_provider: strawberry.Private[str | None]
+    provider_partner: strawberry.Private[uuid.UUID | None]
     how_to_apply: HowToApply
     costs: str | None
     valid_from: dt.date | None
@@ -91,6 +94,14 @@ class RegelingNode:
     conditions: list[ConditionNode]
     test_vectors: list[TestVectorNode]
     readability: float = strawberry.field(description="Leesbaarheid van de samenvatting (Flesch-Douma; hoger is eenvoudiger).")
+
+    @strawberry.field(description="De partnerorganisatie van de coalitie die de regeling aanbiedt (leeg: een externe organisatie).")
+    def provider_partner_id(self) -> strawberry.ID | None:
+        return strawberry.ID(str(self.provider_partner)) if self.provider_partner else None
+
+    @strawberry.field(description="Wie de regeling aanbiedt: de partnerorganisatie of de externe organisatie.")
+    async def provider_name(self, info: Info) -> str | None:
+        return await _provider_name(info, self.provider_partner, self.external_provider)
 
     @classmethod
     def from_row(cls, row: Regeling) -> RegelingNode:
@@ -132,16 +143,34 @@ class PublicRegelingNode:
     description: str
     category: str
     level: str
-    provider_name: str | None
+    external_provider: strawberry.Private[str | None]
+    provider_partner: strawberry.Private[uuid.UUID | None]
     how_to_apply: HowToApply
     costs: str | None
     source_url: str | None
     content_checked_on: dt.date | None
     questions: list[str] = strawberry.field(description="De vragen die bepalen of je in aanmerking komt.")
 
+    @strawberry.field(description="Wie de regeling aanbiedt.")
+    async def provider_name(self, info: Info) -> str | None:
+        return await _provider_name(info, self.provider_partner, self.external_provider)
+
     @classmethod
     def from_row(cls, row: Regeling) -> PublicRegelingNode:
         return cls(**_content(row), questions=[condition.question for condition in svc.conditions_of(row)])
+
+
+async def _provider_name(info: Info, partner_id: uuid.UUID | None, external: str | None) -> str | None:
+    """The partner organisation's current name (batched over the request), else the
+    external provider's name as entered."""
+    if partner_id is None:
+        return external
+
+    async def load(ids: Sequence[uuid.UUID]) -> list[str | None]:
+        found = dict((await info.context.session.execute(select(Partner.id, Partner.name).where(Partner.id.in_(list(ids))))).all())
+        return [found.get(value) for value in ids]
+
+    return await info.context.loader("handvat3_toegang.partner_names", load).load(partner_id) or external
 
 
 def _content(row: Regeling) -> dict[str, Any]:
@@ -153,7 +182,8 @@ def _content(row: Regeling) -> dict[str, Any]:
         "description": row.description,
         "category": row.category,
         "level": row.level,
-        "provider_name": row.provider_name,
+        "external_provider": row.provider_name,
+        "provider_partner": row.provider_partner_id,
         "how_to_apply": _apply(row),
         "costs": row.costs,
         "source_url": row.source_url,

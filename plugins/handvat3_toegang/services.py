@@ -312,9 +312,15 @@ def _vector_facts_known(vectors: Sequence[TestVectorInput]) -> None:
             raise ValidationFailed(f"Onbekend gegeven in testgeval: {', '.join(unknown)}.", field=field)
         try:
             vector_household(vector.household)
+            # The same date checks as a real profile (no child born after the reference date, ...).
+            ProfileInput.model_validate({k: v for k, v in vector.household.items() if k in ProfileInput.model_fields}).facts_for(
+                vector.reference_date or dt.date.today()
+            )
         except ValidationError as error:
             problem = error.errors()[0]
             raise ValidationFailed(f"Testgeval '{vector.name}': {'.'.join(map(str, problem['loc']))}: {problem['msg']}", field=field) from None
+        except ValidationFailed as error:
+            raise ValidationFailed(f"Testgeval '{vector.name}': {error.message}", field=field) from None
         for name in DERIVED_FACTS & set(vector.household):
             value = vector.household[name]
             if not isinstance(value, (bool, int, float)) or (not isinstance(value, bool) and value < 0):
@@ -329,9 +335,11 @@ def _readability_warnings(summary: str, minimum: float) -> list[str]:
 
 
 def readability(text: str) -> float:
-    """Flesch-Douma reading ease of Dutch text (textstat); higher is easier, B1 ≈ 60+."""
+    """Flesch-Douma reading ease of Dutch text (textstat); higher is easier, B1 ≈ 60+. The
+    formula can leave its 0-100 scale for very long or very short sentences; it is kept on
+    it, so that the gemeente's threshold (0-100) can reach every text."""
     textstat.set_lang("nl")
-    return round(float(textstat.flesch_reading_ease(text)), 1)
+    return round(min(max(float(textstat.flesch_reading_ease(text)), 0.0), 100.0), 1)
 
 
 async def _check_provider(work: Work, partner_id: uuid.UUID | None) -> None:
