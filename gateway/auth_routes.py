@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from core.errors import Unauthenticated
 from core.identity import invitations, login
-from core.identity.sessions import revoke_session
+from core.identity.sessions import revoke_person_sessions, revoke_session
 from core.identity.tokens import InvalidToken
 from core.models import Person, Tenant
 from core.platform import Platform
@@ -201,6 +201,8 @@ async def change_password(request: Request, data: PasswordChangeInput) -> Respon
         person = await platform.person_of(session, claims)
         assert person is not None
         await login.change_password(session, platform.identity, person, data.current_password, data.new_password)
+        # Every other login of this person ends: a stolen session must not outlive the new password.
+        await revoke_person_sessions(session, person.id, None, "password_changed", keep=claims.session_id)
         await session.commit()
     return Response(status_code=204)
 

@@ -29,7 +29,7 @@ from joserfc.errors import JoseError
 
 from core.errors import DomainError, NotFound
 from core.identity.models import IdentityProvider
-from core.identity.providers import OidcLoginFailed, login_with_claims, provider_of
+from core.identity.providers import OidcLoginFailed, login_with_claims, provider_of, secret_env_prefix
 from core.models import Tenant
 from core.platform import Platform
 from core.tenancy import TenantContext
@@ -56,7 +56,9 @@ class OidcClients:
         name = f"tenant_{tenant.id.hex}"
         version = (provider.updated_at, provider.client_id, provider.metadata_url, provider.scopes)
         if self._versions.get(name) != version:
-            secret = os.environ.get(provider.client_secret_env)
+            # Only the gemeente's own variable, whatever is stored (a row from before this rule).
+            own = provider.client_secret_env.startswith(secret_env_prefix(tenant.code))
+            secret = os.environ.get(provider.client_secret_env) if own else None
             if not secret:
                 log.error("oidc.secret_missing", tenant=tenant.slug, variable=provider.client_secret_env)
                 raise OidcMisconfigured("De inlogvoorziening van deze gemeente is niet compleet ingesteld.")

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from core.access import MEMBER
 from core.db import utcnow
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.identity.login import LoginOutcome, finish_login, roles_at
 from core.identity.models import Credential, ExternalIdentity, IdentityProvider
 from core.identity.service import Identity
@@ -80,7 +80,7 @@ class ProviderFields(BaseModel):
     @classmethod
     def _env_name(cls, value: str) -> str:
         if not ENV_NAME.match(value):
-            raise ValueError("De naam van een omgevingsvariabele: hoofdletters, cijfers en _, bijvoorbeeld OIDC_UTRECHT_SECRET.")
+            raise ValueError("De naam van een omgevingsvariabele: hoofdletters, cijfers en _, bijvoorbeeld OIDC_GM0344_CLIENT_SECRET.")
         return value
 
     @field_validator("scopes")
@@ -104,8 +104,20 @@ async def provider_of(session: Any) -> IdentityProvider | None:
     return (await session.execute(select(IdentityProvider))).scalar_one_or_none()
 
 
+def secret_env_prefix(tenant_code: str) -> str:
+    """The environment variables a gemeente may name for its client secret: its own only
+    (never the platform's secrets or another gemeente's), e.g. OIDC_GM0344_CLIENT_SECRET."""
+    return f"OIDC_{tenant_code}_"
+
+
 async def configure(work: Work, data: dict[str, Any]) -> IdentityProvider:
     fields = validate(ProviderFields, data, prefix="input")
+    prefix = secret_env_prefix(work.tenant.code)
+    if not fields.client_secret_env.startswith(prefix):
+        raise ValidationFailed(
+            f"De naam van de omgevingsvariabele begint met {prefix} (de code van uw gemeente), bijvoorbeeld {prefix}CLIENT_SECRET.",
+            field="input.clientSecretEnv",
+        )
     provider = await provider_of(work.session)
     if provider is None:
         provider = IdentityProvider(**fields.model_dump())
@@ -133,7 +145,7 @@ async def login_with_claims(
         raise OidcLoginFailed("Deze inlog komt niet van de inlogvoorziening van deze gemeente.")
     subject = str(claims.get("sub") or "")
     email = str(claims.get(provider.email_claim) or "").strip().lower()
-    verified = claims.get("email_verified", True) is not False
+    verified = claims.get("email_verified") is True  # missing, or the string "false", is not verified
     if not subject:
         raise OidcLoginFailed("De inlogvoorziening gaf geen gebruiker door.")
     link = (

@@ -103,10 +103,15 @@ async def revoke_session(session: Any, session_id: uuid.UUID, reason: str) -> No
     )
 
 
-async def revoke_person_sessions(session: Any, person_id: uuid.UUID, tenant_id: uuid.UUID | None, reason: str) -> None:
+async def revoke_person_sessions(
+    session: Any, person_id: uuid.UUID, tenant_id: uuid.UUID | None, reason: str, *, keep: uuid.UUID | None = None
+) -> None:
+    """End the person's logins (in one tenant, or everywhere), except the one to `keep`."""
     statement = update(AuthSession).where(AuthSession.person_id == person_id, AuthSession.revoked_at.is_(None))
     if tenant_id is not None:
         statement = statement.where(AuthSession.tenant_id == tenant_id)
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
     await session.execute(statement.values(revoked_at=utcnow(), revoked_reason=reason))
 
 

@@ -3,6 +3,8 @@ login, recovery codes, rotating refresh tokens with reuse detection, logout."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyotp
 import pytest
 from sqlalchemy import select
@@ -227,6 +229,7 @@ async def test_logout_ends_the_login_at_once(api: Api, world: World, platform: P
 async def test_change_password(api: Api, world: World, platform: Platform) -> None:
     await give_password(platform, PRO)
     token = (await login(api, PRO))[1]["access_token"]
+    other = (await login(api, PRO))[1]["access_token"]  # e.g. a session on a lost phone
     headers = {"Authorization": f"Bearer {token}"}
     wrong = await api.client.post("/auth/password", json={"current_password": "nope", "new_password": "x"}, headers=headers)
     assert wrong.status_code == 400 and wrong.json()["code"] == "LOGIN_FAILED"
@@ -236,6 +239,10 @@ async def test_change_password(api: Api, world: World, platform: Platform) -> No
     ok = await api.client.post("/auth/password", json={"current_password": PASSWORD, "new_password": new}, headers=headers)
     assert ok.status_code == 204
     assert (await login(api, PRO, new))[0] == 200 and (await login(api, PRO))[0] == 401
+    # The other login ended with the old password; this one goes on.
+    me = "{ me { subject } }"
+    assert (await api.client.post("/t/utrecht/graphql", json={"query": me}, headers={"Authorization": f"Bearer {other}"})).status_code == 401
+    assert (await api.client.post("/t/utrecht/graphql", json={"query": me}, headers=headers)).status_code == 200
 
 
 async def test_platform_operator_logs_in_at_the_platform(api: Api, world: World, platform: Platform) -> None:
@@ -271,3 +278,54 @@ async def test_login_bad_input(api: Api, world: World) -> None:
         await session.commit()
     response = await api.client.post("/t/utrecht/auth/login", json={"email": PRO, "password": PASSWORD})
     assert response.status_code == 403 and response.json()["code"] == "TENANT_SUSPENDED"
+
+
+async def test_a_role_that_needs_mfa_needs_it_at_once(api: Api, world: World, platform: Platform) -> None:
+    """A professional logged in with a password only, then made coalition admin (or the
+    gemeente turns MFA on for everyone): the next request and the next refresh ask for the
+    second factor instead of handing out admin rights on a password alone."""
+    await give_password(platform, PRO)
+    status, body = await login(api, PRO)
+    assert status == 200 and "access_token" in body  # no MFA needed for a professional
+    token, refresh_token = body["access_token"], body["refresh_token"]
+    assert (await graphql(api, token))[0] == 200
+    admin = World.email("coalition_admin", "utrecht")
+    members = (await api.gql("utrecht", "{ members { nodes { id email } } }", user=admin)).ok()["members"]["nodes"]
+    member_id = next(node["id"] for node in members if node["email"] == PRO)
+    promote = 'mutation($id: ID!) { updateMember(input: {id: $id, roles: ["coalition_admin"]}) { member { roles } } }'
+    (await api.gql("utrecht", promote, {"id": member_id}, user=admin)).ok()
+    status, body = await graphql(api, token)
+    assert status == 401 and body["errors"][0]["extensions"]["code"] == "MFA_REQUIRED"
+    assert (await refresh(api, refresh_token))[0] == 400  # and the login is ended
+    # The same for everyone once the gemeente requires MFA for all.
+    analyst = World.email("analyst", "utrecht")
+    await give_password(platform, analyst)
+    analyst_token = (await login(api, analyst))[1]["access_token"]
+    policy = "mutation { updateLoginPolicy(input: {mfaRequiredForAll: true}) { loginPolicy { mfaRequiredForAll } } }"
+    (await api.gql("utrecht", policy, user=admin)).ok()
+    status, body = await graphql(api, analyst_token)
+    assert status == 401 and body["errors"][0]["extensions"]["code"] == "MFA_REQUIRED"
+
+
+async def test_wrong_codes_count_across_password_logins(api: Api, world: World, platform: Platform) -> None:
+    """Knowing the password must not give unlimited guesses of the code: a correct password
+    does not reset the count while the second factor is still to come."""
+    await give_password(platform, ADMIN)
+    enrollment = (await login(api, ADMIN))[1]["enrollment_token"]
+    headers = {"Authorization": f"Bearer {enrollment}"}
+    secret = (await api.client.post("/t/utrecht/auth/mfa/enroll", headers=headers)).json()["secret"]
+    confirm = await api.client.post("/t/utrecht/auth/mfa/enroll/confirm", json={"code": pyotp.TOTP(secret).now()}, headers=headers)
+    assert confirm.status_code == 200
+
+    def wrong_code() -> str:
+        valid = {pyotp.TOTP(secret).at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30 * step)) for step in (-1, 0, 1)}
+        return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
+
+    for guesses in (3, 2):  # five wrong codes in all, with a fresh password login in between
+        mfa_token = (await login(api, ADMIN))[1]["mfa_token"]
+        for _ in range(guesses):
+            response = await api.client.post("/t/utrecht/auth/mfa/verify", json={"mfa_token": mfa_token, "code": wrong_code()})
+            assert response.status_code == 401
+    right = await api.client.post("/t/utrecht/auth/mfa/verify", json={"mfa_token": mfa_token, "code": pyotp.TOTP(secret).now()})
+    assert right.status_code == 401  # locked now
+    assert (await login(api, ADMIN))[0] == 401

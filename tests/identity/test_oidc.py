@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import Api, World
 
-SECRET_ENV = "OIDC_TEST_CLIENT_SECRET"
+SECRET_ENV = "OIDC_GM0344_CLIENT_SECRET"
 CONFIGURE = """
 mutation($input: ConfigureIdentityProviderInput!) {
   configureIdentityProvider(input: $input) { identityProvider { issuer loginUrl jitProvisioning } }
@@ -114,8 +114,9 @@ async def test_replayed_code_is_refused(api: Api, utrecht_idp: str) -> None:
     assert response.status_code == 401 and response.json()["code"] == "OIDC_LOGIN_FAILED"
 
 
-async def test_state_of_another_tenant_is_refused(api: Api, utrecht_idp: str, provider_url: str) -> None:
-    await configure(api, "s-hertogenbosch", provider_url)
+async def test_state_of_another_tenant_is_refused(api: Api, utrecht_idp: str, provider_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OIDC_GM0796_CLIENT_SECRET", "client-secret")
+    await configure(api, "s-hertogenbosch", provider_url, clientSecretEnv="OIDC_GM0796_CLIENT_SECRET")
     location = consent(await start(api, "utrecht"), "sub-professional")
     response = await callback(api, location, slug="s-hertogenbosch")
     assert response.status_code == 401 and response.json()["code"] == "OIDC_LOGIN_FAILED"
@@ -154,6 +155,10 @@ async def test_unknown_people_and_just_in_time_provisioning(api: Api, utrecht_id
     assert (await callback(api, consent(await start(api), "sub-elsewhere"))).status_code == 401
     set_user(utrecht_idp, "sub-unverified", email="ander@utrecht.example", email_verified=False)
     assert (await callback(api, consent(await start(api), "sub-unverified"))).status_code == 401
+    for sub, verified in (("sub-no-claim", None), ("sub-string", "false")):  # only a real true counts
+        claims = {"email": f"{sub}@utrecht.example"} | ({} if verified is None else {"email_verified": verified})
+        set_user(utrecht_idp, sub, **claims)
+        assert (await callback(api, consent(await start(api), sub))).status_code == 401, sub
 
 
 async def test_admin_logging_in_through_the_provider_still_needs_a_second_factor(api: Api, utrecht_idp: str) -> None:
@@ -182,6 +187,9 @@ async def test_no_provider_and_missing_secret(api: Api, world: World, provider_u
         ({"issuer": "ftp://idp.example"}, "input.issuer"),
         ({"metadataUrl": "http://idp.example/.well-known/openid-configuration"}, "input.metadataUrl"),
         ({"clientSecretEnv": "lower-case"}, "input.clientSecretEnv"),
+        ({"clientSecretEnv": "KANSRIJK_SECRET_KEY"}, "input.clientSecretEnv"),  # the platform's own secret
+        ({"clientSecretEnv": "DATABASE_URL"}, "input.clientSecretEnv"),
+        ({"clientSecretEnv": "OIDC_GM0796_CLIENT_SECRET"}, "input.clientSecretEnv"),  # another gemeente's
         ({"scopes": "email profile"}, "input.scopes"),
         ({"allowedEmailDomains": ["not a domain"]}, "input.allowedEmailDomains"),
     ],
@@ -192,7 +200,7 @@ async def test_bad_provider_configuration(api: Api, world: World, overrides: dic
             "issuer": "https://idp.utrecht.example",
             "metadataUrl": "https://idp.utrecht.example/.well-known/openid-configuration",
             "clientId": "kansrijk",
-            "clientSecretEnv": "OIDC_SECRET",
+            "clientSecretEnv": "OIDC_GM0344_SECRET",
             **overrides,
         }
     }
