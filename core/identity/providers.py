@@ -169,7 +169,10 @@ async def login_with_claims(
         session.add(credential)
     await session.flush()
     provider_amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
-    amr = ["ext", *(["otp"] if SECOND_FACTOR_AMR & set(provider_amr) else [])]
+    # The provider's second factor counts only for someone without one of their own here: a
+    # person's own TOTP (which may guard their logins at other gemeenten too) is always asked.
+    provider_second_factor = bool(SECOND_FACTOR_AMR & set(provider_amr)) and not credential.totp_enabled
+    amr = ["ext", *(["otp"] if provider_second_factor else [])]
     return await finish_login(session, identity, person, tenant, roles, credential, amr)
 
 

@@ -170,6 +170,19 @@ async def test_admin_logging_in_through_the_provider_still_needs_a_second_factor
     # the same member, and this provider says it did a second factor.
     with_mfa = await callback(api, consent(await start(api), "sub-admin-mfa"))
     assert "access_token" in with_mfa.json()
+    # Someone with a TOTP of their own is always asked for it, whatever the provider says
+    # (the provider of one gemeente cannot stand in for a person's own second factor).
+    from sqlalchemy import select
+
+    from core.identity.models import Credential
+    from core.models import Person
+
+    async with api.platform.session(None) as session:
+        person = (await session.execute(select(Person).where(Person.email == "coalition_admin@utrecht.example"))).scalar_one()
+        (await session.get(Credential, person.id)).totp_enabled = True
+        await session.commit()
+    again = await callback(api, consent(await start(api), "sub-admin-mfa"))
+    assert again.status_code == 200 and again.json()["mfa_required"] is True and "access_token" not in again.json()
 
 
 async def test_no_provider_and_missing_secret(api: Api, world: World, provider_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
