@@ -18,9 +18,11 @@ from typing import Any
 
 import structlog
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.access import COALITION_ADMIN, PLATFORM_OPERATOR
-from core.db import utcnow
+from core.db import begin_write, utcnow
 from core.errors import DomainError
 from core.identity import mfa
 from core.identity.models import Credential, LoginThrottle, RecoveryCode
@@ -66,28 +68,50 @@ def _delay_for(failures: int) -> float:
 
 
 async def _throttle(session: Any, email: str) -> LoginThrottle:
+    """The address's failures so far (a blank one when there are none; not added to the
+    session: failures are counted by `_record_failure` in the database itself)."""
     key = throttle_key(email)
-    throttle = await session.get(LoginThrottle, key)
-    if throttle is None:
-        throttle = LoginThrottle(key=key)
-        session.add(throttle)
-    return throttle
+    return await session.get(LoginThrottle, key) or LoginThrottle(key=key)
 
 
 async def _record_failure(session: Any, identity: Identity, throttle: LoginThrottle, reason: str) -> None:
+    """Count one failure atomically in the database (parallel attempts each count) and lock
+    the address when the count is reached."""
     settings = identity.settings
     now = utcnow()
     window = dt.timedelta(seconds=settings.login_lock_seconds)
-    if throttle.last_failure_at is not None and throttle.last_failure_at + window < now:
-        throttle.failures = 0  # an old streak of failures is forgotten
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + window
-        throttle.failures = 0
-        log.warning("auth.login_locked", account=throttle.key[:12], reason=reason)
+    key = throttle.key
+    # A write transaction of its own (SQLite: BEGIN IMMEDIATE), so that parallel failures
+    # queue up instead of failing to upgrade a read snapshot; nothing else was written yet.
+    await begin_write(session)
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"]))
+    # An old streak of failures is forgotten.
+    await session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.last_failure_at < now - window)
+        .values(failures=0)
+        .execution_options(synchronize_session=False)
+    )
+    failures = (
+        await session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .values(failures=LoginThrottle.failures + 1, last_failure_at=now)
+            .returning(LoginThrottle.failures)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one()
+    if failures >= settings.login_max_failures:
+        await session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .values(locked_until=now + window, failures=0)
+            .execution_options(synchronize_session=False)
+        )
+        log.warning("auth.login_locked", account=key[:12], reason=reason)
     await session.commit()
-    log.warning("auth.login_failed", account=throttle.key[:12], reason=reason)
+    log.warning("auth.login_failed", account=key[:12], reason=reason)
 
 
 def _locked(throttle: LoginThrottle) -> bool:

@@ -329,3 +329,14 @@ async def test_wrong_codes_count_across_password_logins(api: Api, world: World, 
     right = await api.client.post("/t/utrecht/auth/mfa/verify", json={"mfa_token": mfa_token, "code": pyotp.TOTP(secret).now()})
     assert right.status_code == 401  # locked now
     assert (await login(api, ADMIN))[0] == 401
+
+
+async def test_parallel_wrong_passwords_each_count(api: Api, world: World, platform: Platform) -> None:
+    """Failures are counted in the database, not read-modify-written: wrong passwords sent
+    at the same time all count, and the address is locked."""
+    import asyncio
+
+    await give_password(platform, PRO)
+    statuses = await asyncio.gather(*(login(api, PRO, "fout-wachtwoord-123") for _ in range(8)))
+    assert all(status == 401 for status, _ in statuses)
+    assert (await login(api, PRO))[0] == 401  # locked, even with the right password
