@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     public_rate_limit: str = Field(
         default="60/minute", description="Requests per client address to a tenant's public GraphQL endpoint (limits syntax)."
     )
+    login_rate_limit: str = Field(
+        default="30/minute",
+        description="Login attempts (password and second step) per client address, over all gemeenten (limits syntax).",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or networks of the reverse proxies in front (e.g. [\"10.0.0.0/8\"]): only from these is X-Forwarded-For believed.",

@@ -29,7 +29,7 @@ from gateway.oauth import PlatformAuthorizationServer, allow_plain_http_in_devel
 from gateway.oauth import router as oauth_router
 from gateway.logging import AccessLogMiddleware, configure_logging
 from gateway.oidc import OidcClients
-from gateway.rate_limit import PublicRateLimiter
+from gateway.rate_limit import PublicRateLimiter, RateLimiter
 from gateway.oidc import router as oidc_router
 
 log = structlog.get_logger(__name__)
@@ -96,6 +96,7 @@ def create_app(
     app.state.authorization_server = PlatformAuthorizationServer(platform)
     app.state.oidc_clients = OidcClients()
     app.state.public_rate_limiter = PublicRateLimiter(settings.public_rate_limit, settings.rate_limit_storage)
+    app.state.login_rate_limiter = RateLimiter(settings.login_rate_limit, settings.rate_limit_storage, "login")
     allow_plain_http_in_development(platform)
     app.include_router(graphql_router)
     app.include_router(auth_router)
@@ -139,7 +140,9 @@ def create_app(
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.http_status, exc.message, code=exc.code, field=exc.field)
+        response = problem(exc.http_status, exc.message, code=exc.code, field=exc.field)
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

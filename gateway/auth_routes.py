@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from core.errors import Unauthenticated
+from core.errors import DomainError, Unauthenticated
 from core.identity import invitations, login
 from core.identity.sessions import revoke_person_sessions, revoke_session
 from core.identity.tokens import InvalidToken
@@ -25,6 +25,7 @@ from core.models import Person, Tenant
 from core.platform import Platform
 from core.tenancy import TenantContext
 from gateway.auth import authenticate, bearer_token
+from gateway.rate_limit import client_key
 
 log = structlog.get_logger(__name__)
 
@@ -77,8 +78,26 @@ def _platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
+class TooManyAttempts(DomainError):
+    code = "RATE_LIMITED"
+    http_status = 429
+
+
+async def _limit_attempts(request: Request, platform: Platform) -> None:
+    """Login attempts per client address (all addresses tried, all gemeenten): the per-address
+    lock stops guessing one password, this stops trying one password on many addresses."""
+    limiter = request.app.state.login_rate_limiter
+    client = client_key(request.client.host if request.client else None, request.headers.get("x-forwarded-for"), platform.settings.trusted_proxies)
+    if not await limiter.hit("login", client):
+        log.warning("auth.rate_limited")
+        error = TooManyAttempts("Te veel inlogpogingen vanaf dit adres. Probeer het over een minuut opnieuw.")
+        error.headers = {"Retry-After": str(await limiter.retry_after("login", client))}
+        raise error
+
+
 async def _login(request: Request, slug: str | None, data: LoginInput) -> JSONResponse:
     platform = _platform(request)
+    await _limit_attempts(request, platform)
     async with login_session(platform, slug) as (session, tenant):
         outcome = await login.password_login(session, platform.identity, tenant=tenant, email=data.email, password=data.password)
     return tokens_response(outcome.as_response())
@@ -98,6 +117,7 @@ async def platform_login(request: Request, data: LoginInput) -> JSONResponse:
 
 async def _second_factor(request: Request, slug: str | None, data: SecondFactorInput) -> JSONResponse:
     platform = _platform(request)
+    await _limit_attempts(request, platform)
     async with login_session(platform, slug) as (session, tenant):
         outcome = await login.verify_second_factor(
             session, platform.identity, tenant=tenant, mfa_token=data.mfa_token, code=data.code, recovery_code=data.recovery_code

@@ -13,18 +13,25 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 
-class PublicRateLimiter:
-    def __init__(self, rate: str, storage_uri: str) -> None:
+class RateLimiter:
+    """A moving-window limit of `rate` (limits syntax, e.g. "60/minute") per key, counted
+    under its own `namespace` (the public API, logins, ...)."""
+
+    def __init__(self, rate: str, storage_uri: str, namespace: str = "public") -> None:
         self.item = limits.parse(rate)
+        self.namespace = namespace
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
 
     async def hit(self, tenant: str, client: str) -> bool:
         """Count a request; False when the client is over the limit."""
-        return await self.limiter.hit(self.item, "public", tenant, client)
+        return await self.limiter.hit(self.item, self.namespace, tenant, client)
 
     async def retry_after(self, tenant: str, client: str) -> int:
-        stats = await self.limiter.get_window_stats(self.item, "public", tenant, client)
+        stats = await self.limiter.get_window_stats(self.item, self.namespace, tenant, client)
         return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+PublicRateLimiter = RateLimiter  # the public API's limiter (namespace "public")
 
 
 def client_key(peer: str | None, forwarded_for: str | None, trusted_proxies: Sequence[str]) -> str:

@@ -28,7 +28,8 @@ def kansrijk_test_modules() -> list[ModuleSource]:
 
 @pytest.fixture(scope="session")
 def kansrijk_test_settings() -> dict[str, Any]:
-    return {"mail_sender": "tests.support.mail:CapturingSender"}
+    # The suite logs in far more often per minute than a person; the limit itself has its own test.
+    return {"mail_sender": "tests.support.mail:CapturingSender", "login_rate_limit": "10000/minute"}
 
 
 @pytest.fixture(autouse=True)

@@ -340,3 +340,23 @@ async def test_parallel_wrong_passwords_each_count(api: Api, world: World, platf
     statuses = await asyncio.gather(*(login(api, PRO, "fout-wachtwoord-123") for _ in range(8)))
     assert all(status == 401 for status, _ in statuses)
     assert (await login(api, PRO))[0] == 401  # locked, even with the right password
+
+
+async def test_login_attempts_are_limited_per_client_address(platform: Platform, world: World) -> None:
+    """Trying one password on many addresses is slowed too: attempts per client address."""
+    import httpx
+
+    from gateway.app import create_app
+    from gateway.rate_limit import RateLimiter
+
+    limited = create_app(platform=platform)
+    limited.state.login_rate_limiter = RateLimiter("3/minute", "async+memory://", "login")  # as KANSRIJK_LOGIN_RATE_LIMIT=3/minute
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://testserver") as client:
+        for index in range(3):
+            response = await client.post("/t/utrecht/auth/login", json={"email": f"iemand{index}@utrecht.example", "password": "Zomer2026!"})
+            assert response.status_code == 401
+        response = await client.post("/t/utrecht/auth/login", json={"email": "nog-iemand@utrecht.example", "password": "Zomer2026!"})
+        assert response.status_code == 429 and response.json()["code"] == "RATE_LIMITED"
+        assert response.headers["content-type"] == "application/problem+json" and int(response.headers["retry-after"]) >= 1
+        second_step = await client.post("/t/utrecht/auth/mfa/verify", json={"mfa_token": "x", "code": "123456"})
+        assert second_step.status_code == 429
