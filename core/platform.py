@@ -15,7 +15,7 @@ from typing import Any
 
 import strawberry
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from core import core_module, migrate
@@ -87,6 +87,29 @@ class Platform:
     async def start(self) -> None:
         """Prepare what needs the database before serving: an active signing key."""
         await self.identity.keys.ensure_active()
+
+    async def unsafe_database_role(self) -> str | None:
+        """Why the app's PostgreSQL role would undo isolation (a superuser, BYPASSRLS, or the
+        owner of the tables: row-level security and the processing log's append-only grants
+        then do not hold), or None. SQLite has no roles."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        async with self.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT r.rolname, r.rolsuper, r.rolbypassrls,"
+                        " (SELECT count(*) FROM pg_tables t WHERE t.tableowner = current_user AND t.schemaname = current_schema())"
+                        " FROM pg_roles r WHERE r.rolname = current_user"
+                    )
+                )
+            ).one()
+        name, superuser, bypass, owned = row
+        if superuser or bypass:
+            return f"the app connects as {name}, which is a superuser or has BYPASSRLS"
+        if owned:
+            return f"the app connects as {name}, which owns {owned} tables (use DATABASE_URL for the app role, MIGRATION_DATABASE_URL for the owner)"
+        return None
 
     async def dispatch_pending_events(self, *, older_than: dt.timedelta = dt.timedelta(seconds=60)) -> int:
         """Retry the delivery of committed but undelivered events, tenant by tenant."""

@@ -63,6 +63,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        unsafe = await platform.unsafe_database_role()
+        if unsafe and not settings.debug:
+            raise RuntimeError(f"Refusing to serve: {unsafe}. Run `kansrijk migrate`, which creates the app role.")
+        if unsafe:
+            log.warning("app.unsafe_database_role", reason=unsafe)  # tolerated in development (the demo)
         await platform.start()
         workers = [asyncio.create_task(platform.run_outbox_worker()), asyncio.create_task(platform.run_job_worker())]
         log.info("app.started", modules=sorted(platform.runtime.modules), failed=sorted(platform.runtime.failed))

@@ -131,6 +131,24 @@ async def test_app_role_is_unprivileged(platform: Platform, postgres_only: None)
     assert role.rolname != platform.settings.effective_migration_url.split("//")[1].split("@")[0]
 
 
+async def test_the_server_refuses_to_run_as_the_table_owner(platform: Platform, postgres_only: None) -> None:
+    """Connected as the owner (or a superuser), row-level security and the log's grants do
+    not hold: the server refuses to start outside development."""
+    from gateway.app import create_app
+
+    assert await platform.unsafe_database_role() is None
+    owner = Platform.create(platform.settings.model_copy(update={"database_url": platform.settings.effective_migration_url, "debug": False}))
+    try:
+        reason = await owner.unsafe_database_role()
+        assert reason is not None and ("superuser" in reason or "owns" in reason)
+        app = create_app(platform=owner)
+        with pytest.raises(RuntimeError, match="Refusing to serve"):
+            async with app.router.lifespan_context(app):
+                pass
+    finally:
+        await owner.dispose()
+
+
 async def test_every_tenant_table_has_forced_row_level_security(platform: Platform, postgres_only: None) -> None:
     tables = migrate.tenant_tables(platform.runtime)
     assert "tiny_notes" in tables  # a module's table gets it without any code in the module
