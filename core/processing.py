@@ -183,9 +183,15 @@ def record_processing(
     work.journal.pending.append(PendingRecord(activity, operation, subject_ids, result, started_at or now, now))
 
 
-def _hash(previous: str, fields: dict[str, Any]) -> str:
+def chain_key(secret: str) -> bytes:
+    """The key of the log's hash chain, derived from the platform's secret: someone with
+    only database access cannot recompute the chain after changing or adding a record."""
+    return hashlib.sha256(b"processing-log-chain:" + secret.encode()).digest()
+
+
+def _hash(key: bytes, previous: str, fields: dict[str, Any]) -> str:
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((previous + canonical).encode()).hexdigest()
+    return hmac.new(key, (previous + canonical).encode(), hashlib.sha256).hexdigest()
 
 
 def _chained_fields(record: ProcessingRecord) -> dict[str, Any]:
@@ -248,6 +254,7 @@ async def write_records(work: Any, *, status: str) -> int:
     actor_type = "client" if principal.client_id else ("person" if principal.person_id else "system")
     on_behalf_of = f"partner:{principal.partner_id}" if principal.partner_id else f"gemeente:{work.tenant.code}"
     secret = work.settings.secret_key.get_secret_value()
+    key = chain_key(secret)
     trace = work.journal.trace
     written = 0
     for item in pending:
@@ -272,7 +279,7 @@ async def write_records(work: Any, *, status: str) -> int:
                 record_hash="",
             )
             record.tenant_id = work.tenant.id
-            record.record_hash = _hash(previous, _chained_fields(record))
+            record.record_hash = _hash(key, previous, _chained_fields(record))
             previous = record.record_hash
             session.add(record)
             written += 1
@@ -292,15 +299,17 @@ class ChainReport:
         return self.broken_at is None
 
 
-async def verify_chain(session: Any) -> ChainReport:
-    """Recompute the session's tenant's chain: every record's hash, and no gap in `seq`."""
+async def verify_chain(session: Any, secret: str) -> ChainReport:
+    """Recompute the session's tenant's chain (keyed with the platform's `secret`): every
+    record's hash, and no gap in `seq`."""
+    key = chain_key(secret)
     previous, expected_seq, count = GENESIS_HASH, 1, 0
     rows = await session.stream_scalars(select(ProcessingRecord).order_by(ProcessingRecord.seq))
     async for record in rows:
         count += 1
         if record.seq != expected_seq:
             return ChainReport(count, expected_seq, f"record {expected_seq} is missing")
-        if record.previous_hash != previous or record.record_hash != _hash(previous, _chained_fields(record)):
+        if record.previous_hash != previous or record.record_hash != _hash(key, previous, _chained_fields(record)):
             return ChainReport(count, record.seq, f"record {record.seq} was changed")
         previous, expected_seq = record.record_hash, expected_seq + 1
     head = (await session.execute(select(ProcessingLogHead))).scalar_one_or_none()

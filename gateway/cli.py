@@ -473,7 +473,7 @@ def audit_verify(tenant: Annotated[str | None, typer.Option("--tenant", "-t", he
             if tenant is not None and row.slug != tenant:
                 continue
             async with platform.work_as_system(row.slug, CLI_ACTOR) as work:
-                reports.append((row.slug, await verify_chain(work.session)))
+                reports.append((row.slug, await verify_chain(work.session, platform.settings.secret_key.get_secret_value())))
         if tenant is not None and not reports:
             raise DomainError(f"Er is geen gemeente met de slug '{tenant}'.", code="TENANT_NOT_FOUND")
         return reports

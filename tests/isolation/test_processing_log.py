@@ -3,11 +3,14 @@ context, the privacy officer's view, append-only storage and the hash chain."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from sqlalchemy import select, text, update
 
 from core.platform import Platform
-from core.processing import ProcessingRecord, pseudonym, verify_chain
+from core.processing import ProcessingRecord, _chained_fields, pseudonym, verify_chain
 from core.tenancy import TenantContext
 from core.testing import TEST_SECRET, owner_engine
 from tests.conftest import Api, World
@@ -87,24 +90,34 @@ async def test_privacy_officer_sees_who_processed_a_family(api: Api, world: Worl
 async def test_chain_detects_changes_and_removals(api: Api, world: World, platform: Platform) -> None:
     await add_notes(api, "A", "B", "C")
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
-        assert (await verify_chain(session)).intact
+        assert (await verify_chain(session, platform.settings.secret_key.get_secret_value())).intact
     async with owner_engine(platform).begin() as connection:
         await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(actor="someone@else.example"))
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
-        report = await verify_chain(session)
+        report = await verify_chain(session, platform.settings.secret_key.get_secret_value())
     assert not report.intact and report.broken_at == 2 and "changed" in report.reason
+    # Recomputing the hash without the platform's key (all that database access gives) does not help.
+    async with owner_engine(platform).begin() as connection:
+        row = (await connection.execute(select(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2))).one()
+        forged = ProcessingRecord(**{column: getattr(row, column) for column in row._fields})
+        unkeyed = hashlib.sha256((forged.previous_hash + json.dumps(_chained_fields(forged), sort_keys=True, separators=(",", ":"), default=str)).encode()).hexdigest()
+        await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(record_hash=unkeyed))
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        assert (await verify_chain(session, platform.settings.secret_key.get_secret_value())).broken_at == 2
+    async with owner_engine(platform).begin() as connection:
+        await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(record_hash=row.record_hash))
     async with owner_engine(platform).begin() as connection:
         await connection.execute(
             update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(actor=PRO)
         )
         await connection.execute(text("DELETE FROM processing_log WHERE seq = 3"))
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
-        report = await verify_chain(session)
+        report = await verify_chain(session, platform.settings.secret_key.get_secret_value())
     assert report.broken_at == 3 and "missing" in report.reason  # the end of the chain removed
     async with owner_engine(platform).begin() as connection:
         await connection.execute(text("DELETE FROM processing_log WHERE seq = 1"))
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
-        report = await verify_chain(session)
+        report = await verify_chain(session, platform.settings.secret_key.get_secret_value())
     assert report.broken_at == 1 and "missing" in report.reason
 
 
