@@ -194,6 +194,16 @@ async def _first_login(
     if person is not None:
         member = (await session.execute(select(Membership).where(Membership.person_id == person.id))).scalar_one_or_none()
     if member is not None and member.active:
+        # Only a first login ever is linked by e-mail. Someone who has logged in before (a
+        # password, a TOTP, another provider, perhaps at another gemeente) keeps control of
+        # their account: otherwise an admin elsewhere could add their address as a member and
+        # have their own provider assert it, and so reach (and change) that account.
+        if person.is_platform_operator or await session.get(Credential, person.id) is not None:
+            log.warning("oidc.link_refused_existing_account", tenant=tenant.slug, person_id=str(person.id))
+            raise OidcLoginFailed(
+                "Dit e-mailadres hoort al bij een account. Log in met uw wachtwoord; via de inlogvoorziening "
+                "koppelen kan alleen bij de allereerste inlog."
+            )
         log.info("oidc.linked", tenant=tenant.slug, person_id=str(person.id))
         return person  # type: ignore[return-value]
     if not provider.jit_provisioning:

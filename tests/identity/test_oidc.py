@@ -165,24 +165,50 @@ async def test_admin_logging_in_through_the_provider_still_needs_a_second_factor
     set_user(utrecht_idp, "sub-admin", email="coalition_admin@utrecht.example", email_verified=True)
     response = await callback(api, consent(await start(api), "sub-admin"))
     assert response.status_code == 200 and response.json()["mfa_enrollment_required"] is True
-    set_user(utrecht_idp, "sub-admin-mfa", email="coalition_admin@utrecht.example", email_verified=True, amr=["pwd", "mfa"])
-    # A different subject for the same e-mail is a different identity: linked by e-mail to
-    # the same member, and this provider says it did a second factor.
-    with_mfa = await callback(api, consent(await start(api), "sub-admin-mfa"))
-    assert "access_token" in with_mfa.json()
-    # Someone with a TOTP of their own is always asked for it, whatever the provider says
-    # (the provider of one gemeente cannot stand in for a person's own second factor).
+    # A provider that says it did a second factor stands in for one, for someone without
+    # their own TOTP (a second admin, at their very first login).
     from sqlalchemy import select
 
     from core.identity.models import Credential
     from core.models import Person
+    from core.testing import add_member
 
+    await add_member(api.platform, "utrecht", "tweede_regisseur@utrecht.example", ["coalition_admin"])
+    set_user(utrecht_idp, "sub-admin-mfa", email="tweede_regisseur@utrecht.example", email_verified=True, amr=["pwd", "mfa"])
+    with_mfa = await callback(api, consent(await start(api), "sub-admin-mfa"))
+    assert "access_token" in with_mfa.json()
+    # Someone with a TOTP of their own is always asked for it, whatever the provider says
+    # (the provider of one gemeente cannot stand in for a person's own second factor).
     async with api.platform.session(None) as session:
-        person = (await session.execute(select(Person).where(Person.email == "coalition_admin@utrecht.example"))).scalar_one()
+        person = (await session.execute(select(Person).where(Person.email == "tweede_regisseur@utrecht.example"))).scalar_one()
         (await session.get(Credential, person.id)).totp_enabled = True
         await session.commit()
     again = await callback(api, consent(await start(api), "sub-admin-mfa"))
     assert again.status_code == 200 and again.json()["mfa_required"] is True and "access_token" not in again.json()
+
+
+async def test_only_a_first_login_ever_is_linked_by_e_mail(api: Api, world: World, utrecht_idp: str) -> None:
+    """An account that has been used (here: its first provider login) is not linked to
+    another identity that merely asserts the same address, as an admin elsewhere could
+    arrange; nor is a platform operator's or a password holder's."""
+    set_user(utrecht_idp, "sub-first", email="analyst@utrecht.example", email_verified=True)
+    assert "access_token" in (await callback(api, consent(await start(api), "sub-first"))).json()
+    set_user(utrecht_idp, "sub-impostor", email="analyst@utrecht.example", email_verified=True)
+    refused = await callback(api, consent(await start(api), "sub-impostor"))
+    assert refused.status_code == 401 and refused.json()["code"] == "OIDC_LOGIN_FAILED" and "allereerste" in refused.json()["title"]
+    assert "access_token" in (await callback(api, consent(await start(api), "sub-first"))).json()  # the linked one goes on
+    # Someone with a password (an account used elsewhere) is not taken over either.
+    from core.identity.passwords import hash_password
+    from core.identity.models import Credential
+    from core.models import Person
+    from sqlalchemy import select
+
+    async with api.platform.session(None) as session:
+        person = (await session.execute(select(Person).where(Person.email == "experience_expert@utrecht.example"))).scalar_one()
+        session.add(Credential(person_id=person.id, password_hash=hash_password("wandelpad-eekhoorn-lamp-77")))
+        await session.commit()
+    set_user(utrecht_idp, "sub-expert", email="experience_expert@utrecht.example", email_verified=True)
+    assert (await callback(api, consent(await start(api), "sub-expert"))).status_code == 401
 
 
 async def test_no_provider_and_missing_secret(api: Api, world: World, provider_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
