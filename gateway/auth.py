@@ -18,9 +18,12 @@ log = structlog.get_logger(__name__)
 INVALID_TOKEN_HEADER = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
-def challenge(request: Request) -> dict[str, str]:
+def challenge(request: Request, code: str | None = None) -> dict[str, str]:
     """The WWW-Authenticate header of a 401: with `error="invalid_token"` only when a token
-    was sent (RFC 6750 section 3.1: a request without one gets no error code)."""
+    was sent (RFC 6750 section 3.1: a request without one gets no error code), and
+    `insufficient_user_authentication` when the login lacks the second factor (RFC 9470)."""
+    if code == "MFA_REQUIRED":
+        return {"WWW-Authenticate": 'Bearer error="insufficient_user_authentication"'}
     return INVALID_TOKEN_HEADER if request.headers.get("authorization") else {"WWW-Authenticate": "Bearer"}
 
 

@@ -106,7 +106,7 @@ async def _execute(request: Request, schema: Any, open_context: Callable[[Trace]
                 allowed_operation_types=operations,
             )
     except DomainError as exc:
-        headers = challenge(request) if exc.http_status == 401 else None
+        headers = challenge(request, exc.code) if exc.http_status == 401 else None
         return JSONResponse(
             {"errors": [{"message": exc.message, "extensions": exc.extensions()}]}, status_code=exc.http_status, headers=headers
         )

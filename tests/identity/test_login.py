@@ -294,8 +294,9 @@ async def test_a_role_that_needs_mfa_needs_it_at_once(api: Api, world: World, pl
     member_id = next(node["id"] for node in members if node["email"] == PRO)
     promote = 'mutation($id: ID!) { updateMember(input: {id: $id, roles: ["coalition_admin"]}) { member { roles } } }'
     (await api.gql("utrecht", promote, {"id": member_id}, user=admin)).ok()
-    status, body = await graphql(api, token)
-    assert status == 401 and body["errors"][0]["extensions"]["code"] == "MFA_REQUIRED"
+    response = await api.client.post("/t/utrecht/graphql", json={"query": "{ me { subject } }"}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and response.json()["errors"][0]["extensions"]["code"] == "MFA_REQUIRED"
+    assert response.headers["www-authenticate"] == 'Bearer error="insufficient_user_authentication"'  # RFC 9470
     assert (await refresh(api, refresh_token))[0] == 400  # and the login is ended
     # The same for everyone once the gemeente requires MFA for all.
     analyst = World.email("analyst", "utrecht")
