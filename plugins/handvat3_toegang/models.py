@@ -142,4 +142,21 @@ class CatalogueRevision(TenantScopedModel, table=True):
     changed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-MODELS = [Regeling, ParameterOverride, Service, Knowledge, UsageCount, SearchDocument, CatalogueRevision]
+class RuleVersion(TenantScopedModel, table=True):
+    """Conditions a regeling had until they were changed: a check on an earlier reference
+    date uses the conditions that applied then ("what did the rules say on that date")."""
+
+    __tablename__ = "toegang_rule_versions"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "regeling_id", "applied_until"),
+        tenant_foreign_key("regeling_id", "toegang_regelingen", ondelete="CASCADE"),
+    )
+
+    regeling_id: uuid.UUID = Field(nullable=False)
+    conditions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType, nullable=False)
+    applied_until: dt.date = Field(sa_column=Column(Date, nullable=False))  # the first day they no longer applied
+    replaced_by: str = Field(sa_column=Column(String(320), nullable=False))
+    replaced_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+MODELS = [Regeling, ParameterOverride, Service, Knowledge, UsageCount, SearchDocument, CatalogueRevision, RuleVersion]

@@ -32,7 +32,7 @@ from plugins.handvat3_toegang.eligibility import (
     evaluate,
     relevance,
 )
-from plugins.handvat3_toegang.models import CatalogueRevision, Knowledge, ParameterOverride, Regeling, Service, UsageCount
+from plugins.handvat3_toegang.models import CatalogueRevision, Knowledge, ParameterOverride, Regeling, RuleVersion, Service, UsageCount
 from plugins.handvat3_toegang.search import index_item, search_documents
 
 MODULE_KEY = "handvat3_toegang"
@@ -377,6 +377,8 @@ async def save_regeling(work: Work, data: dict[str, Any], *, existing: Regeling 
     for name in ("valid_from", "valid_to", "content_checked_on"):
         values[name] = getattr(fields, name)
     values["provider_partner_id"] = fields.provider_partner_id
+    if existing is not None:
+        await remember_conditions(work.session, existing, values["conditions"], work.actor)
     for name, value in values.items():
         setattr(row, name, value)
     if existing is not None and existing.national_key:
@@ -390,6 +392,24 @@ async def save_regeling(work: Work, data: dict[str, Any], *, existing: Regeling 
     await touch_catalogue(work.session)
     config = await work.module_config(MODULE_KEY)
     return row, _readability_warnings(row.summary, config.readability_min_score)
+
+
+def _canonical(conditions: Any) -> str:
+    return json.dumps(conditions, sort_keys=True, default=str)
+
+
+async def remember_conditions(session: Any, row: Regeling, new_conditions: list[dict[str, Any]], actor: str) -> None:
+    """Keep a regeling's conditions before they change, as applying until today, so that a
+    check on an earlier date uses them. Changed twice in one day: the version that applied
+    before today is the one kept."""
+    if _canonical(row.conditions) == _canonical(new_conditions):
+        return
+    today = dt.date.today()
+    kept = (
+        await session.execute(select(RuleVersion.id).where(RuleVersion.regeling_id == row.id, RuleVersion.applied_until == today))
+    ).first()
+    if kept is None:
+        session.add(RuleVersion(regeling_id=row.id, conditions=[dict(item) for item in row.conditions], applied_until=today, replaced_by=actor))
 
 
 async def index_regeling(session: Any, row: Regeling) -> None:
@@ -480,7 +500,10 @@ async def sync_national_into(session: Any, tenant: Any) -> int:
         row.costs, row.tags, row.source_url = item.get("costs"), list(item.get("tags") or []), item.get("source_url")
         checked = item.get("content_checked_on")
         row.content_checked_on = checked if isinstance(checked, dt.date) or checked is None else dt.date.fromisoformat(str(checked))
-        row.conditions = [dict(condition) for condition in item.get("conditions") or []]
+        national_conditions = [dict(condition) for condition in item.get("conditions") or []]
+        if row.id is not None and row in session and row not in session.new:
+            await remember_conditions(session, row, national_conditions, "landelijke catalogus")
+        row.conditions = national_conditions
         row.test_vectors = [
             {**vector, "reference_date": str(vector["reference_date"]) if vector.get("reference_date") else None}
             for vector in item.get("test_vectors") or []
@@ -563,6 +586,15 @@ class CatalogueSnapshot:
     token: uuid.UUID | None
     regelingen: tuple[tuple[Regeling, list[Condition], frozenset[str], bool], ...]
     parameters: Parameters
+    #: Earlier conditions per regeling: (first day no longer applying, compiled), oldest first.
+    history: dict[uuid.UUID, tuple[tuple[dt.date, tuple[list[Condition], frozenset[str], bool]], ...]] = field(default_factory=dict)
+
+    def rules_on(self, row: Regeling, current: tuple[list[Condition], frozenset[str], bool], day: dt.date) -> tuple[list[Condition], frozenset[str], bool]:
+        """The conditions that applied on `day`: an earlier version when they changed after it."""
+        for applied_until, rules in self.history.get(row.id, ()):
+            if day < applied_until:
+                return rules
+        return current
 
 
 NORM_FACTS = frozenset({"social_minimum", "income_pct_social_minimum"})
@@ -571,9 +603,12 @@ NORM_FACTS = frozenset({"social_minimum", "income_pct_social_minimum"})
 def _prepared(row: Regeling) -> tuple[Regeling, list[Condition], frozenset[str], bool]:
     """A regeling with its compiled conditions, the parameters they read, and whether they
     read a fact derived from the bijstandsnorm."""
-    conditions = conditions_of(row)
+    return (row, *_rules(conditions_of(row)))
+
+
+def _rules(conditions: list[Condition]) -> tuple[list[Condition], frozenset[str], bool]:
     keys = frozenset(key for condition in conditions for key in condition.parameters)
-    return row, conditions, keys, any(condition.facts & NORM_FACTS for condition in conditions)
+    return conditions, keys, any(condition.facts & NORM_FACTS for condition in conditions)
 
 
 def parameters_used(keys: frozenset[str], reads_norm: bool, facts: dict[str, Any]) -> frozenset[str]:
@@ -603,7 +638,13 @@ class CatalogueCache:
         # by concurrent resolvers of one request), never flushed anywhere.
         copies = [Regeling(**row.model_dump()) for row in rows]
         overrides = {key: [ParameterOverride(**value.model_dump()) for value in values] for key, values in parameters.overrides.items()}
-        snapshot = CatalogueSnapshot(token, tuple(_prepared(row) for row in copies), Parameters(overrides))
+        history: dict[uuid.UUID, list[tuple[dt.date, tuple[list[Condition], frozenset[str], bool]]]] = {}
+        for version in (await work.session.execute(select(RuleVersion).order_by(RuleVersion.applied_until))).scalars():
+            compiled_version = _rules(compile_conditions(version.conditions, field_prefix="conditions"))
+            history.setdefault(version.regeling_id, []).append((version.applied_until, compiled_version))
+        snapshot = CatalogueSnapshot(
+            token, tuple(_prepared(row) for row in copies), Parameters(overrides), {key: tuple(value) for key, value in history.items()}
+        )
         if token is not None:
             self._snapshots[work.tenant.id] = snapshot
             if len(self._snapshots) > self.size:
@@ -693,9 +734,10 @@ async def check(work: Work, profile: dict[str, Any], reference_date: dt.date | N
     parameters = snapshot.parameters
     facts = complete_facts(fields.facts_for(day), day, lambda key, on: parameters.on(key, on).value)
     results = []
-    for row, conditions, keys, reads_norm in snapshot.regelingen:
+    for row, *current in snapshot.regelingen:
         if (public and not row.published) or not current_on(row, day):
             continue
+        conditions, keys, reads_norm = snapshot.rules_on(row, tuple(current), day)  # type: ignore[arg-type]
         results.append(CheckResult(row, evaluate(conditions, facts, parameters.values_on(parameters_used(keys, reads_norm, facts), day))))
     results.sort(key=lambda result: relevance(result.outcome, result.regeling.position, result.regeling.name))
     usage_tally.add(work.tenant.id, [(result.regeling.id, "checked") for result in results])

@@ -135,3 +135,37 @@ async def test_a_test_vector_gets_the_date_checks_of_a_real_profile(api: Api, to
     response = await api.gql("utrecht", CREATE, {"r": regeling}, user=ADMIN)
     assert response.codes == ["VALIDATION_FAILED"] and "na de peildatum" in response.errors[0]["message"]
     assert response.errors[0]["extensions"]["field"] == f"input.testVectors.{len(regeling['testVectors']) - 1}.household"
+
+
+async def test_a_check_on_an_earlier_date_uses_the_conditions_that_applied_then(api: Api, toegang: None, platform: object) -> None:
+    """What did the rules say on a date: a regeling's conditions changed today are kept as
+    they were, and a check on an earlier date uses them."""
+    created = (await api.gql("utrecht", CREATE, {"r": own_regeling()}, user=ADMIN)).ok()["createRegeling"]["regeling"]
+    stricter = own_regeling()
+    stricter["conditions"] = [
+        {**stricter["conditions"][0], "rule": {"<=": [{"var": "income_pct_social_minimum"}, 50]}, "question": "Is uw inkomen niet hoger dan de helft van het sociaal minimum?"},
+        stricter["conditions"][1],
+    ]
+    stricter["testVectors"] = [
+        {"name": "laag", "referenceDate": "2026-03-01", "household": {"household_type": "alleenstaande_ouder", "net_monthly_income": 300, "pregnant": True}, "expected": "ELIGIBLE"},
+        {"name": "midden", "referenceDate": "2026-03-01", "household": {"household_type": "alleenstaande_ouder", "net_monthly_income": 1500, "pregnant": True}, "expected": "NOT_ELIGIBLE"},
+    ]
+    update = "mutation($id: ID!, $r: RegelingInput!) { updateRegeling(input: {id: $id, regeling: $r}) { regeling { id } } }"
+    (await api.gql("utrecht", update, {"id": created["id"], "r": stricter}, user=ADMIN)).ok()
+    (await api.gql("utrecht", update, {"id": created["id"], "r": stricter}, user=ADMIN)).ok()  # unchanged: no new version
+
+    query = "query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) { regelingKey outcome } }"
+    profile = {**SINGLE_PARENT, "dueDate": (dt.date.today() + dt.timedelta(days=90)).isoformat()}
+    outcomes = {}
+    for day in (dt.date.today() - dt.timedelta(days=1), dt.date.today()):
+        rows = (await api.gql("utrecht", query, {"p": profile, "d": day.isoformat()}, user=PRO)).ok()["eligibilityCheck"]
+        outcomes[day] = next(row["outcome"] for row in rows if row["regelingKey"] == "utrechtse_babybox")
+    assert outcomes == {dt.date.today() - dt.timedelta(days=1): "ELIGIBLE", dt.date.today(): "NOT_ELIGIBLE"}
+
+    from sqlalchemy import func, select
+
+    from plugins.handvat3_toegang.models import RuleVersion
+
+    async with platform.work_as_system("utrecht", "test") as work:  # type: ignore[attr-defined]
+        versions = (await work.session.execute(select(func.count()).select_from(RuleVersion))).scalar_one()
+    assert versions == 1
