@@ -726,7 +726,7 @@ def checked_reference_date(reference_date: dt.date | None) -> dt.date:
 async def check(work: Work, profile: dict[str, Any], reference_date: dt.date | None, *, public: bool) -> list[CheckResult]:
     """Every (published, visible) regeling of the gemeente for this household, sorted by
     relevance. One statement (the catalogue's revision) while the cached catalogue is
-    current, three when it changed: never more with more regelingen. Nothing about the
+    current, four when it changed: never more with more regelingen. Nothing about the
     household is stored."""
     day = checked_reference_date(reference_date)
     fields = validate(ProfileInput, profile, prefix="profile")
