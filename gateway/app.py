@@ -29,7 +29,7 @@ from gateway.oauth import PlatformAuthorizationServer, allow_plain_http_in_devel
 from gateway.oauth import router as oauth_router
 from gateway.logging import AccessLogMiddleware, configure_logging
 from gateway.oidc import OidcClients
-from gateway.rate_limit import PublicRateLimiter, RateLimiter
+from gateway.rate_limit import RateLimiter
 from gateway.oidc import router as oidc_router
 
 log = structlog.get_logger(__name__)
@@ -100,7 +100,7 @@ def create_app(
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.state.authorization_server = PlatformAuthorizationServer(platform)
     app.state.oidc_clients = OidcClients()
-    app.state.public_rate_limiter = PublicRateLimiter(settings.public_rate_limit, settings.rate_limit_storage)
+    app.state.public_rate_limiter = RateLimiter(settings.public_rate_limit, settings.rate_limit_storage)
     app.state.login_rate_limiter = RateLimiter(settings.login_rate_limit, settings.rate_limit_storage, "login")
     allow_plain_http_in_development(platform)
     app.include_router(graphql_router)

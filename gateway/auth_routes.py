@@ -25,7 +25,6 @@ from core.models import Person, Tenant
 from core.platform import Platform
 from core.tenancy import TenantContext
 from gateway.auth import authenticate, bearer_token
-from gateway.rate_limit import client_key
 
 log = structlog.get_logger(__name__)
 
@@ -86,12 +85,11 @@ class TooManyAttempts(DomainError):
 async def _limit_attempts(request: Request, platform: Platform) -> None:
     """Login attempts per client address (all addresses tried, all gemeenten): the per-address
     lock stops guessing one password, this stops trying one password on many addresses."""
-    limiter = request.app.state.login_rate_limiter
-    client = client_key(request.client.host if request.client else None, request.headers.get("x-forwarded-for"), platform.settings.trusted_proxies)
-    if not await limiter.hit("login", client):
+    retry = await request.app.state.login_rate_limiter.refusal("login", request, platform.settings.trusted_proxies)
+    if retry is not None:
         log.warning("auth.rate_limited")
         error = TooManyAttempts("Te veel inlogpogingen vanaf dit adres. Probeer het over een minuut opnieuw.")
-        error.headers = {"Retry-After": str(await limiter.retry_after("login", client))}
+        error.headers = {"Retry-After": str(retry)}
         raise error
 
 

@@ -28,7 +28,6 @@ from core.graphql.errors import result_body
 from core.platform import Platform
 from core.processing import Trace
 from gateway.auth import INVALID_TOKEN_HEADER, authenticate, challenge
-from gateway.rate_limit import client_key
 
 log = structlog.get_logger(__name__)
 
@@ -145,10 +144,8 @@ async def public_graphql_post(tenant_slug: str, request: Request) -> Response:
     platform: Platform = request.app.state.platform
     if platform.public_schema is None:
         return _request_error(404, "Deze gemeente heeft geen openbare API.", "NOT_FOUND")
-    limiter = request.app.state.public_rate_limiter
-    client = client_key(request.client.host if request.client else None, request.headers.get("x-forwarded-for"), platform.settings.trusted_proxies)
-    if not await limiter.hit(tenant_slug, client):
-        retry = await limiter.retry_after(tenant_slug, client)
+    retry = await request.app.state.public_rate_limiter.refusal(tenant_slug, request, platform.settings.trusted_proxies)
+    if retry is not None:
         log.warning("public.rate_limited", tenant=tenant_slug)
         return JSONResponse(
             error_body("Te veel verzoeken. Probeer het over een minuut opnieuw.", "RATE_LIMITED"),

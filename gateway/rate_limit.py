@@ -7,6 +7,7 @@ import ipaddress
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import limits
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -30,8 +31,13 @@ class RateLimiter:
         stats = await self.limiter.get_window_stats(self.item, self.namespace, tenant, client)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
-
-PublicRateLimiter = RateLimiter  # the public API's limiter (namespace "public")
+    async def refusal(self, scope: str, request: Any, trusted_proxies: Sequence[str]) -> int | None:
+        """Count the request against its client address within `scope`; when over the limit,
+        the seconds to wait (for Retry-After), else None."""
+        client = client_key(request.client.host if request.client else None, request.headers.get("x-forwarded-for"), trusted_proxies)
+        if await self.hit(scope, client):
+            return None
+        return await self.retry_after(scope, client)
 
 
 def client_key(peer: str | None, forwarded_for: str | None, trusted_proxies: Sequence[str]) -> str:

@@ -501,7 +501,7 @@ async def sync_national_into(session: Any, tenant: Any) -> int:
         checked = item.get("content_checked_on")
         row.content_checked_on = checked if isinstance(checked, dt.date) or checked is None else dt.date.fromisoformat(str(checked))
         national_conditions = [dict(condition) for condition in item.get("conditions") or []]
-        if row.id is not None and row in session and row not in session.new:
+        if row not in session.new:  # an existing regeling: keep its conditions before they change
             await remember_conditions(session, row, national_conditions, "landelijke catalogus")
         row.conditions = national_conditions
         row.test_vectors = [

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from gateway.rate_limit import PublicRateLimiter
+from gateway.rate_limit import RateLimiter
 
 REDIS = os.environ.get("KANSRIJK_TEST_REDIS_URL", "async+redis://127.0.0.1:6379")
 
@@ -33,7 +33,7 @@ def storage(request: pytest.FixtureRequest) -> str:
 
 
 async def test_window_per_gemeente_and_client(storage: str) -> None:
-    limiter = PublicRateLimiter("2/minute", storage)
+    limiter = RateLimiter("2/minute", storage)
     gemeente, other = f"utrecht-{uuid.uuid4().hex}", f"bosch-{uuid.uuid4().hex}"
     assert [await limiter.hit(gemeente, "192.0.2.1") for _ in range(3)] == [True, True, False]
     assert 1 <= await limiter.retry_after(gemeente, "192.0.2.1") <= 60
@@ -44,7 +44,7 @@ async def test_window_per_gemeente_and_client(storage: str) -> None:
 async def test_redis_window_is_shared_by_replicas() -> None:
     if not redis_reachable():
         pytest.skip(f"Redis not reachable at {REDIS}")
-    first, second = PublicRateLimiter("2/minute", REDIS), PublicRateLimiter("2/minute", REDIS)
+    first, second = RateLimiter("2/minute", REDIS), RateLimiter("2/minute", REDIS)
     gemeente = f"utrecht-{uuid.uuid4().hex}"
     assert await first.hit(gemeente, "192.0.2.1") and await second.hit(gemeente, "192.0.2.1")
     assert not await first.hit(gemeente, "192.0.2.1")

@@ -429,11 +429,11 @@ async def test_public_endpoint_is_gated_and_rate_limited(api: Api, world: World,
     assert body["errors"][0]["extensions"]["code"] == "MODULE_NOT_ENABLED"
     status, body = await public(api, "atlantis", "{ regelingen { key } }")
     assert status == 404 and body["errors"][0]["extensions"]["code"] == "TENANT_NOT_FOUND"
-    from gateway.rate_limit import PublicRateLimiter
+    from gateway.rate_limit import RateLimiter
 
     # The app is shared by the session (and starlette's State does not survive monkeypatch's undo).
     configured = app.state.public_rate_limiter
-    app.state.public_rate_limiter = PublicRateLimiter("3/minute", "async+memory://")
+    app.state.public_rate_limiter = RateLimiter("3/minute", "async+memory://")
     try:
         statuses = [(await public(api, "utrecht", "{ regelingen { key } }"))[0] for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
