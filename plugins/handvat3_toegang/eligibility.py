@@ -182,7 +182,7 @@ class ParameterValue:
     overridden: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a check makes one per condition, and frozen ones are slow to build
 class ConditionResult:
     condition: Condition
     status: str
@@ -242,15 +242,34 @@ def complete_facts(raw: Mapping[str, Any], reference_date: dt.date, value_of: An
     return facts
 
 
-def evaluate(conditions: Iterable[Condition], facts: Mapping[str, Any], parameters: Mapping[str, ParameterValue]) -> Outcome:
+class Household:
+    """A household's facts as the evaluator reads them, prepared once for a whole check:
+    which facts are unknown, and one data mapping the rules of every regeling read (the
+    parameter values are added as regelingen need them; on one day a key has one value)."""
+
+    __slots__ = ("facts", "unknown", "data", "_params")
+
+    def __init__(self, facts: Mapping[str, Any]) -> None:
+        self.facts = facts
+        self.unknown = frozenset(name for name in FACTS if facts.get(name) is None)
+        self._params: dict[str, Any] = {}
+        self.data: dict[str, Any] = {**facts, "param": self._params}
+
+    def with_parameters(self, parameters: Mapping[str, ParameterValue]) -> dict[str, Any]:
+        for key, value in parameters.items():
+            self._params[key] = value.value
+        return self.data
+
+
+def evaluate(conditions: Iterable[Condition], facts: Mapping[str, Any] | Household, parameters: Mapping[str, ParameterValue]) -> Outcome:
     """The outcome of one regeling's conditions for these facts and parameter values."""
-    data: dict[str, Any] = dict(facts)
-    data["param"] = {key: value.value for key, value in parameters.items()}
+    household = facts if isinstance(facts, Household) else Household(facts)
+    data = household.with_parameters(parameters)
     results = []
     for condition in conditions:
-        missing = [name for name in condition.facts if facts.get(name) is None]
+        missing = condition.facts & household.unknown
         if missing:
-            results.append(ConditionResult(condition, UNKNOWN, profile_fields_missing(missing, facts)))
+            results.append(ConditionResult(condition, UNKNOWN, profile_fields_missing(missing, household.facts)))
             continue
         try:
             met = json_logic.jsonLogic(condition.rule, data)
@@ -259,13 +278,9 @@ def evaluate(conditions: Iterable[Condition], facts: Mapping[str, Any], paramete
             results.append(ConditionResult(condition, UNKNOWN))
             continue
         results.append(ConditionResult(condition, MET if met else NOT_MET))
-    if any(result.status == NOT_MET for result in results):
-        status = NOT_ELIGIBLE
-    elif any(result.status == UNKNOWN for result in results):
-        status = POSSIBLY
-    else:
-        status = ELIGIBLE
-    missing_facts = sorted({name for result in results for name in result.missing})
+    statuses = {result.status for result in results}
+    status = NOT_ELIGIBLE if NOT_MET in statuses else POSSIBLY if UNKNOWN in statuses else ELIGIBLE
+    missing_facts = sorted({name for result in results for name in result.missing}) if UNKNOWN in statuses else []
     # Every parameter passed in was used: those the rules read and those a fact was derived
     # from (the bijstandsnorm behind the income percentage).
     return Outcome(status, results, missing_facts, sorted(parameters.values(), key=lambda value: value.key))

@@ -16,13 +16,14 @@ from typing import Annotated, Any, Literal
 import structlog
 import textstat
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from core.plugin import Conflict, NotFound, Partner, ValidationFailed, Wijk, Work, parse_id, utcnow, validate
 from plugins.handvat3_toegang import catalogue
 from plugins.handvat3_toegang.eligibility import (
     ELIGIBLE,
     Condition,
+    Household,
     Outcome,
     SOCIAL_MINIMUM_PARAMETER,
     ParameterValue,
@@ -75,6 +76,28 @@ class Parameters:
 
     def values_on(self, keys: Iterable[str], day: dt.date) -> dict[str, ParameterValue]:
         return {key: self.on(key, day) for key in keys}
+
+    def on_day(self, day: dt.date) -> ValuesOnDay:
+        return ValuesOnDay(self, day)
+
+
+class ValuesOnDay:
+    """The parameter values on one day, each looked up once: a check reads the same
+    parameters for many regelingen."""
+
+    def __init__(self, parameters: Parameters, day: dt.date) -> None:
+        self._parameters = parameters
+        self._day = day
+        self._values: dict[str, ParameterValue] = {}
+
+    def get(self, key: str) -> ParameterValue:
+        value = self._values.get(key)
+        if value is None:
+            value = self._values[key] = self._parameters.on(key, self._day)
+        return value
+
+    def subset(self, keys: Iterable[str]) -> dict[str, ParameterValue]:
+        return {key: self.get(key) for key in keys}
 
 
 async def parameters_of(work: Work) -> Parameters:
@@ -134,7 +157,7 @@ async def set_parameter(work: Work, data: dict[str, Any]) -> ParameterOverride:
             field="input.value",
             failures=[{"regeling": item.key, "name": result.name, "expected": result.expected, "actual": result.actual} for item, result in failed],
         )
-    await touch_catalogue(work.session)
+    await touch_catalogue(work.session, work.tenant.id)
     return row
 
 
@@ -281,13 +304,12 @@ class VectorResult:
 
 def run_vectors(conditions: list[Condition], vectors: Sequence[dict[str, Any]], parameters: Parameters, today: dt.date) -> list[VectorResult]:
     results = []
-    keys = frozenset(key for condition in conditions for key in condition.parameters)
-    reads_norm = any(condition.facts & NORM_FACTS for condition in conditions)
+    rules = Rules.of(conditions)
     for vector in vectors:
         day = vector.get("reference_date") or today
         day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
         facts = complete_facts(vector_household(vector["household"]), day, lambda key, on: parameters.on(key, on).value)
-        outcome = evaluate(conditions, facts, parameters.values_on(parameters_used(keys, reads_norm, facts), day))
+        outcome = evaluate(conditions, facts, parameters.values_on(rules.parameters_for(facts), day))
         results.append(VectorResult(vector["name"], vector["expected"], outcome.status, day))
     return results
 
@@ -389,7 +411,7 @@ async def save_regeling(work: Work, data: dict[str, Any], *, existing: Regeling 
         work.session.add(row)
     await work.session.flush()
     await index_regeling(work.session, row)
-    await touch_catalogue(work.session)
+    await touch_catalogue(work.session, work.tenant.id)
     config = await work.module_config(MODULE_KEY)
     return row, _readability_warnings(row.summary, config.readability_min_score)
 
@@ -439,7 +461,7 @@ async def set_visibility(work: Work, regeling_id: Any, *, hidden: bool | None = 
     row.updated_at, row.updated_by = utcnow(), work.actor
     await work.session.flush()
     await index_regeling(work.session, row)
-    await touch_catalogue(work.session)
+    await touch_catalogue(work.session, work.tenant.id)
     return row
 
 
@@ -456,7 +478,7 @@ async def reorder(work: Work, regeling_ids: Sequence[Any]) -> list[Regeling]:
     for index, row in enumerate(ordered):
         row.position = (index + 1) * 10
     await work.session.flush()
-    await touch_catalogue(work.session)
+    await touch_catalogue(work.session, work.tenant.id)
     return ordered
 
 
@@ -514,7 +536,7 @@ async def sync_national_into(session: Any, tenant: Any) -> int:
     await session.flush()
     for row in (await session.execute(select(Regeling).where(Regeling.national_key.is_not(None)))).scalars():
         await index_regeling(session, row)
-    await touch_catalogue(session)
+    await touch_catalogue(session, tenant.id)
     return changed
 
 
@@ -569,87 +591,155 @@ class CheckResult:
 CATALOGUE_REVISION_ID = uuid.UUID(int=1)
 
 
-async def touch_catalogue(session: Any) -> None:
-    """Mark the session's gemeente's catalogue (regelingen, parameter values) as changed."""
+async def touch_catalogue(session: Any, tenant_id: uuid.UUID) -> None:
+    """Mark the gemeente's catalogue (regelingen, parameter values) as changed: a new
+    revision token for every server process, and this process's cached copy dropped."""
     token, now = uuid.uuid4(), utcnow()
     result = await session.execute(update(CatalogueRevision).values(token=token, changed_at=now))
     if result.rowcount == 0:
         session.add(CatalogueRevision(id=CATALOGUE_REVISION_ID, token=token, changed_at=now))
         await session.flush()
+    catalogue_cache.forget_when_done(session, tenant_id)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A regeling's compiled conditions, the parameters they read, and whether they read a
+    fact derived from the bijstandsnorm."""
+
+    conditions: list[Condition]
+    parameters: frozenset[str]
+    reads_norm: bool
+
+    @classmethod
+    def of(cls, conditions: list[Condition]) -> Rules:
+        keys = frozenset(key for condition in conditions for key in condition.parameters)
+        return cls(conditions, keys, any(condition.facts & NORM_FACTS for condition in conditions))
+
+    def parameters_for(self, facts: Mapping[str, Any]) -> frozenset[str]:
+        """The parameters an outcome rests on: those the rules read, and the household's
+        bijstandsnorm when a rule reads the (percentage of the) social minimum."""
+        norm = SOCIAL_MINIMUM_PARAMETER.get(facts.get("household_type") or "") if self.reads_norm else None
+        return self.parameters | {norm} if norm else self.parameters
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One visible regeling as a check reads it, prepared when the catalogue is loaded."""
+
+    regeling: Regeling  # a copy that belongs to no session
+    rules: Rules
+    #: Earlier conditions: (first day they no longer applied, rules), oldest first.
+    history: tuple[tuple[dt.date, Rules], ...]
+    published: bool
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    order: tuple[int, str]
+
+    def current_on(self, day: dt.date) -> bool:
+        return valid_on(self.valid_from, self.valid_to, day)
+
+    def rules_on(self, day: dt.date) -> Rules:
+        """The conditions that applied on `day`: an earlier version when they changed after it."""
+        for applied_until, rules in self.history:
+            if day < applied_until:
+                return rules
+        return self.rules
 
 
 @dataclass(frozen=True)
 class CatalogueSnapshot:
-    """What a check needs of one gemeente's catalogue: the visible regelingen with their
-    compiled conditions, and the parameter values. Its rows belong to no session."""
+    """What a check needs of one gemeente's catalogue: the visible regelingen, prepared,
+    and the parameter values. Its rows belong to no session."""
 
     token: uuid.UUID | None
-    regelingen: tuple[tuple[Regeling, list[Condition], frozenset[str], bool], ...]
+    entries: tuple[CatalogueEntry, ...]
     parameters: Parameters
-    #: Earlier conditions per regeling: (first day no longer applying, compiled), oldest first.
-    history: dict[uuid.UUID, tuple[tuple[dt.date, tuple[list[Condition], frozenset[str], bool]], ...]] = field(default_factory=dict)
-
-    def rules_on(self, row: Regeling, current: tuple[list[Condition], frozenset[str], bool], day: dt.date) -> tuple[list[Condition], frozenset[str], bool]:
-        """The conditions that applied on `day`: an earlier version when they changed after it."""
-        for applied_until, rules in self.history.get(row.id, ()):
-            if day < applied_until:
-                return rules
-        return current
 
 
 NORM_FACTS = frozenset({"social_minimum", "income_pct_social_minimum"})
 
 
-def _prepared(row: Regeling) -> tuple[Regeling, list[Condition], frozenset[str], bool]:
-    """A regeling with its compiled conditions, the parameters they read, and whether they
-    read a fact derived from the bijstandsnorm."""
-    return (row, *_rules(conditions_of(row)))
-
-
-def _rules(conditions: list[Condition]) -> tuple[list[Condition], frozenset[str], bool]:
-    keys = frozenset(key for condition in conditions for key in condition.parameters)
-    return conditions, keys, any(condition.facts & NORM_FACTS for condition in conditions)
-
-
-def parameters_used(keys: frozenset[str], reads_norm: bool, facts: dict[str, Any]) -> frozenset[str]:
-    """The parameters a regeling's outcome rests on: those its rules read, and the
-    household's bijstandsnorm when a rule reads the (percentage of the) social minimum."""
-    norm = SOCIAL_MINIMUM_PARAMETER.get(facts.get("household_type") or "")
-    return keys | {norm} if reads_norm and norm else keys
-
-
 class CatalogueCache:
-    """Snapshots per gemeente, valid while the gemeente's revision token is unchanged. A
-    check then costs one small statement however large the catalogue, on every replica."""
+    """Snapshots per gemeente. A change made in this process is seen by the next check (the
+    change drops the snapshot, and again when its transaction ends, so neither an
+    uncommitted nor a rolled-back catalogue stays); a change made by another server process
+    is seen once the snapshot is revalidated against the gemeente's revision token, at most
+    `revalidate_after` seconds later. A check reads the database only to revalidate or
+    reload: never more statements with more regelingen."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, revalidate_after: float = 1.0) -> None:
         self.size = size
-        self._snapshots: OrderedDict[uuid.UUID, CatalogueSnapshot] = OrderedDict()
+        self.revalidate_after = revalidate_after
+        self._snapshots: OrderedDict[uuid.UUID, tuple[CatalogueSnapshot, float]] = OrderedDict()
 
     async def snapshot(self, work: Work) -> CatalogueSnapshot:
-        token = (await work.session.execute(select(CatalogueRevision.token))).scalar_one_or_none()
         cached = self._snapshots.get(work.tenant.id)
-        if cached is not None and token is not None and cached.token == token:
-            self._snapshots.move_to_end(work.tenant.id)
-            return cached
-        rows = list((await work.session.execute(select(Regeling).where(Regeling.hidden.is_(False)))).scalars())
-        parameters = await parameters_of(work)
-        # Copies that belong to no session: shared read-only by the checks that follow (and
-        # by concurrent resolvers of one request), never flushed anywhere.
-        copies = [Regeling(**row.model_dump()) for row in rows]
-        overrides = {key: [ParameterOverride(**value.model_dump()) for value in values] for key, values in parameters.overrides.items()}
-        history: dict[uuid.UUID, list[tuple[dt.date, tuple[list[Condition], frozenset[str], bool]]]] = {}
-        for version in (await work.session.execute(select(RuleVersion).order_by(RuleVersion.applied_until))).scalars():
-            compiled_version = _rules(compile_conditions(version.conditions, field_prefix="conditions"))
-            history.setdefault(version.regeling_id, []).append((version.applied_until, compiled_version))
-        snapshot = CatalogueSnapshot(
-            token, tuple(_prepared(row) for row in copies), Parameters(overrides), {key: tuple(value) for key, value in history.items()}
-        )
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < self.revalidate_after:
+            return cached[0]
+        token = (await work.session.execute(select(CatalogueRevision.token))).scalar_one_or_none()
+        if cached is not None and token is not None and cached[0].token == token:
+            self._keep(work.tenant.id, cached[0], now)
+            return cached[0]
+        snapshot = await _load_snapshot(work, token)
         if token is not None:
-            self._snapshots[work.tenant.id] = snapshot
-            if len(self._snapshots) > self.size:
-                self._snapshots.popitem(last=False)
+            self._keep(work.tenant.id, snapshot, now)
         return snapshot
+
+    def _keep(self, tenant_id: uuid.UUID, snapshot: CatalogueSnapshot, validated_at: float) -> None:
+        self._snapshots[tenant_id] = (snapshot, validated_at)
+        self._snapshots.move_to_end(tenant_id)
+        if len(self._snapshots) > self.size:
+            self._snapshots.popitem(last=False)
+
+    def forget(self, tenant_id: uuid.UUID) -> None:
+        self._snapshots.pop(tenant_id, None)
+
+    def forget_when_done(self, session: Any, tenant_id: uuid.UUID) -> None:
+        """Forget the gemeente's snapshot now and when the session's transaction ends."""
+        self.forget(tenant_id)
+        sync_session = getattr(session, "sync_session", session)
+        changed: set[uuid.UUID] | None = sync_session.info.get(_CHANGED_CATALOGUES)
+        if changed is None:
+            changed = sync_session.info[_CHANGED_CATALOGUES] = set()
+
+            def forget_changed(_session: Any, transaction: Any) -> None:
+                if transaction.parent is not None:  # a savepoint: the transaction goes on
+                    return
+                for changed_tenant in changed:
+                    self.forget(changed_tenant)
+                changed.clear()
+
+            # Committed, rolled back or closed: the change is either visible to every
+            # session now or gone, so the next check loads whichever it is.
+            event.listen(sync_session, "after_transaction_end", forget_changed)
+        changed.add(tenant_id)
+
+
+_CHANGED_CATALOGUES = "toegang.changed_catalogues"
+
+
+async def _load_snapshot(work: Work, token: uuid.UUID | None) -> CatalogueSnapshot:
+    rows = list((await work.session.execute(select(Regeling).where(Regeling.hidden.is_(False)))).scalars())
+    parameters = await parameters_of(work)
+    overrides = {key: [ParameterOverride(**value.model_dump()) for value in values] for key, values in parameters.overrides.items()}
+    history: dict[uuid.UUID, list[tuple[dt.date, Rules]]] = {}
+    for version in (await work.session.execute(select(RuleVersion).order_by(RuleVersion.applied_until))).scalars():
+        rules = Rules.of(compile_conditions(version.conditions, field_prefix="conditions"))
+        history.setdefault(version.regeling_id, []).append((version.applied_until, rules))
+    # Copies that belong to no session: shared read-only by the checks that follow (and by
+    # concurrent resolvers of one request), never flushed anywhere.
+    entries = []
+    for row in rows:
+        copy = Regeling(**row.model_dump())
+        entries.append(
+            CatalogueEntry(
+                copy, Rules.of(conditions_of(copy)), tuple(history.get(copy.id, ())),
+                copy.published, copy.valid_from, copy.valid_to, (copy.position, copy.name.lower()),
+            )
+        )  # fmt: skip
+    return CatalogueSnapshot(token, tuple(entries), Parameters(overrides))
 
 
 class UsageTally:
@@ -706,8 +796,12 @@ async def write_usage_job(work: Work, _now: dt.datetime) -> int:
     return await write_usage(work)
 
 
+def valid_on(valid_from: dt.date | None, valid_to: dt.date | None, day: dt.date) -> bool:
+    return not ((valid_from and valid_from > day) or (valid_to and valid_to < day))
+
+
 def current_on(row: Regeling, day: dt.date) -> bool:
-    return not ((row.valid_from and row.valid_from > day) or (row.valid_to and row.valid_to < day))
+    return valid_on(row.valid_from, row.valid_to, day)
 
 
 def checked_reference_date(reference_date: dt.date | None) -> dt.date:
@@ -725,23 +819,30 @@ def checked_reference_date(reference_date: dt.date | None) -> dt.date:
 
 async def check(work: Work, profile: dict[str, Any], reference_date: dt.date | None, *, public: bool) -> list[CheckResult]:
     """Every (published, visible) regeling of the gemeente for this household, sorted by
-    relevance. One statement (the catalogue's revision) while the cached catalogue is
-    current, four when it changed: never more with more regelingen. Nothing about the
-    household is stored."""
+    relevance. No statement while the cached catalogue was revalidated within the last
+    second, one (the catalogue's revision) to revalidate it, four when it changed: never
+    more with more regelingen. Nothing about the household is stored."""
     day = checked_reference_date(reference_date)
     fields = validate(ProfileInput, profile, prefix="profile")
     snapshot = await catalogue_cache.snapshot(work)
     parameters = snapshot.parameters
-    facts = complete_facts(fields.facts_for(day), day, lambda key, on: parameters.on(key, on).value)
-    results = []
-    for row, *current in snapshot.regelingen:
-        if (public and not row.published) or not current_on(row, day):
+    on_day = parameters.on_day(day)
+    facts = complete_facts(fields.facts_for(day), day, lambda key, on: on_day.get(key).value)
+    household = Household(facts)  # prepared once for all regelingen
+    ranked = []
+    for entry in snapshot.entries:
+        if (public and not entry.published) or not entry.current_on(day):
             continue
-        conditions, keys, reads_norm = snapshot.rules_on(row, tuple(current), day)  # type: ignore[arg-type]
-        results.append(CheckResult(row, evaluate(conditions, facts, parameters.values_on(parameters_used(keys, reads_norm, facts), day))))
-    results.sort(key=lambda result: relevance(result.outcome, result.regeling.position, result.regeling.name))
-    usage_tally.add(work.tenant.id, [(result.regeling.id, "checked") for result in results])
-    usage_tally.add(work.tenant.id, [(result.regeling.id, "matched") for result in results if result.outcome.status == ELIGIBLE])
+        rules = entry.rules_on(day)
+        outcome = evaluate(rules.conditions, household, on_day.subset(rules.parameters_for(facts)))
+        ranked.append((relevance(outcome, *entry.order), CheckResult(entry.regeling, outcome)))
+    ranked.sort(key=lambda pair: pair[0])
+    results = [result for _, result in ranked]
+    usage_tally.add(
+        work.tenant.id,
+        [(result.regeling.id, "checked") for result in results]
+        + [(result.regeling.id, "matched") for result in results if result.outcome.status == ELIGIBLE],
+    )
     if usage_tally.due(work.tenant.id):
         await write_usage(work)
     return results

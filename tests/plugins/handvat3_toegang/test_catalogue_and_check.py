@@ -10,14 +10,15 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from core.platform import Platform
 from core.processing import ProcessingRecord
 from core.tenancy import TenantContext
 from plugins.handvat3_toegang import catalogue
 from plugins.handvat3_toegang.eligibility import check_rule
-from plugins.handvat3_toegang.models import UsageCount
+from plugins.handvat3_toegang import services
+from plugins.handvat3_toegang.models import CatalogueRevision, Regeling, UsageCount
 from plugins.handvat3_toegang.services import Parameters, compile_conditions, run_vectors
 from tests.conftest import Api, World
 
@@ -303,7 +304,10 @@ def count_statements(platform: Platform) -> Iterator[list[str]]:
         event.remove(platform.engine.sync_engine, "before_cursor_execute", record)
 
 
-async def test_statements_per_check_do_not_grow_with_the_catalogue(api: Api, toegang: None, platform: Platform) -> None:
+async def test_statements_per_check_do_not_grow_with_the_catalogue(
+    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 0.0)  # the worst case: every check revalidates
     await api.token("utrecht", PRO)
     await platform.identity.keys.refresh(force=True)
     (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()  # warms the module cache
@@ -320,7 +324,54 @@ async def test_statements_per_check_do_not_grow_with_the_catalogue(api: Api, toe
     assert len(small) == len(large), "\n".join(s[:120] for s in small) + "\n----\n" + "\n".join(s[:120] for s in large)
 
 
-async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: None) -> None:
+def keys_of(data: dict) -> list[str]:
+    return [result["regelingKey"] for result in data["eligibilityCheck"]]
+
+
+async def test_a_check_within_the_revalidation_window_reads_no_catalogue_table(
+    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
+    with count_statements(platform) as statements:
+        (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
+    assert statements and not [statement for statement in statements if "toegang_" in statement]
+
+
+async def test_a_change_by_another_server_process_is_seen_once_revalidated(
+    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    variables = {"p": SINGLE_PARENT, "d": "2026-03-01"}
+    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+    # Another process hides a regeling: its rows and the revision token change, this
+    # process's cache is not told.
+    async with platform.work_as_system("utrecht", "other-process") as work:
+        await work.session.execute(update(Regeling).where(Regeling.key == "geldfit").values(hidden=True))
+        await work.session.execute(update(CatalogueRevision).values(token=uuid.uuid4()))
+        await work.commit()
+    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())  # within the window
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 0.0)  # the window has passed
+    assert "geldfit" not in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+
+
+async def test_a_rolled_back_catalogue_change_is_not_kept(
+    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    variables = {"p": SINGLE_PARENT, "d": "2026-03-01"}
+    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+    async with platform.work_as_system("utrecht", "editor") as work:
+        row = (await work.session.execute(select(Regeling).where(Regeling.key == "geldfit"))).scalar_one()
+        await services.set_visibility(work, row.id, hidden=True)
+        inside = await services.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
+        assert "geldfit" not in [result.regeling.key for result in inside]  # the transaction sees its own change
+        await work.session.rollback()
+    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+
+
+async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)  # changes in this process are seen at once
     def keys(data: dict) -> list[str]:
         return [result["regelingKey"] for result in data["eligibilityCheck"]]
 
@@ -341,8 +392,6 @@ async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: 
 
 
 async def test_usage_of_checks_is_counted_in_memory_and_written_later(api: Api, toegang: None, platform: Platform) -> None:
-    from plugins.handvat3_toegang import services
-
     def written() -> int:
         async def total() -> int:
             async with platform.work_as_system("utrecht", "test") as work:
