@@ -28,7 +28,7 @@ from core.identity.service import Identity
 from core.identity.tokens import AccessClaims
 from core.config import Settings
 from core.db import SerializedAsyncSession, begin_write, create_engine, make_sessionmaker, open_session
-from core.errors import Forbidden, TenantSuspended, Unauthenticated
+from core.errors import Forbidden, NotFound, TenantSuspended, Unauthenticated
 from core.events import dispatch_pending
 from core.processing import STATUS_OK, ProcessingJournal, Trace, write_records
 from core.graphql.builder import build_public_schema, build_schema
@@ -55,6 +55,9 @@ class Platform:
     identity: Identity
     # (tenant id, modules_revision) -> enabled module keys; see Tenant.modules_revision.
     _enabled_cache: OrderedDict[tuple[uuid.UUID, int], frozenset[str]] = field(default_factory=OrderedDict)
+    # slug -> tenant id: a tenant's slug and id never change, so a request can open its
+    # tenant-bound session at once (the tenant row itself is read fresh in it).
+    _tenant_ids: OrderedDict[str, uuid.UUID] = field(default_factory=OrderedDict)
 
     @classmethod
     def create(
@@ -204,9 +207,43 @@ class Platform:
 
     # -- units of work ----------------------------------------------------------------------
 
+    async def tenant_id_of(self, slug: str, *, fresh: bool = False) -> uuid.UUID:
+        """The id of the tenant with this slug (`TENANT_NOT_FOUND` when there is none),
+        from a cache unless `fresh`."""
+        tenant_id = None if fresh else self._tenant_ids.get(slug)
+        if tenant_id is None:
+            async with self.session(None) as lookup:
+                tenant_id = (await require_by_slug(lookup, slug)).id
+            self._tenant_ids[slug] = tenant_id
+            if len(self._tenant_ids) > 4096:
+                self._tenant_ids.popitem(last=False)
+        return tenant_id
+
+    @asynccontextmanager
+    async def tenant_session(self, slug: str, *, expected_id: uuid.UUID | None = None) -> AsyncIterator[tuple[Any, Tenant]]:
+        """A session bound to the tenant with this slug, with the tenant's row read fresh in
+        it (the tenant must be active). Its id comes from the cache; an id that does not fit
+        (not the row of this slug, or not `expected_id`) is looked up once more, so a stale
+        cache entry can never decide anything."""
+        for fresh in (False, True):
+            tenant_id = await self.tenant_id_of(slug, fresh=fresh)
+            if not fresh and expected_id is not None and expected_id != tenant_id:
+                continue
+            with tenant_context(tenant_id):
+                async with self.session() as session:
+                    tenant = await session.get(Tenant, tenant_id)
+                    if tenant is not None and tenant.slug == slug:
+                        yield session, self.check_active(tenant)
+                        return
+        self._tenant_ids.pop(slug, None)
+        raise NotFound(f"Er is geen gemeente met de slug '{slug}'.", code="TENANT_NOT_FOUND")
+
     @staticmethod
     async def active_tenant(session: Any, slug: str) -> Tenant:
-        tenant = await require_by_slug(session, slug)
+        return Platform.check_active(await require_by_slug(session, slug))
+
+    @staticmethod
+    def check_active(tenant: Tenant) -> Tenant:
         if tenant.status == TenantStatus.SUSPENDED:
             raise TenantSuspended(
                 f"De omgeving van {tenant.name} is tijdelijk opgeschort. De gegevens blijven bewaard; "
@@ -247,49 +284,46 @@ class Platform:
     ) -> AsyncIterator[RequestContext]:
         """The GraphQL context of one request: the tenant (which must exist and be active),
         the caller of a verified access token (a member, a platform operator or an API
-        client granted by this tenant) and a session bound to the tenant."""
-        # Tenants, persons, login sessions and API clients are platform tables.
-        async with self.session(None) as lookup:
-            tenant = await self.active_tenant(lookup, tenant_slug)
+        client granted by this tenant) and a session bound to the tenant. One session and
+        transaction does it all: tenants, persons, login sessions and API clients are
+        platform tables, readable in a tenant's session."""
+        async with self.tenant_session(tenant_slug, expected_id=claims.tenant_id if claims else None) as (session, tenant):
+            # An unknown or suspended gemeente says so first, with or without a token.
             if claims is None:
                 raise Unauthenticated("Log in om deze gegevens te zien.")
             if claims.tenant_id is not None and claims.tenant_id != tenant.id:
                 raise Forbidden("Dit token hoort bij een andere gemeente.", code="TENANT_MISMATCH")
-            person = await self.person_of(lookup, claims) if not claims.is_client else None
-            client = None if person is not None else await client_by_id(lookup, claims.client_id)
-            if person is None and (client is None or not client.active or claims.tenant_id is None):
-                raise Unauthenticated("Dit token is niet (meer) geldig.")
-        with tenant_context(tenant.id):
-            async with self.session() as session:
-                if person is not None:
-                    principal = await self._person_principal(session, person)
-                    # Roles and the tenant's policy are read now, the second factor was done at
-                    # login: a role that needs MFA (given since, or a policy turned on) needs it now.
-                    if mfa_required(sorted(principal.roles), tenant) and "otp" not in (claims.raw.get("amr") or []):
-                        raise Unauthenticated(
-                            "Voor uw rol is inloggen met een tweede stap nodig. Log opnieuw in.", code="MFA_REQUIRED"
-                        )
-                else:
-                    assert client is not None
-                    principal = await self._client_principal(session, client, claims)
-                context = RequestContext(
-                    session=session,
-                    tenant=tenant_info(tenant),
-                    principal=principal,
-                    hooks=await self.hooks_for(session, tenant),
-                    runtime=self.runtime,
-                    settings=self.settings,
-                    registry=self.permissions,
-                    journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
-                    tenant_row=tenant,
-                    request=request,
-                    request_id=request_id,
-                )
-                yield context
-                if context.journal.pending:  # what the queries read: logged after they ran
-                    await begin_write(session)
-                    await write_records(context, status=STATUS_OK)
-                    await session.commit()
+            if claims.is_client:
+                client = await client_by_id(session, claims.client_id)
+                if client is None or not client.active or claims.tenant_id is None:
+                    raise Unauthenticated("Dit token is niet (meer) geldig.")
+                principal = await self._client_principal(session, client, claims)
+            else:
+                principal = await self._person_principal(session, await self.person_of(session, claims))
+                # Roles and the tenant's policy are read now, the second factor was done at
+                # login: a role that needs MFA (given since, or a policy turned on) needs it now.
+                if mfa_required(sorted(principal.roles), tenant) and "otp" not in (claims.raw.get("amr") or []):
+                    raise Unauthenticated(
+                        "Voor uw rol is inloggen met een tweede stap nodig. Log opnieuw in.", code="MFA_REQUIRED"
+                    )
+            context = RequestContext(
+                session=session,
+                tenant=tenant_info(tenant),
+                principal=principal,
+                hooks=await self.hooks_for(session, tenant),
+                runtime=self.runtime,
+                settings=self.settings,
+                registry=self.permissions,
+                journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
+                tenant_row=tenant,
+                request=request,
+                request_id=request_id,
+            )
+            yield context
+            if context.journal.pending:  # what the queries read: logged after they ran
+                await begin_write(session)
+                await write_records(context, status=STATUS_OK)
+                await session.commit()
 
     @asynccontextmanager
     async def public_context(
@@ -297,30 +331,31 @@ class Platform:
     ) -> AsyncIterator[RequestContext]:
         """The context of an anonymous request to a tenant's public schema: no permissions
         (only fields declared public answer), a session bound to the tenant."""
-        async with self.session(None) as lookup:
-            tenant = await self.active_tenant(lookup, tenant_slug)
-        with tenant_context(tenant.id):
-            async with self.session() as session:
-                yield RequestContext(
-                    session=session,
-                    tenant=tenant_info(tenant),
-                    principal=Principal(subject="anonymous"),
-                    hooks=await self.hooks_for(session, tenant),
-                    runtime=self.runtime,
-                    settings=self.settings,
-                    registry=self.permissions,
-                    journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
-                    tenant_row=tenant,
-                    request=request,
-                    request_id=request_id,
-                )
+        async with self.tenant_session(tenant_slug) as (session, tenant):
+            yield RequestContext(
+                session=session,
+                tenant=tenant_info(tenant),
+                principal=Principal(subject="anonymous"),
+                hooks=await self.hooks_for(session, tenant),
+                runtime=self.runtime,
+                settings=self.settings,
+                registry=self.permissions,
+                journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
+                tenant_row=tenant,
+                request=request,
+                request_id=request_id,
+            )
 
     async def person_of(self, session: Any, claims: AccessClaims) -> Person | None:
         """The person of a login session that is still live (logout ends it at once)."""
-        auth_session = await session.get(AuthSession, claims.session_id)
+        row = (
+            await session.execute(
+                select(AuthSession, Person).outerjoin(Person, Person.id == AuthSession.person_id).where(AuthSession.id == claims.session_id)
+            )
+        ).first()
+        auth_session, person = row if row is not None else (None, None)
         if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():
             raise Unauthenticated("Deze sessie is beëindigd. Log opnieuw in.")
-        person = await session.get(Person, auth_session.person_id)
         if person is None or not person.active or person.email != claims.subject:
             raise Unauthenticated("Dit token is niet (meer) geldig.")
         return person

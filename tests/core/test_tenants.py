@@ -96,6 +96,24 @@ async def test_unknown_tenant(api: Api, world: World) -> None:
     assert response.codes == ["TENANT_NOT_FOUND"]
 
 
+async def test_a_cached_tenant_id_that_does_not_fit_is_looked_up_again(api: Api, world: World, platform: Platform) -> None:
+    """Requests find a gemeente's id in a cache (slugs and ids never change); an entry that
+    points elsewhere (say, a gemeente re-created in a restored database) decides nothing."""
+    elsewhere = await platform.tenant_id_of("s-hertogenbosch")
+    admin = World.email("coalition_admin", "utrecht")
+    platform._tenant_ids["utrecht"] = elsewhere
+    assert (await api.gql("utrecht", "{ tenant { slug } }", user=admin)).ok()["tenant"]["slug"] == "utrecht"
+    assert await platform.tenant_id_of("utrecht") != elsewhere  # the entry was corrected
+    # A token of the gemeente the stale entry points to is still refused at Utrecht.
+    platform._tenant_ids["utrecht"] = elsewhere
+    token = await api.token("s-hertogenbosch", World.email("coalition_admin", "s-hertogenbosch"))
+    response = await api.gql("utrecht", "{ tenant { slug } }", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 403 and response.codes == ["TENANT_MISMATCH"]
+    # And without a token, at a gemeente that does not exist (any more).
+    platform._tenant_ids["atlantis"] = elsewhere
+    assert (await api.gql("atlantis", "{ tenant { slug } }")).codes == ["TENANT_NOT_FOUND"]
+
+
 async def test_set_status_of_unknown_tenant(platform: Platform) -> None:
     async with platform.session(None) as session:
         with pytest.raises(DomainError) as raised:
