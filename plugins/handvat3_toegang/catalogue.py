@@ -36,6 +36,12 @@ class ParameterDefinition:
     legal_basis_url: str
     overridable: bool
     versions: tuple[ParameterVersion, ...]  # oldest first
+    #: When the amount is next expected to change (e.g. the bijstandsnormen on 1 January and
+    #: 1 July): from then on, until a newer value is added, its value may be outdated.
+    next_change: dt.date | None = None
+
+    def possibly_outdated(self, version: ParameterVersion, day: dt.date) -> bool:
+        return self.next_change is not None and version.valid_from < self.next_change <= day
 
     def version_on(self, day: dt.date) -> ParameterVersion | None:
         found = None
@@ -67,6 +73,7 @@ def national_parameters() -> dict[str, ParameterDefinition]:
             legal_basis_url=item.get("legal_basis_url", ""),
             overridable=bool(item.get("overridable", False)),
             versions=versions,
+            next_change=_date(item["next_change"]) if item.get("next_change") else None,
         )
     return definitions
 

@@ -180,6 +180,8 @@ class ParameterValue:
     valid_from: dt.date
     legal_basis_url: str
     overridden: bool = False
+    #: A national amount past its next expected change with no newer value in the catalogue.
+    possibly_outdated: bool = False
 
 
 @dataclass(slots=True)  # not frozen: a check makes one per condition, and frozen ones are slow to build

@@ -209,6 +209,9 @@ class ParameterUsedNode:
     valid_from: dt.date
     legal_basis_url: str
     set_by_gemeente: bool
+    possibly_outdated: bool = strawberry.field(
+        description="Een landelijk bedrag dat volgens plan op of voor de peildatum is gewijzigd, terwijl de catalogus nog geen nieuwer bedrag heeft: controleer de uitkomst."
+    )
 
 
 @container
@@ -243,7 +246,10 @@ class CheckResultNode:
                 for item in outcome.results
             ],
             parameters=[
-                ParameterUsedNode(key=p.key, value=p.value, valid_from=p.valid_from, legal_basis_url=p.legal_basis_url, set_by_gemeente=p.overridden)
+                ParameterUsedNode(
+                    key=p.key, value=p.value, valid_from=p.valid_from, legal_basis_url=p.legal_basis_url,
+                    set_by_gemeente=p.overridden, possibly_outdated=p.possibly_outdated,
+                )
                 for p in outcome.parameters
             ],
             how_to_apply=_apply(result.regeling),
@@ -291,6 +297,9 @@ class ParameterNode:
     valid_from: dt.date | None
     legal_basis_url: str
     set_by_gemeente: bool
+    possibly_outdated: bool = strawberry.field(
+        description="Een landelijk bedrag dat volgens plan op of voor de peildatum is gewijzigd, terwijl de catalogus nog geen nieuwer bedrag heeft: controleer de uitkomst."
+    )
 
 
 @readable_with("handvat3_toegang.catalogue.manage")
@@ -520,6 +529,7 @@ async def _parameter_nodes(info: Info, day: dt.date) -> list[ParameterNode]:
                 valid_from=value.valid_from if value else None,
                 legal_basis_url=value.legal_basis_url if value else definition.legal_basis_url,
                 set_by_gemeente=bool(value and value.overridden),
+                possibly_outdated=bool(value and value.possibly_outdated),
             )
         )
     return nodes

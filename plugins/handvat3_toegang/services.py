@@ -72,7 +72,9 @@ class Parameters:
             raise ValidationFailed(
                 f"De parameter {key} heeft nog geen waarde op {day:%d-%m-%Y}.", field="referenceDate", code="NO_PARAMETER_VALUE"
             )
-        return ParameterValue(key, version.value, version.valid_from, definition.legal_basis_url)
+        return ParameterValue(
+            key, version.value, version.valid_from, definition.legal_basis_url, possibly_outdated=definition.possibly_outdated(version, day)
+        )
 
     def values_on(self, keys: Iterable[str], day: dt.date) -> dict[str, ParameterValue]:
         return {key: self.on(key, day) for key in keys}

@@ -275,6 +275,27 @@ async def test_a_new_limit_from_a_date_changes_answers_from_that_date(api: Api, 
     assert (outcomes(before)["kindpakket"], outcomes(after)["kindpakket"]) == ("NOT_ELIGIBLE", "ELIGIBLE")
 
 
+async def test_a_national_amount_past_its_next_change_is_marked_possibly_outdated(api: Api, toegang: None) -> None:
+    """The bijstandsnormen change on 1 January and 1 July: after 1 July, while the catalogue
+    has no newer value, a check says the amount it used may be outdated."""
+    query = """query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) {
+      regelingKey parameters { key validFrom setByGemeente possiblyOutdated } } }"""
+
+    async def used(day: str) -> dict[str, dict]:
+        profile = {**SINGLE_PARENT, "dueDate": "2026-12-01"}
+        data = (await api.gql("utrecht", query, {"p": profile, "d": day}, user=PRO)).ok()
+        return {parameter["key"]: parameter for result in data["eligibilityCheck"] for parameter in result["parameters"]}
+
+    march, august = await used("2026-03-01"), await used("2026-08-01")
+    assert march["bijstandsnorm_alleenstaande_ouder"]["possiblyOutdated"] is False
+    assert august["bijstandsnorm_alleenstaande_ouder"] == {
+        "key": "bijstandsnorm_alleenstaande_ouder", "validFrom": "2026-01-01", "setByGemeente": False, "possiblyOutdated": True,
+    }  # fmt: skip
+    assert august["minima_inkomensgrens_pct"]["possiblyOutdated"] is False  # the gemeente's own limit has no planned change
+    listed = (await api.gql("utrecht", '{ toegangParameters(referenceDate: "2026-08-01") { key possiblyOutdated } }', user=ADMIN)).ok()
+    assert {row["key"] for row in listed["toegangParameters"] if row["possiblyOutdated"]} >= {"bijstandsnorm_alleenstaand", "bijstandsnorm_paar"}
+
+
 @pytest.mark.parametrize(
     ("profile", "field"),
     [
