@@ -306,19 +306,7 @@ class Platform:
                     raise Unauthenticated(
                         "Voor uw rol is inloggen met een tweede stap nodig. Log opnieuw in.", code="MFA_REQUIRED"
                     )
-            context = RequestContext(
-                session=session,
-                tenant=tenant_info(tenant),
-                principal=principal,
-                hooks=await self.hooks_for(session, tenant),
-                runtime=self.runtime,
-                settings=self.settings,
-                registry=self.permissions,
-                journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
-                tenant_row=tenant,
-                request=request,
-                request_id=request_id,
-            )
+            context = await self._context(session, tenant, principal, request=request, request_id=request_id, trace=trace)
             yield context
             if context.journal.pending:  # what the queries read: logged after they ran
                 await begin_write(session)
@@ -332,19 +320,25 @@ class Platform:
         """The context of an anonymous request to a tenant's public schema: no permissions
         (only fields declared public answer), a session bound to the tenant."""
         async with self.tenant_session(tenant_slug) as (session, tenant):
-            yield RequestContext(
-                session=session,
-                tenant=tenant_info(tenant),
-                principal=Principal(subject="anonymous"),
-                hooks=await self.hooks_for(session, tenant),
-                runtime=self.runtime,
-                settings=self.settings,
-                registry=self.permissions,
-                journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
-                tenant_row=tenant,
-                request=request,
-                request_id=request_id,
-            )
+            anonymous = Principal(subject="anonymous")
+            yield await self._context(session, tenant, anonymous, request=request, request_id=request_id, trace=trace)
+
+    async def _context(
+        self, session: Any, tenant: Tenant, principal: Principal, *, request: Any, request_id: str | None, trace: Trace | None
+    ) -> RequestContext:
+        return RequestContext(
+            session=session,
+            tenant=tenant_info(tenant),
+            principal=principal,
+            hooks=await self.hooks_for(session, tenant),
+            runtime=self.runtime,
+            settings=self.settings,
+            registry=self.permissions,
+            journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
+            tenant_row=tenant,
+            request=request,
+            request_id=request_id,
+        )
 
     async def person_of(self, session: Any, claims: AccessClaims) -> Person | None:
         """The person of a login session that is still live (logout ends it at once)."""

@@ -349,6 +349,11 @@ def keys_of(data: dict) -> list[str]:
     return [result["regelingKey"] for result in data["eligibilityCheck"]]
 
 
+async def checked_keys(api: Api) -> list[str]:
+    """The regelingen a professional's check of the single parent lists (on 1 March 2026)."""
+    return keys_of((await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok())
+
+
 async def test_a_check_within_the_revalidation_window_reads_no_catalogue_table(
     api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -363,32 +368,30 @@ async def test_a_change_by_another_server_process_is_seen_once_revalidated(
     api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
-    variables = {"p": SINGLE_PARENT, "d": "2026-03-01"}
-    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+    assert "geldfit" in await checked_keys(api)
     # Another process hides a regeling: its rows and the revision token change, this
     # process's cache is not told.
     async with platform.work_as_system("utrecht", "other-process") as work:
         await work.session.execute(update(Regeling).where(Regeling.key == "geldfit").values(hidden=True))
         await work.session.execute(update(CatalogueRevision).values(token=uuid.uuid4()))
         await work.commit()
-    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())  # within the window
+    assert "geldfit" in await checked_keys(api)  # within the window
     monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 0.0)  # the window has passed
-    assert "geldfit" not in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+    assert "geldfit" not in await checked_keys(api)
 
 
 async def test_a_rolled_back_catalogue_change_is_not_kept(
     api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
-    variables = {"p": SINGLE_PARENT, "d": "2026-03-01"}
-    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+    assert "geldfit" in await checked_keys(api)
     async with platform.work_as_system("utrecht", "editor") as work:
         row = (await work.session.execute(select(Regeling).where(Regeling.key == "geldfit"))).scalar_one()
         await services.set_visibility(work, row.id, hidden=True)
         inside = await services.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
         assert "geldfit" not in [result.regeling.key for result in inside]  # the transaction sees its own change
         await work.session.rollback()
-    assert "geldfit" in keys_of((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
+    assert "geldfit" in await checked_keys(api)
 
 
 async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch) -> None:
