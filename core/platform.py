@@ -210,8 +210,8 @@ class Platform:
     async def tenant_id_of(self, slug: str, *, fresh: bool = False) -> uuid.UUID:
         """The id of the tenant with this slug (`TENANT_NOT_FOUND` when there is none),
         from a cache unless `fresh`."""
-        tenant_id = None if fresh else self._tenant_ids.get(slug)
-        if tenant_id is None:
+        tenant_id = self._tenant_ids.pop(slug, None) if fresh else self._tenant_ids.get(slug)
+        if tenant_id is None or fresh:
             async with self.session(None) as lookup:
                 tenant_id = (await require_by_slug(lookup, slug)).id
             self._tenant_ids[slug] = tenant_id
@@ -220,22 +220,23 @@ class Platform:
         return tenant_id
 
     @asynccontextmanager
-    async def tenant_session(self, slug: str, *, expected_id: uuid.UUID | None = None) -> AsyncIterator[tuple[Any, Tenant]]:
+    async def tenant_session(self, slug: str) -> AsyncIterator[tuple[Any, Tenant]]:
         """A session bound to the tenant with this slug, with the tenant's row read fresh in
-        it (the tenant must be active). Its id comes from the cache; an id that does not fit
-        (not the row of this slug, or not `expected_id`) is looked up once more, so a stale
-        cache entry can never decide anything."""
+        it (the tenant must be active). The id comes from the cache and is trusted only when
+        the row it names carries this slug (slugs are unique); else it is looked up again,
+        so a stale cache entry never decides anything."""
         for fresh in (False, True):
             tenant_id = await self.tenant_id_of(slug, fresh=fresh)
-            if not fresh and expected_id is not None and expected_id != tenant_id:
-                continue
             with tenant_context(tenant_id):
                 async with self.session() as session:
                     tenant = await session.get(Tenant, tenant_id)
                     if tenant is not None and tenant.slug == slug:
+                        # Detached, like a row read elsewhere: a rollback later in the request
+                        # (to start writing) must not expire what the context holds.
+                        session.expunge(tenant)
                         yield session, self.check_active(tenant)
                         return
-        self._tenant_ids.pop(slug, None)
+        # Only when the gemeente's row went away between the lookup and the read.
         raise NotFound(f"Er is geen gemeente met de slug '{slug}'.", code="TENANT_NOT_FOUND")
 
     @staticmethod
@@ -287,7 +288,7 @@ class Platform:
         client granted by this tenant) and a session bound to the tenant. One session and
         transaction does it all: tenants, persons, login sessions and API clients are
         platform tables, readable in a tenant's session."""
-        async with self.tenant_session(tenant_slug, expected_id=claims.tenant_id if claims else None) as (session, tenant):
+        async with self.tenant_session(tenant_slug) as (session, tenant):
             # An unknown or suspended gemeente says so first, with or without a token.
             if claims is None:
                 raise Unauthenticated("Log in om deze gegevens te zien.")

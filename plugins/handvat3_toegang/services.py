@@ -674,22 +674,33 @@ class CatalogueCache:
         self.size = size
         self.revalidate_after = revalidate_after
         self._snapshots: OrderedDict[uuid.UUID, tuple[CatalogueSnapshot, float]] = OrderedDict()
+        # Raised by every forget: a snapshot loaded while the catalogue changed is not kept.
+        self._generations: Counter[uuid.UUID] = Counter()
 
     async def snapshot(self, work: Work) -> CatalogueSnapshot:
-        cached = self._snapshots.get(work.tenant.id)
+        tenant_id = work.tenant.id
+        if tenant_id in _changed_catalogues(work.session):
+            # This transaction changed the catalogue: it reads its own, uncommitted version,
+            # which no other request may see.
+            token = (await work.session.execute(select(CatalogueRevision.token))).scalar_one_or_none()
+            return await _load_snapshot(work, token)
+        cached = self._snapshots.get(tenant_id)
         now = time.monotonic()
         if cached is not None and now - cached[1] < self.revalidate_after:
             return cached[0]
+        generation = self._generations[tenant_id]
         token = (await work.session.execute(select(CatalogueRevision.token))).scalar_one_or_none()
         if cached is not None and token is not None and cached[0].token == token:
-            self._keep(work.tenant.id, cached[0], now)
+            self._keep(tenant_id, cached[0], now, generation)
             return cached[0]
         snapshot = await _load_snapshot(work, token)
         if token is not None:
-            self._keep(work.tenant.id, snapshot, now)
+            self._keep(tenant_id, snapshot, now, generation)
         return snapshot
 
-    def _keep(self, tenant_id: uuid.UUID, snapshot: CatalogueSnapshot, validated_at: float) -> None:
+    def _keep(self, tenant_id: uuid.UUID, snapshot: CatalogueSnapshot, validated_at: float, generation: int) -> None:
+        if self._generations[tenant_id] != generation:  # changed (here) while this one was read
+            return
         self._snapshots[tenant_id] = (snapshot, validated_at)
         self._snapshots.move_to_end(tenant_id)
         if len(self._snapshots) > self.size:
@@ -697,6 +708,7 @@ class CatalogueCache:
 
     def forget(self, tenant_id: uuid.UUID) -> None:
         self._snapshots.pop(tenant_id, None)
+        self._generations[tenant_id] += 1
 
     def forget_when_done(self, session: Any, tenant_id: uuid.UUID) -> None:
         """Forget the gemeente's snapshot now and when the session's transaction ends."""
@@ -717,6 +729,11 @@ class CatalogueCache:
             # session now or gone, so the next check loads whichever it is.
             event.listen(sync_session, "after_transaction_end", forget_changed)
         changed.add(tenant_id)
+
+
+def _changed_catalogues(session: Any) -> set[uuid.UUID]:
+    """The gemeenten whose catalogue the session's open transaction changed."""
+    return getattr(session, "sync_session", session).info.get(_CHANGED_CATALOGUES) or set()
 
 
 _CHANGED_CATALOGUES = "toegang.changed_catalogues"

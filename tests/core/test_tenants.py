@@ -99,19 +99,28 @@ async def test_unknown_tenant(api: Api, world: World) -> None:
 async def test_a_cached_tenant_id_that_does_not_fit_is_looked_up_again(api: Api, world: World, platform: Platform) -> None:
     """Requests find a gemeente's id in a cache (slugs and ids never change); an entry that
     points elsewhere (say, a gemeente re-created in a restored database) decides nothing."""
-    elsewhere = await platform.tenant_id_of("s-hertogenbosch")
+    elsewhere = world.bosch.id  # a live gemeente: the wrong session would work
     admin = World.email("coalition_admin", "utrecht")
     platform._tenant_ids["utrecht"] = elsewhere
     assert (await api.gql("utrecht", "{ tenant { slug } }", user=admin)).ok()["tenant"]["slug"] == "utrecht"
-    assert await platform.tenant_id_of("utrecht") != elsewhere  # the entry was corrected
+    assert await platform.tenant_id_of("utrecht") == world.utrecht.id  # the entry was corrected
     # A token of the gemeente the stale entry points to is still refused at Utrecht.
     platform._tenant_ids["utrecht"] = elsewhere
     token = await api.token("s-hertogenbosch", World.email("coalition_admin", "s-hertogenbosch"))
     response = await api.gql("utrecht", "{ tenant { slug } }", headers={"Authorization": f"Bearer {token}"})
     assert response.status == 403 and response.codes == ["TENANT_MISMATCH"]
-    # And without a token, at a gemeente that does not exist (any more).
+    # The public entry (no token, nothing to compare with) and a gemeente that does not exist.
+    platform._tenant_ids["utrecht"] = elsewhere
+    async with platform.public_context("utrecht") as context:
+        assert context.tenant.id == world.utrecht.id
+    platform._tenant_ids["atlantis"] = elsewhere
+    with pytest.raises(DomainError) as raised:
+        async with platform.public_context("atlantis"):
+            pass
+    assert raised.value.code == "TENANT_NOT_FOUND"
     platform._tenant_ids["atlantis"] = elsewhere
     assert (await api.gql("atlantis", "{ tenant { slug } }")).codes == ["TENANT_NOT_FOUND"]
+    assert "atlantis" not in platform._tenant_ids  # an entry for a slug that is gone is dropped
 
 
 async def test_set_status_of_unknown_tenant(platform: Platform) -> None:

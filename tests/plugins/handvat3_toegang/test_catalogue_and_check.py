@@ -3,6 +3,7 @@ check (professional and public), parameters over time, bekendheid, search."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -392,6 +393,46 @@ async def test_a_rolled_back_catalogue_change_is_not_kept(
         assert "geldfit" not in [result.regeling.key for result in inside]  # the transaction sees its own change
         await work.session.rollback()
     assert "geldfit" in await checked_keys(api)
+
+
+async def test_an_uncommitted_catalogue_change_is_not_served_to_other_requests(
+    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    assert "geldfit" in await checked_keys(api)
+    async with platform.work_as_system("utrecht", "editor") as work:
+        row = (await work.session.execute(select(Regeling).where(Regeling.key == "geldfit"))).scalar_one()
+        await services.set_visibility(work, row.id, hidden=True)
+        await services.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
+        during = await checked_keys(api)  # another request while the change is not committed
+        await work.commit()
+    assert "geldfit" in during
+    assert "geldfit" not in await checked_keys(api)
+
+
+async def test_a_check_loading_while_the_catalogue_changes_does_not_keep_the_old_one(
+    api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    geldfit = {row["key"]: row for row in await regelingen(api)}["geldfit"]["id"]
+    loaded, release = asyncio.Event(), asyncio.Event()
+    load = services._load_snapshot
+
+    async def slow_load(work: Any, token: Any) -> Any:
+        snapshot = await load(work, token)
+        if not loaded.is_set():
+            loaded.set()
+            await release.wait()  # the catalogue changes meanwhile
+        return snapshot
+
+    monkeypatch.setattr(services, "_load_snapshot", slow_load)
+    first = asyncio.create_task(checked_keys(api))
+    await loaded.wait()
+    hide = "mutation($id: ID!) { setRegelingVisibility(input: {id: $id, hidden: true}) { regeling { hidden } } }"
+    (await api.gql("utrecht", hide, {"id": geldfit}, user=ADMIN)).ok()
+    release.set()
+    assert "geldfit" in await first  # it read the catalogue before the change ...
+    assert "geldfit" not in await checked_keys(api)  # ... and did not keep it
 
 
 async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch) -> None:
