@@ -633,6 +633,8 @@ class CatalogueEntry:
     rules: Rules
     #: Earlier conditions: (first day they no longer applied, rules), oldest first.
     history: tuple[tuple[dt.date, Rules], ...]
+    # Copied from the row: plain attributes, read for every regeling in every check, are
+    # much cheaper than the model's instrumented ones.
     published: bool
     valid_from: dt.date | None
     valid_to: dt.date | None
@@ -660,6 +662,8 @@ class CatalogueSnapshot:
 
 
 NORM_FACTS = frozenset({"social_minimum", "income_pct_social_minimum"})
+#: Session info key: the gemeenten whose catalogue the session's transaction changed.
+_CHANGED_CATALOGUES = "toegang.changed_catalogues"
 
 
 class CatalogueCache:
@@ -734,9 +738,6 @@ class CatalogueCache:
 def _changed_catalogues(session: Any) -> set[uuid.UUID]:
     """The gemeenten whose catalogue the session's open transaction changed."""
     return getattr(session, "sync_session", session).info.get(_CHANGED_CATALOGUES) or set()
-
-
-_CHANGED_CATALOGUES = "toegang.changed_catalogues"
 
 
 async def _load_snapshot(work: Work, token: uuid.UUID | None) -> CatalogueSnapshot:
