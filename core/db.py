@@ -277,6 +277,10 @@ def _scope_orm_statement(state: Any) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     classes = _tenant_classes_in(state.statement, state.all_mappers)
+    if classes and not state.is_orm_statement:
+        # A Core statement (on the Table, not the model) would not get the tenant criteria
+        # below: refused, so that tenant data is only reached through the models.
+        raise NoTenantContext("a statement on tenant-scoped tables must use the models, not their tables")
     if context is None or context.tenant_id is None:
         # No tenant (none at all, or the system context of a platform job): platform
         # tables only. Tenant data is reached tenant by tenant, as with row-level security.

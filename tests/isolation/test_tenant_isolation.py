@@ -14,7 +14,7 @@ from core import migrate
 from core.db import is_tenant_scoped, metadata
 from core.models import Partner
 from core.platform import Platform
-from core.tenancy import TenantContext
+from core.tenancy import NoTenantContext, TenantContext
 from core.testing import owner_engine
 from tests.conftest import Api, World
 
@@ -82,6 +82,25 @@ async def test_orm_bulk_update_and_delete_do_not_reach_another_tenant(api: Api, 
         removed = await session.execute(delete(Partner).where(Partner.name == "Alleen Bosch"))
         await session.commit()
     assert changed.rowcount == 0 and removed.rowcount == 0
+    async with platform.session(TenantContext(tenant_id=world.bosch.id)) as session:
+        assert (await session.execute(select(Partner.name))).scalars().all() == ["Alleen Bosch"]
+
+
+async def test_core_statements_on_tenant_tables_are_refused(api: Api, world: World, platform: Platform) -> None:
+    """Layer 1 filters statements on the models; one on a tenant table itself would pass
+    unfiltered (on SQLite nothing else would stop it), so it is refused."""
+    await bosch_rows(api)
+    table = Partner.__table__
+    statements = (
+        select(table),
+        select(func.count()).select_from(table),
+        update(table).where(table.c.name == "Alleen Bosch").values(name="Gekaapt"),
+        delete(table).where(table.c.name == "Alleen Bosch"),
+    )
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        for statement in statements:
+            with pytest.raises(NoTenantContext, match="models"):
+                await session.execute(statement)
     async with platform.session(TenantContext(tenant_id=world.bosch.id)) as session:
         assert (await session.execute(select(Partner.name))).scalars().all() == ["Alleen Bosch"]
 
