@@ -299,9 +299,25 @@ class ChainReport:
         return self.broken_at is None
 
 
-async def verify_chain(session: Any, secret: str) -> ChainReport:
+@dataclass(frozen=True)
+class Anchor:
+    """A point of a tenant's chain (its head at some moment), kept outside the database:
+    a later verification checks that the chain still passes through it, which a database
+    owner who removes the newest records and rewinds the head cannot fake."""
+
+    seq: int
+    record_hash: str
+
+
+async def chain_head(session: Any) -> Anchor:
+    """The session's tenant's chain head: its last record's number and hash."""
+    head = (await session.execute(select(ProcessingLogHead))).scalar_one_or_none()
+    return Anchor(head.seq, head.record_hash) if head else Anchor(0, GENESIS_HASH)
+
+
+async def verify_chain(session: Any, secret: str, anchor: Anchor | None = None) -> ChainReport:
     """Recompute the session's tenant's chain (keyed with the platform's `secret`): every
-    record's hash, and no gap in `seq`."""
+    record's hash, no gap in `seq`, and, given an `anchor`, that it still passes through it."""
     key = chain_key(secret)
     previous, expected_seq, count = GENESIS_HASH, 1, 0
     rows = await session.stream_scalars(select(ProcessingRecord).order_by(ProcessingRecord.seq))
@@ -311,11 +327,14 @@ async def verify_chain(session: Any, secret: str) -> ChainReport:
             return ChainReport(count, expected_seq, f"record {expected_seq} is missing")
         if record.previous_hash != previous or record.record_hash != _hash(key, previous, _chained_fields(record)):
             return ChainReport(count, record.seq, f"record {record.seq} was changed")
+        if anchor is not None and record.seq == anchor.seq and record.record_hash != anchor.record_hash:
+            return ChainReport(count, record.seq, f"record {record.seq} differs from the anchor")
         previous, expected_seq = record.record_hash, expected_seq + 1
-    head = (await session.execute(select(ProcessingLogHead))).scalar_one_or_none()
-    head_seq, head_hash = (head.seq, head.record_hash) if head else (0, GENESIS_HASH)
-    if head_seq != expected_seq - 1 or head_hash != previous:
-        return ChainReport(count, expected_seq, f"records from {expected_seq} on are missing (the chain ends at {head_seq})")
+    if anchor is not None and anchor.seq > expected_seq - 1:
+        return ChainReport(count, expected_seq, f"records from {expected_seq} on are missing (the anchor is at {anchor.seq})")
+    head = await chain_head(session)
+    if head.seq != expected_seq - 1 or head.record_hash != previous:
+        return ChainReport(count, expected_seq, f"records from {expected_seq} on are missing (the chain ends at {head.seq})")
     return ChainReport(count)
 
 

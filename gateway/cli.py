@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable
@@ -459,34 +460,80 @@ def keys_rotate() -> None:
     typer.echo(f"New signing key: {run(action)}")
 
 
-@audit_app.command("verify")
-def audit_verify(tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant (slug).")] = None) -> None:
-    """Check every tenant's hash chain of processing records; fails when one was changed or removed."""
+def _each_tenant_chain(tenant: str | None, read: Any) -> Any:
+    """`read(slug, session)` for every tenant (or the one with slug `tenant`), in its own unit of work."""
 
     async def action(platform: Platform) -> list[tuple[str, Any]]:
-        from core.processing import verify_chain
-
         async with platform.session(None) as session:
             tenants = await tenant_service.list_tenants(session)
-        reports = []
+        results = []
         for row in tenants:
             if tenant is not None and row.slug != tenant:
                 continue
             async with platform.work_as_system(row.slug, CLI_ACTOR) as work:
-                reports.append((row.slug, await verify_chain(work.session, platform.settings.secret_key.get_secret_value())))
-        if tenant is not None and not reports:
+                results.append((row.slug, await read(row.slug, work.session, platform.settings.secret_key.get_secret_value())))
+        if tenant is not None and not results:
             raise DomainError(f"Er is geen gemeente met de slug '{tenant}'.", code="TENANT_NOT_FOUND")
-        return reports
+        return results
 
+    return run(action)
+
+
+def _read_anchors(path: Path) -> dict[str, Any]:
+    from core.processing import Anchor
+
+    anchors = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 3 or not parts[1].isdigit() or len(parts[2]) != 64:
+            typer.secho(f"{path}:{number}: expected '<slug> <seq> <hash>', as `kansrijk audit anchor` prints", fg=typer.colors.RED)
+            raise typer.Exit(code=2)
+        anchors[parts[0]] = Anchor(int(parts[1]), parts[2])
+    return anchors
+
+
+@audit_app.command("verify")
+def audit_verify(
+    tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant (slug).")] = None,
+    anchors: Annotated[
+        Path | None, typer.Option("--anchors", help="A file printed earlier by `kansrijk audit anchor`: each chain must still pass through it.")
+    ] = None,
+) -> None:
+    """Check every tenant's hash chain of processing records; fails when one was changed or removed."""
+    from core.processing import verify_chain
+
+    expected = _read_anchors(anchors) if anchors is not None else {}
+    reports = _each_tenant_chain(tenant, lambda slug, session, secret: verify_chain(session, secret, expected.get(slug)))
     broken = False
-    for slug, report in run(action):
+    for slug, report in reports:
         if report.intact:
             typer.echo(f"{slug}: intact ({report.records} records)")
         else:
             broken = True
             typer.secho(f"{slug}: BROKEN at record {report.broken_at}: {report.reason}", fg=typer.colors.RED)
+    for slug in sorted(set(expected) - {slug for slug, _ in reports}):
+        if tenant is None:  # an anchored gemeente that is gone
+            broken = True
+            typer.secho(f"{slug}: BROKEN: the anchors name this gemeente, the database does not have it", fg=typer.colors.RED)
     if broken:
         raise typer.Exit(code=1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant (slug).")] = None) -> None:
+    """Print each tenant's chain head (slug, record number, hash). Keep the output outside the
+    database (e.g. write-once storage); `kansrijk audit verify --anchors FILE` then shows that
+    no record up to there was removed, not even by someone who owns the database."""
+    from core.processing import chain_head
+
+    async def head(_slug: str, session: Any, _secret: str) -> Any:
+        return await chain_head(session)
+
+    typer.echo(f"# kansrijk audit anchor, {dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ}")
+    for slug, anchor in _each_tenant_chain(tenant, head):
+        typer.echo(f"{slug} {anchor.seq} {anchor.record_hash}")
 
 
 jobs_app = typer.Typer(help="The modules' scheduled jobs (retention, deadlines, ...).", no_args_is_help=True)

@@ -121,7 +121,7 @@ def test_demo_refuses_a_public_address() -> None:
     assert code == 2 and "Refusing to serve the demo on 0.0.0.0" in out
 
 
-def test_audit_verify(cli_database: str) -> None:
+def test_audit_verify(cli_database: str, tmp_path: Path) -> None:
     import uuid
 
     from sqlalchemy import select
@@ -135,6 +135,18 @@ def test_audit_verify(cli_database: str) -> None:
     assert kansrijk("audit", "verify") == (0, "utrecht: intact (0 records)\n")
     code, out = kansrijk("audit", "verify", "--tenant", "atlantis")
     assert code == 1 and "TENANT_NOT_FOUND" in out
+    code, out = kansrijk("audit", "anchor")
+    assert code == 0 and out.splitlines()[1] == f"utrecht 0 {'0' * 64}"
+    anchors = tmp_path / "anchors.txt"
+    anchors.write_text(out, encoding="utf-8")
+    assert kansrijk("audit", "verify", "--anchors", str(anchors)) == (0, "utrecht: intact (0 records)\n")
+    anchors.write_text(f"utrecht 3 {'a' * 64}\natlantis 1 {'b' * 64}\n", encoding="utf-8")  # a chain that has lost its records
+    code, out = kansrijk("audit", "verify", "--anchors", str(anchors))
+    assert code == 1 and "utrecht: BROKEN at record 1: records from 1 on are missing (the anchor is at 3)" in out
+    assert "atlantis: BROKEN: the anchors name this gemeente" in out
+    anchors.write_text("utrecht drie hash\n", encoding="utf-8")
+    code, out = kansrijk("audit", "verify", "--anchors", str(anchors))
+    assert code == 2 and "expected '<slug> <seq> <hash>'" in out
 
     async def forge() -> None:
         engine = create_engine(cli_database)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from core.platform import Platform
-from core.processing import ProcessingRecord, _chained_fields, pseudonym, verify_chain
+from core.processing import Anchor, ProcessingLogHead, ProcessingRecord, _chained_fields, chain_head, pseudonym, verify_chain
 from core.tenancy import TenantContext
 from core.testing import TEST_SECRET, owner_engine
 from tests.conftest import Api, World
@@ -119,6 +119,29 @@ async def test_chain_detects_changes_and_removals(api: Api, world: World, platfo
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         report = await verify_chain(session, platform.settings.secret_key.get_secret_value())
     assert report.broken_at == 1 and "missing" in report.reason
+
+
+async def test_an_anchor_shows_newest_records_removed_with_the_head_rewound(api: Api, world: World, platform: Platform) -> None:
+    """Someone who owns the database removes the newest records and sets the head back:
+    the chain alone is then intact again, but it no longer passes through an anchor taken
+    before (`kansrijk audit anchor`)."""
+    secret = platform.settings.secret_key.get_secret_value()
+    await add_notes(api, "A", "B", "C")
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        anchor = await chain_head(session)
+        assert anchor.seq >= 3 and (await verify_chain(session, secret, anchor)).intact
+    table, head = ProcessingRecord.__table__, ProcessingLogHead.__table__
+    async with owner_engine(platform).begin() as connection:
+        kept = (await connection.execute(select(table.c.record_hash).where(table.c.tenant_id == world.utrecht.id, table.c.seq == anchor.seq - 1))).scalar_one()
+        await connection.execute(table.delete().where(table.c.tenant_id == world.utrecht.id, table.c.seq == anchor.seq))
+        await connection.execute(head.update().where(head.c.tenant_id == world.utrecht.id).values(seq=anchor.seq - 1, record_hash=kept))
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        assert (await verify_chain(session, secret)).intact  # without the anchor nothing shows
+        report = await verify_chain(session, secret, anchor)
+        assert report.broken_at == anchor.seq and "the anchor is at" in report.reason
+        # An anchor whose hash the chain does not have (a record rewritten) shows too.
+        report = await verify_chain(session, secret, Anchor(anchor.seq - 1, "f" * 64))
+        assert report.broken_at == anchor.seq - 1 and "differs from the anchor" in report.reason
 
 
 async def test_app_role_cannot_change_the_log(api: Api, world: World, platform: Platform, backend: str) -> None:
