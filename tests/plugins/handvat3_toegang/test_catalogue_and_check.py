@@ -365,11 +365,24 @@ async def test_a_check_within_the_revalidation_window_reads_no_catalogue_table(
     assert statements and not [statement for statement in statements if "toegang_" in statement]
 
 
-async def test_a_change_by_another_server_process_is_seen_once_revalidated(
-    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+async def cached(api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check's catalogue cached, with a revalidation window longer than any test."""
     monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
     assert "geldfit" in await checked_keys(api)
+
+
+async def hide_geldfit_and_check(work: Any) -> list[str]:
+    """Hide geldfit in the unit of work and check within it (as a job or the CLI might)."""
+    row = (await work.session.execute(select(Regeling).where(Regeling.key == "geldfit"))).scalar_one()
+    await services.set_visibility(work, row.id, hidden=True)
+    results = await services.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
+    return [result.regeling.key for result in results]
+
+
+async def test_a_change_by_another_server_process_is_seen_once_revalidated(
+    api: Api, cached: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Another process hides a regeling: its rows and the revision token change, this
     # process's cache is not told.
     async with platform.work_as_system("utrecht", "other-process") as work:
@@ -381,29 +394,16 @@ async def test_a_change_by_another_server_process_is_seen_once_revalidated(
     assert "geldfit" not in await checked_keys(api)
 
 
-async def test_a_rolled_back_catalogue_change_is_not_kept(
-    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
-    assert "geldfit" in await checked_keys(api)
+async def test_a_rolled_back_catalogue_change_is_not_kept(api: Api, cached: None, platform: Platform) -> None:
     async with platform.work_as_system("utrecht", "editor") as work:
-        row = (await work.session.execute(select(Regeling).where(Regeling.key == "geldfit"))).scalar_one()
-        await services.set_visibility(work, row.id, hidden=True)
-        inside = await services.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
-        assert "geldfit" not in [result.regeling.key for result in inside]  # the transaction sees its own change
+        assert "geldfit" not in await hide_geldfit_and_check(work)  # the transaction sees its own change
         await work.session.rollback()
     assert "geldfit" in await checked_keys(api)
 
 
-async def test_an_uncommitted_catalogue_change_is_not_served_to_other_requests(
-    api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
-    assert "geldfit" in await checked_keys(api)
+async def test_an_uncommitted_catalogue_change_is_not_served_to_other_requests(api: Api, cached: None, platform: Platform) -> None:
     async with platform.work_as_system("utrecht", "editor") as work:
-        row = (await work.session.execute(select(Regeling).where(Regeling.key == "geldfit"))).scalar_one()
-        await services.set_visibility(work, row.id, hidden=True)
-        await services.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
+        await hide_geldfit_and_check(work)
         during = await checked_keys(api)  # another request while the change is not committed
         await work.commit()
     assert "geldfit" in during
