@@ -210,8 +210,9 @@ class Platform:
     async def tenant_id_of(self, slug: str, *, fresh: bool = False) -> uuid.UUID:
         """The id of the tenant with this slug (`TENANT_NOT_FOUND` when there is none),
         from a cache unless `fresh`."""
-        tenant_id = self._tenant_ids.pop(slug, None) if fresh else self._tenant_ids.get(slug)
-        if tenant_id is None or fresh:
+        tenant_id = None if fresh else self._tenant_ids.get(slug)
+        if tenant_id is None:
+            self._tenant_ids.pop(slug, None)  # a slug that is gone keeps no entry
             async with self.session(None) as lookup:
                 tenant_id = (await require_by_slug(lookup, slug)).id
             self._tenant_ids[slug] = tenant_id

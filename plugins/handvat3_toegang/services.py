@@ -76,9 +76,6 @@ class Parameters:
             key, version.value, version.valid_from, definition.legal_basis_url, possibly_outdated=definition.possibly_outdated(version, day)
         )
 
-    def values_on(self, keys: Iterable[str], day: dt.date) -> dict[str, ParameterValue]:
-        return {key: self.on(key, day) for key in keys}
-
     def on_day(self, day: dt.date) -> ValuesOnDay:
         return ValuesOnDay(self, day)
 
@@ -310,8 +307,9 @@ def run_vectors(conditions: list[Condition], vectors: Sequence[dict[str, Any]], 
     for vector in vectors:
         day = vector.get("reference_date") or today
         day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
-        facts = complete_facts(vector_household(vector["household"]), day, lambda key, on: parameters.on(key, on).value)
-        outcome = evaluate(conditions, facts, parameters.values_on(rules.parameters_for(facts), day))
+        values = parameters.on_day(day)
+        facts = complete_facts(vector_household(vector["household"]), day, lambda key, _on: values.get(key).value)
+        outcome = evaluate(conditions, facts, values.subset(rules.parameters_for(facts)))
         results.append(VectorResult(vector["name"], vector["expected"], outcome.status, day))
     return results
 
@@ -847,7 +845,7 @@ async def check(work: Work, profile: dict[str, Any], reference_date: dt.date | N
     snapshot = await catalogue_cache.snapshot(work)
     parameters = snapshot.parameters
     on_day = parameters.on_day(day)
-    facts = complete_facts(fields.facts_for(day), day, lambda key, on: on_day.get(key).value)
+    facts = complete_facts(fields.facts_for(day), day, lambda key, _on: on_day.get(key).value)
     household = Household(facts)  # prepared once for all regelingen
     ranked = []
     for entry in snapshot.entries:
