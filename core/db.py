@@ -202,6 +202,16 @@ async def open_session(
         await session.close()
 
 
+def dialect_insert(session: Any) -> Any:
+    """The `insert` of the session's database, which knows `on_conflict_do_update` (an
+    upsert: PostgreSQL and SQLite both have one, SQLAlchemy's generic insert does not)."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 async def begin_write(session: AsyncSession) -> None:
     """Start the session's next transaction as a write transaction (on SQLite: BEGIN
     IMMEDIATE). A read transaction still open is ended first; nothing is written yet."""

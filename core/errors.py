@@ -11,12 +11,16 @@ class DomainError(Exception):
     code = "BAD_REQUEST"
     http_status = 400
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, **details: Any) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, headers: dict[str, str] | None = None, **details: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         if code is not None:
             self.code = code
+        #: HTTP headers of the answer on a REST route (e.g. Retry-After).
+        self.headers = headers or {}
         self.details = details
 
     def extensions(self) -> dict[str, Any]:

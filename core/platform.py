@@ -22,7 +22,7 @@ from core import core_module, migrate
 from core.access import PLATFORM_OPERATOR, PermissionRegistry, Principal
 from core.db import utcnow
 from core.identity.clients import active_grant, client_by_id
-from core.identity.login import mfa_required
+from core.identity.login import lacks_second_factor
 from core.identity.models import ApiClient, AuthSession
 from core.identity.service import Identity
 from core.identity.tokens import AccessClaims
@@ -304,7 +304,7 @@ class Platform:
                 principal = await self._person_principal(session, await self.person_of(session, claims))
                 # Roles and the tenant's policy are read now, the second factor was done at
                 # login: a role that needs MFA (given since, or a policy turned on) needs it now.
-                if mfa_required(sorted(principal.roles), tenant) and "otp" not in (claims.raw.get("amr") or []):
+                if lacks_second_factor(principal.roles, tenant, claims.raw.get("amr")):
                     raise Unauthenticated(
                         "Voor uw rol is inloggen met een tweede stap nodig. Log opnieuw in.", code="MFA_REQUIRED"
                     )

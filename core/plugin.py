@@ -19,7 +19,7 @@ from core.access import (
     TENANT_ROLES,
     Principal,
 )
-from core.db import JSONType, TenantScopedModel, UTCDateTime, tenant_foreign_key, utcnow
+from core.db import JSONType, TenantScopedModel, UTCDateTime, dialect_insert, tenant_foreign_key, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from core.events import forget_events, publish_event
 from core.graphql.context import RequestContext
@@ -76,6 +76,7 @@ __all__ = [
     "WorkflowSubject",
     "apply_transition",
     "container",
+    "dialect_insert",
     "field",
     "forget_events",
     "hookimpl",

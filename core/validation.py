@@ -74,14 +74,20 @@ def _message(error: dict[str, Any]) -> str:
         return UNKNOWN_PROBLEM
 
 
-def request_errors(errors: Any) -> list[dict[str, str]]:
-    """FastAPI's request validation errors as field and Dutch message, without echoing the
-    input (it may be a password) or raw bytes of a body that was no JSON."""
+def field_errors(errors: Any, *, prefix: str | None = None, skip: frozenset[str] = frozenset()) -> list[dict[str, str]]:
+    """Pydantic's errors as `{field, message}`: the field in the API's camelCase names (after
+    `prefix`, without the location parts in `skip`), the message in Dutch; never the input."""
     readable = []
     for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if part != "body"]
-        readable.append({"field": ".".join(camel(part) for part in location) or "body", "message": _message(error)})
+        location = ".".join(camel(str(part)) for part in error.get("loc", ()) if part not in skip)
+        readable.append({"field": ".".join(part for part in (prefix, location) if part), "message": _message(error)})
     return readable
+
+
+def request_errors(errors: Any) -> list[dict[str, str]]:
+    """FastAPI's request validation errors, without echoing the input (it may be a
+    password) or raw bytes of a body that was no JSON."""
+    return [{**error, "field": error["field"] or "body"} for error in field_errors(errors, skip=frozenset({"body"}))]
 
 
 def camel(name: str) -> str:
@@ -90,13 +96,8 @@ def camel(name: str) -> str:
 
 
 def validation_error(exc: ValidationError, *, prefix: str | None = None) -> ValidationFailed:
-    """The first error as the message and field; all of them in `errors`. Field paths use
-    the API's camelCase names."""
-    errors = []
-    for error in exc.errors():
-        location = ".".join(camel(str(part)) for part in error.get("loc", ()))
-        field = ".".join(part for part in (prefix, location) if part)
-        errors.append({"field": field, "message": _message(error)})
+    """The first error as the message and field; all of them in `errors`."""
+    errors = field_errors(exc.errors(), prefix=prefix)
     first = errors[0]
     return ValidationFailed(first["message"], field=first["field"], errors=errors)
 

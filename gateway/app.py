@@ -23,6 +23,7 @@ from core.errors import DomainError
 from core.platform import Platform
 from core.runtime import ModuleSource
 from core.validation import request_errors
+from gateway.auth import challenge
 from gateway.auth_routes import router as auth_router
 from gateway.graphql_http import router as graphql_router
 from gateway.oauth import PlatformAuthorizationServer, allow_plain_http_in_development
@@ -144,9 +145,11 @@ def create_app(
         return {"status": "ready", "migrations": sorted(applied)}
 
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         response = problem(exc.http_status, exc.message, code=exc.code, field=exc.field)
-        response.headers.update(getattr(exc, "headers", None) or {})
+        response.headers.update(exc.headers)
+        if exc.http_status == 401:  # a 401 always says how to authenticate (RFC 9110 section 15.5.2)
+            response.headers.update(challenge(request, exc.code))
         return response
 
     @app.exception_handler(StarletteHTTPException)

@@ -88,9 +88,7 @@ async def _limit_attempts(request: Request, platform: Platform) -> None:
     retry = await request.app.state.login_rate_limiter.refusal("login", request, platform.settings.trusted_proxies)
     if retry is not None:
         log.warning("auth.rate_limited")
-        error = TooManyAttempts("Te veel inlogpogingen vanaf dit adres. Probeer het over een minuut opnieuw.")
-        error.headers = {"Retry-After": str(retry)}
-        raise error
+        raise TooManyAttempts("Te veel inlogpogingen vanaf dit adres. Probeer het over een minuut opnieuw.", headers={"Retry-After": str(retry)})
 
 
 async def _login(request: Request, slug: str | None, data: LoginInput) -> JSONResponse:

@@ -13,16 +13,15 @@ import asyncio
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import case, delete, select, update
 
 from core.access import COALITION_ADMIN, PLATFORM_OPERATOR
-from core.db import begin_write, utcnow
+from core.db import begin_write, dialect_insert, utcnow
 from core.errors import DomainError
 from core.identity import mfa
 from core.identity.models import Credential, LoginThrottle, RecoveryCode
@@ -84,24 +83,21 @@ async def _record_failure(session: Any, identity: Identity, throttle: LoginThrot
     # A write transaction of its own (SQLite: BEGIN IMMEDIATE), so that parallel failures
     # queue up instead of failing to upgrade a read snapshot; nothing else was written yet.
     await begin_write(session)
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"]))
-    # An old streak of failures is forgotten.
-    await session.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == key, LoginThrottle.last_failure_at < now - window)
-        .values(failures=0)
-        .execution_options(synchronize_session=False)
-    )
-    failures = (
-        await session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .values(failures=LoginThrottle.failures + 1, last_failure_at=now)
-            .returning(LoginThrottle.failures)
-            .execution_options(synchronize_session=False)
+    # One statement counts the failure: a new row, or one more (an old streak forgotten).
+    insert = dialect_insert(session)
+    counted = (
+        insert(LoginThrottle)
+        .values(key=key, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "failures": case((LoginThrottle.last_failure_at < now - window, 1), else_=LoginThrottle.failures + 1),
+                "last_failure_at": now,
+            },
         )
-    ).scalar_one()
+        .returning(LoginThrottle.failures)
+    )
+    failures = (await session.execute(counted)).scalar_one()
     if failures >= settings.login_max_failures:
         await session.execute(
             update(LoginThrottle)
@@ -133,8 +129,13 @@ async def roles_at(session: Any, person: Person, tenant: Tenant | None) -> list[
     return roles or None
 
 
-def mfa_required(roles: list[str], tenant: Tenant | None) -> bool:
+def mfa_required(roles: Collection[str], tenant: Tenant | None) -> bool:
     return COALITION_ADMIN in roles or PLATFORM_OPERATOR in roles or bool(tenant and tenant.mfa_required_for_all)
+
+
+def lacks_second_factor(roles: Collection[str], tenant: Tenant | None, amr: Collection[str] | None) -> bool:
+    """Whether these roles (or the gemeente's policy) need a second factor the login did not give."""
+    return "otp" not in (amr or ()) and mfa_required(roles, tenant)
 
 
 async def finish_login(
@@ -145,7 +146,7 @@ async def finish_login(
         token = await identity.tokens.issue_login_step(person_id=person.id, tenant_id=tenant_id, purpose=MFA_PURPOSE, amr=amr)
         await session.commit()
         return LoginOutcome(mfa_token=token)
-    if "otp" not in amr and mfa_required(roles, tenant):
+    if lacks_second_factor(roles, tenant, amr):
         token = await identity.tokens.issue_login_step(person_id=person.id, tenant_id=tenant_id, purpose=ENROLL_PURPOSE, amr=amr)
         await session.commit()
         return LoginOutcome(enrollment_token=token)
@@ -310,14 +311,14 @@ async def set_password(session: Any, identity: Identity, person: Person, passwor
     if credential is None:
         credential = Credential(person_id=person.id)
         session.add(credential)
-    credential.password_hash = hash_password(password)
+    credential.password_hash = await asyncio.to_thread(hash_password, password)  # argon2: off the event loop
     credential.password_changed_at = utcnow()
     await session.flush()
 
 
 async def change_password(session: Any, identity: Identity, person: Person, current: str, new: str) -> None:
     credential = await session.get(Credential, person.id)
-    if credential is None or not verify_password(credential.password_hash, current or ""):
+    if credential is None or not await asyncio.to_thread(verify_password, credential.password_hash, current or ""):
         raise DomainError("Het huidige wachtwoord klopt niet.", code="LOGIN_FAILED", field="current_password")
     await set_password(session, identity, person, new, field="new_password")
 

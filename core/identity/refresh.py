@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.identity.login import mfa_required, roles_at
+from core.identity.login import lacks_second_factor, roles_at
 from core.identity.models import AuthSession, RefreshToken
 from core.identity.sessions import RefreshRefused, TokenPair, revoke_session, rotate
 from core.identity.crypto import token_hash
@@ -35,7 +35,7 @@ async def refresh_login(platform: Any, presented: str) -> TokenPair:
             await revoke_session(session, auth_session.id, "no longer allowed")
             await session.commit()
             raise RefreshRefused("person no longer active or member, or tenant suspended")
-        if mfa_required(roles, tenant) and "otp" not in auth_session.amr:
+        if lacks_second_factor(roles, tenant, auth_session.amr):
             # A role that needs a second factor came after this login: log in again with it.
             await revoke_session(session, auth_session.id, "second factor now required")
             await session.commit()

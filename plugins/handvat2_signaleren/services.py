@@ -43,7 +43,7 @@ from core.plugin import (
 from plugins.handvat2_signaleren import domain
 from plugins.handvat2_signaleren.models import Consent, DeletionRecord, Family, Notification, PlanItem, Referral, Signal
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_WRITE, KEY, REFERRAL_SEND
-from plugins.handvat2_signaleren.workflow import REFERRAL_WORKFLOW, SHARING_STATES, TRANSITION_LABELS
+from plugins.handvat2_signaleren.workflow import OPEN_STATES, REFERRAL_WORKFLOW, SHARING_STATES, TRANSITION_LABELS
 
 ACTIVITY = f"{KEY}.family_support"
 EVENT_OVERDUE = f"{KEY}.referral.overdue"
@@ -100,22 +100,23 @@ def own_organisation(work: Work) -> tuple[uuid.UUID, uuid.UUID]:
     return work.principal.membership_id, work.principal.partner_id
 
 
+def shares_with(partner: Any, today: dt.date) -> Any:
+    """The SQL condition for a referral that shares its family with this organisation now:
+    sent to it, in a sharing state, with consent that is neither revoked nor expired."""
+    valid_consent = exists(
+        select(Consent.id).where(
+            Consent.tenant_id == Referral.tenant_id, Consent.id == Referral.consent_id, Consent.revoked_at.is_(None), Consent.valid_until >= today
+        )
+    )
+    return (Referral.to_partner_id == partner) & Referral.state.in_(SHARING_STATES) & valid_consent
+
+
 def visible_family_filter(work: Work, today: dt.date) -> Any:
     """The SQL condition for the families this member's organisation may see."""
     partner = work.principal.partner_id
     if partner is None or not work.principal.has(FAMILY_READ):
         return Family.id.is_(None)  # nothing
-    referred = exists(
-        select(Referral.id)
-        .join(Consent, (Consent.tenant_id == Referral.tenant_id) & (Consent.id == Referral.consent_id))
-        .where(
-            Referral.family_id == Family.id,
-            Referral.to_partner_id == partner,
-            Referral.state.in_(SHARING_STATES),
-            Consent.revoked_at.is_(None),
-            Consent.valid_until >= today,
-        )
-    )
+    referred = exists(select(Referral.id).where(Referral.family_id == Family.id, shares_with(partner, today)))
     own = Family.registering_partner_id == partner if work.principal.has(FAMILY_WRITE) else None
     condition = referred if own is None else or_(own, referred)
     return condition & (Family.status != "anonymised")
@@ -270,7 +271,7 @@ async def set_family_closed(work: Work, family_id: Any, closed: bool) -> Family:
     if closed and family.status == "open":
         open_referrals = (
             await work.session.execute(
-                select(Referral.id).where(Referral.family_id == family.id, Referral.state.in_(("concept", *SHARING_STATES)))
+                select(Referral.id).where(Referral.family_id == family.id, Referral.state.in_(OPEN_STATES))
             )
         ).first()
         if open_referrals is not None:
@@ -454,7 +455,7 @@ async def revoke_consent(work: Work, consent_id: Any, note: str | None) -> Conse
     consent.revoked_at, consent.revoked_by, consent.revocation_note = utcnow(), membership_id, (note or None)
     ongoing = (
         await work.session.execute(
-            select(Referral).where(Referral.consent_id == consent.id, Referral.state.in_(("concept", *SHARING_STATES)))
+            select(Referral).where(Referral.consent_id == consent.id, Referral.state.in_(OPEN_STATES))
         )
     ).scalars()
     for referral in list(ongoing):
@@ -549,12 +550,7 @@ def visible_referral_filter(work: Work) -> Any:
     partner = work.principal.partner_id
     if partner is None or not work.principal.has(FAMILY_READ):
         return Referral.id.is_(None)
-    today = dt.date.today()
-    incoming = (Referral.to_partner_id == partner) & Referral.state.in_(SHARING_STATES) & exists(
-        select(Consent.id).where(
-            Consent.id == Referral.consent_id, Consent.tenant_id == Referral.tenant_id, Consent.revoked_at.is_(None), Consent.valid_until >= today
-        )
-    )
+    incoming = shares_with(partner, dt.date.today())
     condition = or_(Referral.from_partner_id == partner, incoming) if work.principal.has(REFERRAL_SEND) else incoming
     not_anonymised = exists(
         select(Family.id).where(Family.id == Referral.family_id, Family.tenant_id == Referral.tenant_id, Family.status != "anonymised")
@@ -718,7 +714,7 @@ async def withdraw_expired(work: Work, now: dt.datetime) -> int:
             await work.session.execute(
                 select(Referral)
                 .join(Consent, (Consent.tenant_id == Referral.tenant_id) & (Consent.id == Referral.consent_id))
-                .where(Referral.state.in_(("concept", *SHARING_STATES)), Consent.valid_until < now.date())
+                .where(Referral.state.in_(OPEN_STATES), Consent.valid_until < now.date())
             )
         ).scalars()
     )
@@ -850,7 +846,7 @@ async def apply_retention(work: Work, now: dt.datetime) -> int:
     config = await work.module_config(KEY)
     cutoff = months_before(now, config.retention_months)
     still_referred = exists(
-        select(Referral.id).where(Referral.family_id == Family.id, Referral.tenant_id == Family.tenant_id, Referral.state.in_(("concept", *SHARING_STATES)))
+        select(Referral.id).where(Referral.family_id == Family.id, Referral.tenant_id == Family.tenant_id, Referral.state.in_(OPEN_STATES))
     )
     due = list(
         (await work.session.execute(select(Family).where(Family.status == "closed", Family.closed_at < cutoff, ~still_referred))).scalars()

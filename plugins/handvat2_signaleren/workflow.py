@@ -34,6 +34,8 @@ REFERRAL_WORKFLOW = WorkflowDefinition(
 
 #: The states in which the receiving organisation sees the family (with valid consent).
 SHARING_STATES = ("verstuurd", "geaccepteerd", "in_behandeling")
+#: The states of a referral still open: not yet sent, or sharing.
+OPEN_STATES = ("concept", *SHARING_STATES)
 
 #: What the referring professional is told after each step.
 TRANSITION_LABELS = {

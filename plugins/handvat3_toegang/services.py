@@ -18,7 +18,7 @@ import textstat
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import event, func, select, update
 
-from core.plugin import Conflict, NotFound, Partner, ValidationFailed, Wijk, Work, parse_id, utcnow, validate
+from core.plugin import Conflict, NotFound, Partner, ValidationFailed, Wijk, Work, dialect_insert, parse_id, utcnow, validate
 from plugins.handvat3_toegang import catalogue
 from plugins.handvat3_toegang.eligibility import (
     ELIGIBLE,
@@ -897,12 +897,7 @@ async def count_usage(session: Any, tenant_id: uuid.UUID, tally: Mapping[tuple[u
     """Add to the usage counts (per regeling, kind and month) in one statement."""
     if not tally:
         return
-    dialect = session.bind.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(UsageCount).values(
+    statement = dialect_insert(session)(UsageCount).values(
         [{"tenant_id": tenant_id, "id": uuid.uuid4(), "regeling_id": regeling_id, "month": month, "kind": kind, "count": count}
          for (regeling_id, kind, month), count in tally.items()]
     )  # fmt: skip

@@ -223,7 +223,11 @@ async def test_logout_ends_the_login_at_once(api: Api, world: World, platform: P
     assert response.status_code == 204
     assert (await graphql(api, pair["access_token"]))[0] == 401
     assert (await refresh(api, pair["refresh_token"]))[1]["error"] == "invalid_grant"
-    assert (await api.client.post("/auth/logout")).status_code == 401
+    # A 401 on a REST route says how to authenticate, like the GraphQL endpoint (RFC 9110, RFC 6750).
+    without = await api.client.post("/auth/logout")
+    assert without.status_code == 401 and without.headers["WWW-Authenticate"] == "Bearer"
+    forged = await api.client.post("/auth/logout", headers={"Authorization": "Bearer not-a-token"})
+    assert forged.status_code == 401 and 'error="invalid_token"' in forged.headers["WWW-Authenticate"]
 
 
 async def test_change_password(api: Api, world: World, platform: Platform) -> None:
