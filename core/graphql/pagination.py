@@ -12,7 +12,7 @@ import binascii
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -87,12 +87,16 @@ async def paginate(
     first: int | None,
     after: str | None,
     max_page_size: int,
-    to_node: Callable[[Any], Any],
+    to_node: Callable[[Any], Any] | None = None,
+    to_nodes: Callable[[list[Any]], Awaitable[list[Any]]] | None = None,
     descending: bool = False,
 ) -> Connection[Any]:
     """One page of `statement` (a select of one entity) ordered by `order_by` (ending in a
     unique column; all descending with `descending`, e.g. newest first), as a connection.
-    Two statements: the page and the total count."""
+    Two statements: the page and the total count. The rows become nodes one by one
+    (`to_node`) or as a page (`to_nodes`: e.g. loading what they need in one query)."""
+    if (to_node is None) == (to_nodes is None):
+        raise TypeError("give either to_node or to_nodes")
     page_size = max_page_size if first is None else first
     if page_size < 0 or page_size > max_page_size:
         raise ValidationFailed(f"first moet tussen 0 en {max_page_size} liggen.", field="first")
@@ -106,8 +110,9 @@ async def paginate(
     rows = list((await session.execute(page_statement.limit(page_size + 1))).scalars().all())
     has_next = len(rows) > page_size
     rows = rows[:page_size]
+    nodes = await to_nodes(rows) if to_nodes is not None else [to_node(row) for row in rows]
     edges = [
-        Edge(cursor=_encode([getattr(row, column.key) for column in order_by]), node=to_node(row)) for row in rows
+        Edge(cursor=_encode([getattr(row, column.key) for column in order_by]), node=node) for row, node in zip(rows, nodes, strict=True)
     ]
     return Connection(
         edges=edges,

@@ -464,8 +464,8 @@ class DeletionRecordNode:
 # -- queries ------------------------------------------------------------------------------------
 
 
-async def _page(info: Info, statement: Any, model: Any, first: int | None, after: str | None) -> Any:
-    """A page of rows, newest first (the nodes are the rows; the caller turns them into nodes)."""
+async def _page(info: Info, statement: Any, model: Any, first: int | None, after: str | None, to_nodes: Any) -> Any:
+    """A page of rows, newest first, turned into nodes a page at a time."""
     return await paginate(
         info.context.session,
         statement,
@@ -474,7 +474,7 @@ async def _page(info: Info, statement: Any, model: Any, first: int | None, after
         first=first,
         after=after,
         max_page_size=info.context.settings.graphql_max_page_size,
-        to_node=lambda row: row,
+        to_nodes=to_nodes,
     )
 
 
@@ -498,12 +498,11 @@ class SignalerenQuery:
 
     @field(permission=FAMILY_READ, description="De gezinnen die uw organisatie mag zien, nieuwste eerst (status: open of closed).")
     async def families(self, info: Info, status: str | None = None, first: int | None = None, after: str | None = None) -> Connection[FamilyNode]:
-        page = await _page(info, svc.families_statement(info.context, status=status), Family, first, after)
-        rows = [edge.node for edge in page.edges]
-        svc.record_processing(info.context, svc.ACTIVITY, "families", [row.id for row in rows], "read")
-        for edge, node in zip(page.edges, await FamilyNode.from_rows(info, rows), strict=True):
-            edge.node = node
-        return page
+        async def nodes(rows: list[Family]) -> list[FamilyNode]:
+            svc.record_processing(info.context, svc.ACTIVITY, "families", [row.id for row in rows], "read")
+            return await FamilyNode.from_rows(info, rows)
+
+        return await _page(info, svc.families_statement(info.context, status=status), Family, first, after, nodes)
 
     @field(permission=FAMILY_READ, description="Een gezin met signalen, toestemming, verwijzingen en plan.")
     async def family(self, info: Info, id: strawberry.ID) -> FamilyNode:
@@ -518,12 +517,12 @@ class SignalerenQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ReferralNode]:
-        page = await _page(info, svc.referrals_statement(info.context, direction=_data(direction), state=state), Referral, first, after)
-        rows = [edge.node for edge in page.edges]
-        svc.record_processing(info.context, svc.ACTIVITY, "referrals", {row.family_id for row in rows}, "read")
-        for edge, node in zip(page.edges, await referral_nodes(info, rows), strict=True):
-            edge.node = node
-        return page
+        async def nodes(rows: list[Referral]) -> list[ReferralNode]:
+            svc.record_processing(info.context, svc.ACTIVITY, "referrals", {row.family_id for row in rows}, "read")
+            return await referral_nodes(info, rows)
+
+        statement = svc.referrals_statement(info.context, direction=_data(direction), state=state)
+        return await _page(info, statement, Referral, first, after, nodes)
 
     @field(permission=FAMILY_READ, description="Eén verwijzing van of naar uw organisatie.")
     async def referral(self, info: Info, id: strawberry.ID) -> ReferralNode:
