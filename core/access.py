@@ -54,8 +54,8 @@ def tenant_roles_problem(roles: Iterable[str]) -> str | None:
     if not cleaned:
         return "Geef minstens één rol op."
     unknown = sorted(role for role in cleaned if role not in TENANT_ROLES)
-    if unknown:
-        return f"Onbekende rol: {', '.join(unknown)}. Kies uit: {', '.join(TENANT_ROLES)}."
+    if unknown:  # the roles asked for are not repeated: the message names the known ones only
+        return f"Onbekende rol. Kies uit: {', '.join(TENANT_ROLES)}."
     return None
 
 

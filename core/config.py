@@ -11,6 +11,8 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.db import DatabaseLimits
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./kansrijk.sqlite3"
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 
@@ -82,11 +84,51 @@ class Settings(BaseSettings):
         default="async+memory://",
         description="Where rate-limit counters live: async+memory:// (one process) or async+redis://host:6379 (shared).",
     )
-    jobs_in_process: bool = Field(
-        default=True, description="Run the modules' scheduled jobs in the server process (off: run `kansrijk jobs run` from cron)."
+    jobs_in_process: bool | None = Field(
+        default=None,
+        description=(
+            "Run the platform's periodic tasks (jobs, event delivery, sealing the processing log) in the server process."
+            " Unset: yes on SQLite (one process), no on PostgreSQL, where `kansrijk worker` processes run them."
+        ),
     )
     outbox_interval: int = Field(
         default=30, ge=0, description="Seconds between retries of undelivered domain events (0: off)."
+    )
+    event_retry_interval: int = Field(
+        default=15, ge=0, description="Seconds between rounds that retry failed event deliveries to a subscriber (0: off)."
+    )
+    event_retry_base_delay: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds before the first retry of a failed event delivery; each next retry waits twice as long (with jitter).",
+    )
+    event_retry_max_delay: float = Field(
+        default=3600.0, ge=0, description="The longest wait between two retries of a failed event delivery, in seconds."
+    )
+    event_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="Attempts to deliver an event to one subscriber before the delivery goes to the dead letter (`kansrijk events`).",
+    )
+    db_lock_timeout: float = Field(
+        default=5, ge=0, le=600, description="Seconds a statement waits for a lock before the request answers BUSY (0: no limit)."
+    )
+    db_statement_timeout: float = Field(
+        default=30, ge=0, le=3600, description="Seconds one statement may run before the request answers BUSY (0: no limit; PostgreSQL)."
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=500, description="Database connections each process keeps open (PostgreSQL).")
+    db_max_overflow: int = Field(default=10, ge=0, le=500, description="Extra connections a process may open at busy moments (PostgreSQL).")
+    db_pool_timeout: float = Field(
+        default=10, gt=0, le=600, description="Seconds a request waits for a free connection before it answers BUSY."
+    )
+    transaction_attempts: int = Field(
+        default=4, ge=1, le=10, description="How often a unit of work runs when the database reports a deadlock or serialization failure."
+    )
+    seal_interval: int = Field(
+        default=2,
+        ge=1,
+        le=300,
+        description="Seconds between sealings of the processing log (chaining new records): the longest a record stays unsealed while the job engine runs.",
     )
     mail_sender: str = Field(
         default="console", description="How mail is sent: `console` (log it) or `file` (write .eml files to mail_dir)."
@@ -132,8 +174,24 @@ class Settings(BaseSettings):
         return self.migration_database_url or self.database_url
 
     @property
+    def database_limits(self) -> DatabaseLimits:
+        return DatabaseLimits(
+            lock_timeout=self.db_lock_timeout,
+            statement_timeout=self.db_statement_timeout,
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            pool_timeout=self.db_pool_timeout,
+        )
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def run_jobs_in_process(self) -> bool:
+        """Whether the server runs the periodic tasks itself (`jobs_in_process`, by default
+        only on SQLite); else `kansrijk worker` does (PostgreSQL)."""
+        return self.is_sqlite if self.jobs_in_process is None else self.jobs_in_process
 
 
 @lru_cache

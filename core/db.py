@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, MetaData, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, with_loader_criteria
@@ -29,6 +32,7 @@ from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from core.errors import Busy, DatabaseUnavailable, DomainError
 from core.tenancy import CrossTenantWrite, NoTenantContext, TenantContext, current_context
 
 # Stable constraint names: Alembic needs them to alter and drop constraints (SQLite batch
@@ -110,17 +114,39 @@ def tenant_scoped_tables() -> list[str]:
 # Engines and sessions
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """How long the app waits for the database, in seconds (0: no limit), and its pool.
+    Waits are bounded so that contention answers `BUSY` instead of queueing requests."""
+
+    lock_timeout: float = 0
+    statement_timeout: float = 0
+    pool_size: int = 10
+    max_overflow: int = 10
+    pool_timeout: float = 30
+
+
+def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None = None) -> AsyncEngine:
+    limits = limits or DatabaseLimits()
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         # One file, several pooled connections (WAL lets readers and a writer work at
-        # once): wait for locks instead of failing at once.
-        kwargs["connect_args"] = {"timeout": 30}
+        # once): wait for the write lock instead of failing at once, but not forever.
+        kwargs["connect_args"] = {"timeout": limits.lock_timeout or 30}
         if ":memory:" in url:
             kwargs["poolclass"] = NullPool
     else:
         kwargs["pool_pre_ping"] = True
+        kwargs.update(pool_size=limits.pool_size, max_overflow=limits.max_overflow, pool_timeout=limits.pool_timeout)
+        server_settings = {
+            name: str(int(seconds * 1000))
+            for name, seconds in (("lock_timeout", limits.lock_timeout), ("statement_timeout", limits.statement_timeout))
+            if seconds
+        }
+        if server_settings:
+            kwargs["connect_args"] = {"server_settings": server_settings}
     engine = create_async_engine(url, **kwargs)
+    busy_timeout_ms = int((limits.lock_timeout or 30) * 1000)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -133,7 +159,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # In WAL mode NORMAL is safe against corruption and much faster than FULL; a
             # power cut can lose only the very last commits.
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
@@ -200,6 +226,47 @@ async def open_session(
         yield session
     finally:
         await session.close()
+
+
+#: A deadlock or a serialization failure: the transaction may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+#: Waited too long for a lock or a statement, or too many connections.
+BUSY_SQLSTATES = RETRYABLE_SQLSTATES | {"55P03", "57014", "53300"}
+#: The connection broke off (class 08) or the server is shutting down or starting.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of a database error (PostgreSQL), or None."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether the unit of work that met `error` may run again as it is: nothing of it was
+    committed and the database asks to retry (deadlock, serialization failure)."""
+    return isinstance(error, sa_exc.DBAPIError) and sqlstate(error) in RETRYABLE_SQLSTATES
+
+
+def database_problem(error: BaseException) -> DomainError | None:
+    """What a caller is told about a database error that is not their fault: `BUSY`
+    (contention, a timeout, the pool exhausted) or `DATABASE_UNAVAILABLE` (no connection);
+    None for any other error (a bug: answered as an internal error and logged)."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection free in time
+        return Busy()
+    if isinstance(error, sa_exc.DBAPIError):
+        state = sqlstate(error) or ""
+        if state in BUSY_SQLSTATES:
+            return Busy()
+        if error.connection_invalidated or state.startswith("08") or state in UNAVAILABLE_SQLSTATES:
+            return DatabaseUnavailable()
+        if isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig):
+            return Busy()
+        if isinstance(error, sa_exc.InterfaceError):  # asyncpg: the connection is closed
+            return DatabaseUnavailable()
+        return None
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return DatabaseUnavailable()
+    return None
 
 
 def dialect_insert(session: Any) -> Any:

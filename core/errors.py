@@ -64,3 +64,24 @@ class TenantSuspended(DomainError):
 class ModuleNotEnabled(DomainError):
     code = "MODULE_NOT_ENABLED"
     http_status = 403
+
+
+class Busy(DomainError):
+    """Contention or a timeout in the database: nothing was written, the same request may
+    simply be sent again."""
+
+    code = "BUSY"
+    http_status = 503
+
+    def __init__(self, message: str = "Het is op dit moment te druk. Er is niets opgeslagen; probeer het over enkele seconden opnieuw.", *, retry_after: int = 2) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached (or the connection broke off): nothing was written."""
+
+    code = "DATABASE_UNAVAILABLE"
+    http_status = 503
+
+    def __init__(self, message: str = "De database is even niet bereikbaar. Probeer het over enkele seconden opnieuw.", *, retry_after: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})

@@ -1,4 +1,4 @@
-"""Domain events through a transactional outbox.
+"""Domain events through a transactional outbox, delivered at least once.
 
 `publish_event` writes the event to `outbox_events` in the caller's transaction, so an
 event exists exactly when the change that caused it was committed. After the commit the
@@ -6,25 +6,45 @@ in-process dispatcher hands each event to the `on_domain_event` hook of the modu
 tenant has enabled (each subscriber in its own transaction, errors isolated) and marks
 the outbox row dispatched. Rows left undispatched (a crash between commit and dispatch)
 are picked up by `dispatch_pending`.
+
+A subscriber that fails is not forgotten: in the transaction that marks the event
+dispatched, an `event_deliveries` row records the failed (event, subscriber) pair, and
+`retry_due` (run by `Platform.retry_event_deliveries` on a schedule) calls that one
+subscriber again with exponential backoff and jitter until it succeeds or, after
+`event_max_attempts`, the delivery is dead (kept for `kansrijk events retry`). Only failed
+deliveries get a row: the common case costs no extra write, and the table shows exactly
+what is behind. A retry claims its row with `FOR UPDATE SKIP LOCKED` and runs the
+subscriber in that same transaction (its writes behind a savepoint), so two workers never
+run the same delivery and a success is committed together with its `delivered` mark.
+Deliveries of a module the tenant has switched off wait, untouched, until it is switched
+on again (or purged).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy import String, and_, cast, delete, or_, select, update
 
-from core.db import session_tenant_id, utcnow
-from core.models import OutboxEvent
+from core.db import begin_write, session_tenant_id, utcnow
+from core.errors import Conflict, NotFound
+from core.models import DeliveryStatus, EventDelivery, OutboxEvent
 from core.module_types import DomainEvent
 
 log = structlog.get_logger(__name__)
 
 PENDING_EVENTS_KEY = "kansrijk.pending_events"
 EVENT_TYPES_KEY = "kansrijk.event_types"
+#: The session's `DeliveryPolicy` (the platform's sessionmaker puts it in every session).
+DELIVERY_POLICY_KEY = "kansrijk.delivery_policy"
+#: Longest `last_error` kept (the column's length).
+ERROR_LENGTH = 500
 
 
 class UndeclaredEventType(ValueError):
@@ -79,15 +99,22 @@ async def dispatch(session: Any, hooks: Any, events: list[DomainEvent]) -> None:
     queue = list(events)
     while queue:
         event = queue.pop(0)
+        failures: list[tuple[str, str]] = []
         for module_key, call in hooks.each("on_domain_event"):
             try:
                 await call(event=event, session=session)
                 await session.commit()
                 queue.extend(session.info.pop(PENDING_EVENTS_KEY, []))  # events a subscriber published
-            except Exception:
+            except Exception as exc:
                 await rollback(session)
                 log.exception("event.subscriber_failed", event_type=event.type, module=module_key)
+                failures.append((module_key, error_summary(exc)))
+        # Marked dispatched in the same transaction that records the failed deliveries: an
+        # event is either still pending (delivered again to every subscriber) or dispatched
+        # with each failure on record for `retry_due`.
         await session.execute(update(OutboxEvent).where(OutboxEvent.id == event.id).values(dispatched_at=utcnow()))
+        if failures:
+            await record_failures(session, event.id, failures)
         await session.commit()
 
 
@@ -103,25 +130,27 @@ async def dispatch_pending(session: Any, hooks: Any, *, older_than: dt.timedelta
             .limit(limit)
         )
     ).scalars().all()
-    events = [
-        DomainEvent(
-            type=row.type,
-            tenant_id=row.tenant_id,
-            payload=row.payload,
-            actor=row.actor,
-            id=row.id,
-            occurred_at=row.occurred_at,
-        )
-        for row in rows
-    ]
+    events = [event_of(row) for row in rows]
     await dispatch(session, hooks, events)
     return len(events)
+
+
+def event_of(row: OutboxEvent) -> DomainEvent:
+    return DomainEvent(
+        type=row.type,
+        tenant_id=row.tenant_id,
+        payload=row.payload,
+        actor=row.actor,
+        id=row.id,
+        occurred_at=row.occurred_at,
+    )
 
 
 async def forget_events(session: Any, ids: Collection[str], *, since: dt.datetime) -> int:
     """Delete the tenant's outbox events since `since` whose payload names one of `ids`
     (delivered or not): after an erasure on request no old event leads back to the person.
-    Returns how many went."""
+    Their failed deliveries (`event_deliveries`) go with them (ON DELETE CASCADE). Returns
+    how many went."""
     wanted = {str(value) for value in ids}
     if not wanted:
         return 0
@@ -137,3 +166,220 @@ async def forget_events(session: Any, ids: Collection[str], *, since: dt.datetim
     if naming:
         await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(naming)))
     return len(naming)
+
+
+# -- failed deliveries: retries with backoff, the dead letter ----------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How failed deliveries are retried: the first retry `base_delay` seconds after the
+    first failure, each next one twice as long after the previous (at most `max_delay`),
+    each with ±20 % jitter so that deliveries that failed together do not retry together;
+    after `max_attempts` attempts in all the delivery is dead."""
+
+    base_delay: float = 30.0
+    max_delay: float = 3600.0
+    max_attempts: int = 8
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> DeliveryPolicy:
+        return cls(
+            base_delay=settings.event_retry_base_delay,
+            max_delay=settings.event_retry_max_delay,
+            max_attempts=settings.event_max_attempts,
+        )
+
+    def next_attempt(self, attempts: int, now: dt.datetime) -> dt.datetime | None:
+        """When to try again after `attempts` attempts that failed; None: give up."""
+        if attempts >= self.max_attempts:
+            return None
+        delay = min(self.max_delay, self.base_delay * 2 ** min(max(attempts - 1, 0), 40))
+        return now + dt.timedelta(seconds=delay * random.uniform(0.8, 1.2))  # jitter, not security
+
+
+def policy_of(session: Any) -> DeliveryPolicy:
+    return session.info.get(DELIVERY_POLICY_KEY) or DeliveryPolicy()
+
+
+def error_summary(exc: BaseException) -> str:
+    """What a failed delivery keeps of its error: the exception's class and the first line
+    of its message, truncated (database errors put the statement and its parameters on
+    later lines; no traceback, so no data values)."""
+    lines = str(exc).strip().splitlines()
+    summary = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return summary if len(summary) <= ERROR_LENGTH else summary[: ERROR_LENGTH - 1] + "…"
+
+
+def _after_failure(attempts: int, error: str, policy: DeliveryPolicy, now: dt.datetime) -> dict[str, Any]:
+    """The new state of a delivery whose attempt number `attempts` just failed."""
+    next_attempt_at = policy.next_attempt(attempts, now)
+    return {
+        "attempts": attempts,
+        "last_error": error,
+        "next_attempt_at": next_attempt_at,
+        "status": DeliveryStatus.RETRYING if next_attempt_at is not None else DeliveryStatus.DEAD,
+        "updated_at": utcnow(),
+    }
+
+
+async def record_failures(session: Any, event_id: uuid.UUID, failures: list[tuple[str, str]]) -> None:
+    """Record that delivering `event_id` to these (subscriber, error) failed, in the
+    current transaction (a row that exists already counts one more attempt)."""
+    policy, now = policy_of(session), utcnow()
+    subscribers = [subscriber for subscriber, _error in failures]
+    existing = {
+        row.subscriber: row
+        for row in (
+            await session.execute(
+                select(EventDelivery).where(EventDelivery.event_id == event_id, EventDelivery.subscriber.in_(subscribers))
+            )
+        ).scalars()
+    }
+    for subscriber, error in failures:
+        row = existing.get(subscriber)
+        if row is None:
+            row = EventDelivery(event_id=event_id, subscriber=subscriber, attempts=0)
+            session.add(row)
+        for name, value in _after_failure(row.attempts + 1, error, policy, now).items():
+            setattr(row, name, value)
+    await session.flush()
+
+
+def _due(now: dt.datetime) -> Any:
+    return and_(EventDelivery.status == DeliveryStatus.RETRYING, EventDelivery.next_attempt_at <= now)
+
+
+async def retry_due(
+    session: Any, hooks: Any, *, now: dt.datetime | None = None, limit: int = 100, ids: Collection[uuid.UUID] | None = None
+) -> int:
+    """Attempt the session's tenant's failed deliveries that are due as of `now` (only those
+    `ids`, when given) to subscribers enabled in `hooks`, the earliest due first, each in a
+    transaction of its own. Returns how many were attempted."""
+    now = now or utcnow()
+    subscribers = sorted({key for key, _call in hooks.each("on_domain_event")})
+    if not subscribers:
+        return 0
+    query = select(EventDelivery.id).where(_due(now), EventDelivery.subscriber.in_(subscribers))
+    if ids is not None:
+        query = query.where(EventDelivery.id.in_(list(ids)))
+    due = list((await session.execute(query.order_by(EventDelivery.next_attempt_at).limit(limit))).scalars())
+    await rollback(session)
+    attempted = 0
+    for delivery_id in due:
+        attempted += await _attempt(session, hooks, delivery_id, now)
+    return attempted
+
+
+async def _attempt(session: Any, hooks: Any, delivery_id: uuid.UUID, now: dt.datetime) -> bool:
+    """One more attempt of one delivery, if it is still due and no other worker holds it.
+    The subscriber runs in the transaction that holds the row (behind a savepoint), so its
+    work and the `delivered` mark are committed together, and a failure is recorded
+    without letting the row go in between."""
+    await begin_write(session)
+    claimed = (
+        await session.execute(
+            select(EventDelivery.subscriber, EventDelivery.attempts, OutboxEvent)
+            .join(OutboxEvent, and_(OutboxEvent.tenant_id == EventDelivery.tenant_id, OutboxEvent.id == EventDelivery.event_id))
+            .where(EventDelivery.id == delivery_id, _due(now))
+            .with_for_update(of=EventDelivery, skip_locked=True)
+        )
+    ).first()
+    call = hooks.one("on_domain_event", claimed.subscriber) if claimed is not None else None
+    if call is None:  # taken or finished by another worker meanwhile (or the module went)
+        await rollback(session)
+        return False
+    subscriber, attempts, stored = claimed
+    event = event_of(stored)
+    try:
+        async with session.begin_nested():
+            await call(event=event, session=session)
+    except Exception as exc:
+        session.info.pop(PENDING_EVENTS_KEY, None)  # what it published went with the savepoint
+        error = error_summary(exc)
+        log.warning("event.redelivery_failed", event_type=event.type, module=subscriber, attempt=attempts + 1, error=error, exc_info=True)
+        values = _after_failure(attempts + 1, error, policy_of(session), now)
+        if values["status"] == DeliveryStatus.DEAD:
+            log.error("event.delivery_dead", event_type=event.type, module=subscriber, delivery=str(delivery_id), attempts=attempts + 1)
+        await session.execute(update(EventDelivery).where(EventDelivery.id == delivery_id).values(**values))
+        await session.commit()
+        return True
+    await session.execute(
+        update(EventDelivery)
+        .where(EventDelivery.id == delivery_id)
+        .values(status=DeliveryStatus.DELIVERED, attempts=attempts + 1, next_attempt_at=None, updated_at=utcnow())
+    )
+    await session.commit()
+    log.info("event.redelivered", event_type=event.type, module=subscriber, attempts=attempts + 1)
+    published = session.info.pop(PENDING_EVENTS_KEY, [])
+    if published:  # events the subscriber published: delivered like any other
+        await dispatch(session, hooks, published)
+    return True
+
+
+async def list_deliveries(session: Any, *, status: str | None = None, limit: int = 50) -> list[tuple[EventDelivery, str]]:
+    """The tenant's recorded deliveries (of one status), most recently changed first, each
+    with its event's type."""
+    query = select(EventDelivery, OutboxEvent.type).join(
+        OutboxEvent, and_(OutboxEvent.tenant_id == EventDelivery.tenant_id, OutboxEvent.id == EventDelivery.event_id)
+    )
+    if status is not None:
+        query = query.where(EventDelivery.status == status)
+    rows = await session.execute(query.order_by(EventDelivery.updated_at.desc(), EventDelivery.id).limit(limit))
+    return [(delivery, event_type) for delivery, event_type in rows.all()]
+
+
+async def find_delivery(session: Any, delivery_id: uuid.UUID) -> EventDelivery | None:
+    return (await session.execute(select(EventDelivery).where(EventDelivery.id == delivery_id))).scalar_one_or_none()
+
+
+async def revive(session: Any, deliveries: Collection[EventDelivery], *, now: dt.datetime | None = None) -> list[uuid.UUID]:
+    """Make these deliveries due now (in the current transaction): a retrying one keeps its
+    count, a dead one starts a new series of attempts. A delivered one is refused."""
+    done = [delivery for delivery in deliveries if delivery.status == DeliveryStatus.DELIVERED]
+    if done:
+        raise Conflict(f"Aflevering {done[0].id} is al afgeleverd.", code="ALREADY_DELIVERED", field="id")
+    now = now or utcnow()
+    for delivery in deliveries:
+        if delivery.status == DeliveryStatus.DEAD:
+            delivery.attempts = 0
+        delivery.status = DeliveryStatus.RETRYING
+        delivery.next_attempt_at = now
+        delivery.updated_at = utcnow()
+    await session.flush()
+    return [delivery.id for delivery in deliveries]
+
+
+async def dead_deliveries(session: Any) -> list[EventDelivery]:
+    return list((await session.execute(select(EventDelivery).where(EventDelivery.status == DeliveryStatus.DEAD))).scalars())
+
+
+def delivery_not_found(delivery_id: Any) -> NotFound:
+    return NotFound(f"Er is geen aflevering met id '{delivery_id}'.", code="DELIVERY_NOT_FOUND", field="id")
+
+
+async def forget_module_events(
+    session: Any, module_key: str, event_types: Collection[str], workflows: Collection[str], *, workflow_event_type: str
+) -> tuple[int, int]:
+    """Delete, in the session's tenant, what the outbox holds of a purged module: its events
+    (the types it declared, and the `workflow_event_type` events of its workflows, whose
+    payload names its subjects), the deliveries of those events and every delivery to its
+    subscriber. Returns (events, deliveries) deleted."""
+    flows = set(workflows)
+    event_ids: list[uuid.UUID] = []
+    if event_types:
+        event_ids += (await session.execute(select(OutboxEvent.id).where(OutboxEvent.type.in_(list(event_types))))).scalars()
+    if flows:
+        rows = await session.execute(select(OutboxEvent.id, OutboxEvent.payload).where(OutboxEvent.type == workflow_event_type))
+        event_ids += [event_id for event_id, payload in rows.all() if (payload or {}).get("workflow") in flows]
+    deliveries = 0
+    for chunk in _chunks(event_ids):
+        deliveries += (await session.execute(delete(EventDelivery).where(EventDelivery.event_id.in_(chunk)))).rowcount or 0
+    deliveries += (await session.execute(delete(EventDelivery).where(EventDelivery.subscriber == module_key))).rowcount or 0
+    for chunk in _chunks(event_ids):
+        await session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(chunk)))
+    return len(event_ids), deliveries
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]

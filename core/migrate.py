@@ -163,6 +163,7 @@ async def upgrade(runtime: ModuleRuntime, url: str, *, app_url: str | None = Non
         await _run(engine, alembic_config(runtime, url), lambda config: command.upgrade(config, "heads"))
         if engine.dialect.name == "postgresql":
             async with engine.begin() as connection:
+                await install_job_schema(connection)
                 await connection.run_sync(lambda sync: secure_postgres(sync, runtime, url, app_url))
     finally:
         await engine.dispose()
@@ -174,8 +175,9 @@ TENANT_SETTING = "app.tenant_id"
 #: Unset or empty (after a transaction that set it ended) means no tenant: no rows.
 TENANT_EXPRESSION = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::uuid"
 POLICY_NAME = "tenant_isolation"
-#: Tables the app role may only add to (and read): the processing log is append-only.
-APPEND_ONLY_TABLES = ("processing_log",)
+#: Tables the app role may only add to (and read): the processing log is append-only,
+#: apart from the chain columns its sealer fills in once (a trigger refuses any other change).
+APPEND_ONLY_TABLES = {"processing_log": ("seq", "previous_hash", "record_hash")}
 
 
 def tenant_tables(runtime: ModuleRuntime) -> list[str]:
@@ -225,6 +227,9 @@ def app_role_sql(role: str, password: str | None, database: str, tables: list[st
         if table in APPEND_ONLY_TABLES:
             statements.append(f"REVOKE ALL ON {quote(table)} FROM {name}")
             statements.append(f"GRANT SELECT, INSERT ON {quote(table)} TO {name}")
+            if APPEND_ONLY_TABLES[table]:
+                columns = ", ".join(quote(column) for column in APPEND_ONLY_TABLES[table])
+                statements.append(f"GRANT UPDATE ({columns}) ON {quote(table)} TO {name}")
         elif table == "alembic_version":
             statements.append(f"REVOKE ALL ON {quote(table)} FROM {name}")
             statements.append(f"GRANT SELECT ON {quote(table)} TO {name}")
@@ -246,8 +251,107 @@ def secure_postgres(connection: Connection, runtime: ModuleRuntime, owner_url: s
     existing = set(connection.dialect.get_table_names(connection))
     for statement in app_role_sql(app.username, app.password, app.database or "", sorted(existing)):
         connection.execute(text(statement))
+    for statement in job_role_sql(app.username):
+        connection.execute(text(statement))
     log.info("migrate.app_role_updated", role=app.username)
     log.info("migrate.upgraded", heads=sorted(script_heads(runtime)))
+
+
+# -- the job engine's schema (procrastinate, PostgreSQL only) -------------------------------
+
+#: procrastinate's tables, types and functions live in a schema of their own: they are not
+#: tenant tables (no row-level security; they hold no personal data, only task names and
+#: times), Alembic's comparison with the models does not see them, and the app role's
+#: grants there are exactly what procrastinate needs. The worker's connections put this
+#: schema on their search path (core/jobs.py).
+JOB_SCHEMA = "procrastinate"
+#: The schema's comment names the procrastinate version whose schema it has.
+JOB_SCHEMA_MARK = "procrastinate "
+
+
+def job_schema_migrations() -> list[tuple[Any, Path]]:
+    """procrastinate's migration scripts with the version each belongs to, in order."""
+    from packaging.version import InvalidVersion, Version
+    from procrastinate.schema import SchemaManager
+
+    scripts = []
+    for path in sorted(Path(SchemaManager.get_migrations_path()).glob("*.sql")):
+        try:
+            scripts.append((Version(path.name.split("_", 1)[0]), path))
+        except InvalidVersion:
+            continue
+    return scripts
+
+
+async def install_job_schema(connection: Any) -> str | None:
+    """Install procrastinate's schema in JOB_SCHEMA (as the owner, in the caller's
+    transaction), or bring an installed one up to the installed procrastinate's version
+    with procrastinate's migration scripts. Returns what was done, or None.
+
+    Upgrading procrastinate: stop the workers, run `kansrijk migrate`, start the new ones
+    (its migrations then apply as one step; procrastinate splits some in a part before and
+    a part after the deploy for zero-downtime upgrades, which this does not attempt)."""
+    from importlib.metadata import version
+
+    from packaging.version import InvalidVersion, Version
+    from procrastinate.schema import SchemaManager
+    from sqlalchemy import text
+
+    target = Version(version("procrastinate"))
+    row = (
+        await connection.execute(
+            text("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = :schema"), {"schema": JOB_SCHEMA}
+        )
+    ).first()
+    if row is None:
+        scripts, done = [SchemaManager.get_schema()], f"installed procrastinate {target}"
+        await connection.execute(text(f"CREATE SCHEMA {quote(JOB_SCHEMA)}"))
+    else:
+        mark = row[0] or ""
+        try:
+            installed = Version(mark.removeprefix(JOB_SCHEMA_MARK)) if mark.startswith(JOB_SCHEMA_MARK) else None
+        except InvalidVersion:
+            installed = None
+        if installed is None:
+            raise RuntimeError(f"schema {JOB_SCHEMA} exists but was not made by `kansrijk migrate` (comment {mark!r})")
+        if installed >= target:
+            return None
+        scripts = [path.read_text(encoding="utf-8") for script_version, path in job_schema_migrations() if installed < script_version <= target]
+        done = f"migrated procrastinate {installed} to {target}"
+    search_path = (await connection.execute(text("SELECT current_setting('search_path')"))).scalar_one()
+    await connection.execute(text("SELECT set_config('search_path', :path, true)"), {"path": JOB_SCHEMA})
+    driver = (await connection.get_raw_connection()).driver_connection
+    for script in scripts:
+        await driver.execute(script)  # several statements: the simple query protocol, no parameters
+    await connection.execute(text("SELECT set_config('search_path', :path, true)"), {"path": search_path})
+    await connection.execute(text(f"COMMENT ON SCHEMA {quote(JOB_SCHEMA)} IS {literal(JOB_SCHEMA_MARK + str(target))}"))
+    log.info("migrate.job_schema", done=done)
+    return done
+
+
+def job_role_sql(role: str) -> list[str]:
+    """What the app role (which `kansrijk worker` connects as too) may do in the job schema:
+    use it, read and write rows of its tables, draw from its sequences and call its
+    functions and procedures; it creates and owns nothing there."""
+    name, schema = quote(role), quote(JOB_SCHEMA)
+    return [
+        f"GRANT USAGE ON SCHEMA {schema} TO {name}",
+        f"REVOKE CREATE ON SCHEMA {schema} FROM {name}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {name}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {name}",
+        f"GRANT EXECUTE ON ALL ROUTINES IN SCHEMA {schema} TO {name}",
+    ]
+
+
+async def job_schema_installed(engine: AsyncEngine) -> bool:
+    """Whether procrastinate's schema is there (PostgreSQL; installed by `kansrijk migrate`)."""
+    from sqlalchemy import text
+
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            text("SELECT to_regclass(:table) IS NOT NULL"), {"table": f"{JOB_SCHEMA}.procrastinate_jobs"}
+        )
+        return bool(found.scalar_one())
 
 
 def module_has_revisions(runtime: ModuleRuntime, key: str) -> bool:

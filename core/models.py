@@ -173,6 +173,39 @@ class WorkflowHistory(TenantScopedModel, table=True):
     occurred_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class DeliveryStatus(enum.StrEnum):
+    RETRYING = "retrying"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+class EventDelivery(TenantScopedModel, table=True):
+    """The delivery of one outbox event to one subscriber (a module's `on_domain_event`)
+    that failed at least once: a row is written only when an attempt fails, in the
+    transaction that marks the event dispatched. Deliveries that succeed at once (nearly
+    all) cost no extra write, and the table holds exactly what needs an operator's eye:
+    `retrying` (due again at `next_attempt_at`, with exponential backoff), `dead` (gave up
+    after `event_max_attempts`; `kansrijk events retry` revives it) and `delivered` (made it
+    after a retry). `last_error` is the exception's class and the first line of its
+    message, truncated: never a traceback, so no data values end up here."""
+
+    __tablename__ = "event_deliveries"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "event_id", "subscriber"),
+        tenant_foreign_key("event_id", "outbox_events", ondelete="CASCADE"),
+        Index("ix_event_deliveries_due", "tenant_id", "status", "next_attempt_at"),
+    )
+
+    event_id: uuid.UUID = Field(nullable=False)
+    subscriber: str = Field(sa_column=Column(String(64), nullable=False))
+    status: str = Field(default=DeliveryStatus.RETRYING, sa_column=Column(String(16), nullable=False))
+    attempts: int = Field(default=0, nullable=False)
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_column=Column(String(500)))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 CORE_MODELS: list[type[SQLModel]] = [
     Tenant,
     Person,
@@ -182,4 +215,5 @@ CORE_MODELS: list[type[SQLModel]] = [
     ModuleActivation,
     OutboxEvent,
     WorkflowHistory,
+    EventDelivery,
 ]

@@ -64,13 +64,16 @@ class ScheduledJob:
     move it); it returns how many things it handled. The platform commits its work
     afterwards, one transaction per tenant and job. Name it `<module key>.<job>`.
     `permissions`: the module's own permissions the job needs beyond a coalition admin's
-    (e.g. to take a workflow step as the system)."""
+    (e.g. to take a workflow step as the system). `per_process`: see below."""
 
     name: str
     description: str
     interval: int  # seconds between runs by the in-process worker
     run: Callable[[Any, dt.datetime], Awaitable[int]]
     permissions: tuple[str, ...] = ()
+    #: The job handles what each server process holds in memory (e.g. counters): every
+    #: server process runs it itself, instead of one worker for the whole platform.
+    per_process: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import datetime as dt
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
+from functools import partial
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +30,8 @@ from core.identity.tokens import AccessClaims
 from core.config import Settings
 from core.db import SerializedAsyncSession, begin_write, create_engine, make_sessionmaker, open_session
 from core.errors import Forbidden, NotFound, TenantSuspended, Unauthenticated
-from core.events import dispatch_pending
-from core.processing import STATUS_OK, ProcessingJournal, Trace, write_records
+from core.events import DELIVERY_POLICY_KEY, DeliveryPolicy, dispatch_pending, retry_due
+from core.processing import SEAL_BATCH, ProcessingJournal, Trace, seal
 from core.graphql.builder import build_public_schema, build_schema
 from core.graphql.context import RequestContext
 from core.models import Membership, Person, Tenant, TenantStatus
@@ -41,6 +42,24 @@ from core.tenancy import TenantContext, system_context, tenant_context
 from core.work import Work
 
 log = structlog.get_logger(__name__)
+
+
+#: Seconds between the job engine's sealing of every tenant's processing log: it seals what
+#: a process that stopped left unsealed (a running process seals its own within seconds).
+SEAL_BACKSTOP_INTERVAL = 60
+
+
+@dataclass(frozen=True)
+class PlatformTask:
+    """A periodic task of the platform: `run()` does one round and returns how many things
+    it handled; `interval` is in seconds."""
+
+    name: str
+    interval: int
+    run: Callable[[], Awaitable[int]]
+    #: Run by every server process itself (it handles what that process holds in memory),
+    #: not once for the platform by the job engine.
+    per_process: bool = False
 
 
 @dataclass
@@ -58,6 +77,10 @@ class Platform:
     # slug -> tenant id: a tenant's slug and id never change, so a request can open its
     # tenant-bound session at once (the tenant row itself is read fresh in it).
     _tenant_ids: OrderedDict[str, uuid.UUID] = field(default_factory=OrderedDict)
+    # Tenants whose committed processing records this process has yet to seal, and the
+    # task that will (started on demand, ends when nothing is left).
+    _unsealed: set[uuid.UUID] = field(default_factory=set)
+    _sealer: asyncio.Task[None] | None = None
 
     @classmethod
     def create(
@@ -74,8 +97,10 @@ class Platform:
         for key, problem in migrate.branch_problems(runtime).items():
             runtime.fail(key, f"migrations: {problem}")
         runtime.drop_unmet_dependencies()
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, limits=settings.database_limits)
         sessionmaker = make_sessionmaker(engine)
+        # Every session knows how failed event deliveries are retried (core.events).
+        sessionmaker.configure(info={DELIVERY_POLICY_KEY: DeliveryPolicy.from_settings(settings)})
         return cls(
             settings=settings,
             runtime=runtime,
@@ -126,17 +151,41 @@ class Platform:
                     delivered += await dispatch_pending(session, await self.hooks_for(session, tenant), older_than=older_than)
         return delivered
 
-    async def run_outbox_worker(self) -> None:
-        """The in-process worker of the embedded deployment: retries undelivered events."""
-        interval = self.settings.outbox_interval
-        while interval > 0:
-            await asyncio.sleep(interval)
+    async def retry_event_deliveries(self, *, now: dt.datetime | None = None, limit: int = 100) -> int:
+        """Retry failed event deliveries that are due (as of `now`), tenant by tenant: only
+        the subscriber that failed is called again, each delivery in its own transaction,
+        claimed with FOR UPDATE SKIP LOCKED so that two workers never run the same one. A
+        module the tenant no longer has enabled is not called; its deliveries wait. Returns
+        how many deliveries were attempted."""
+        with system_context("events: retry failed deliveries"):
+            async with self.session() as lookup:
+                tenants = (await lookup.execute(select(Tenant).where(Tenant.status == TenantStatus.ACTIVE))).scalars().all()
+        attempted = 0
+        for tenant in tenants:
             try:
-                delivered = await self.dispatch_pending_events()
-                if delivered:
-                    log.info("outbox.redelivered", events=delivered)
+                with tenant_context(tenant.id):
+                    async with self.session() as session:
+                        attempted += await retry_due(session, await self.hooks_for(session, tenant), now=now, limit=limit)
             except Exception:
-                log.exception("outbox.worker_failed")
+                log.exception("event.retry_round_failed", tenant=tenant.slug)
+        return attempted
+
+    def periodic_tasks(self) -> list[PlatformTask]:
+        """Everything the platform runs on a schedule, each once per interval across all
+        processes: the job engine (`kansrijk worker` on PostgreSQL, the server process on
+        the embedded SQLite default) runs these and nothing else."""
+        tasks = [
+            PlatformTask("outbox.dispatch", self.settings.outbox_interval, self.dispatch_pending_events),
+            PlatformTask("events.retry", self.settings.event_retry_interval, self.retry_event_deliveries),
+            PlatformTask("processing_log.seal", SEAL_BACKSTOP_INTERVAL, self.seal_processing_logs),
+        ]
+        for _module_key, job in self.runtime.scheduled_jobs():
+            tasks.append(PlatformTask(f"job.{job.name}", job.interval, partial(self.run_scheduled_job, job.name), job.per_process))
+        return [task for task in tasks if task.interval > 0]
+
+    async def run_scheduled_job(self, name: str) -> int:
+        """Run one module job in every tenant that enabled its module; how many things it handled."""
+        return (await self.run_scheduled_jobs(names=[name])).get(name, 0)
 
     async def run_scheduled_jobs(self, *, now: dt.datetime | None = None, names: Collection[str] | None = None) -> dict[str, int]:
         """Run the modules' scheduled jobs (or those `names`) as of `now`, in every active
@@ -166,24 +215,57 @@ class Platform:
                     log.info("job.ran", job=job.name, tenant=slug, handled=handled)
         return totals
 
-    async def run_job_worker(self) -> None:
-        """The in-process scheduler of the embedded deployment: each job when its interval
-        has passed. With several replicas, switch it off (KANSRIJK_JOBS_IN_PROCESS=false)
-        and run `kansrijk jobs run` from cron on one."""
-        last_run: dict[str, float] = {}
-        while self.settings.jobs_in_process:
-            await asyncio.sleep(60)
-            due = [job.name for _key, job in self.runtime.scheduled_jobs() if time.monotonic() - last_run.get(job.name, 0.0) >= job.interval]
-            if not due:
-                continue
-            for name in due:
-                last_run[name] = time.monotonic()
+    # -- sealing the processing log ---------------------------------------------------------
+
+    def note_unsealed(self, tenant_id: uuid.UUID) -> None:
+        """Records of this tenant were committed: seal them within `seal_interval` seconds."""
+        self._unsealed.add(tenant_id)
+        if self._sealer is None or self._sealer.done():
+            self._sealer = asyncio.get_running_loop().create_task(self._seal_soon())
+
+    async def _seal_soon(self) -> None:
+        while self._unsealed:
+            await asyncio.sleep(self.settings.seal_interval)
+            await self.seal_processing_logs(self._take_unsealed())
+
+    def _take_unsealed(self) -> set[uuid.UUID]:
+        tenants, self._unsealed = self._unsealed, set()
+        return tenants
+
+    async def seal_processing_logs(self, tenant_ids: Collection[uuid.UUID] | None = None) -> int:
+        """Seal the committed, unsealed processing records of these tenants (default: all).
+        A tenant that fails (contention, no database) is logged and kept for the next round.
+        Returns how many records were sealed."""
+        if tenant_ids is None:
+            with system_context("processing log: seal every tenant's records"):
+                async with self.session() as lookup:
+                    tenant_ids = list((await lookup.execute(select(Tenant.id))).scalars())
+        secret = self.settings.secret_key.get_secret_value()
+        sealed = 0
+        for tenant_id in tenant_ids:
             try:
-                await self.run_scheduled_jobs(names=due)
+                with tenant_context(tenant_id):
+                    async with self.session() as session:
+                        while True:
+                            await begin_write(session)
+                            count = await seal(session, secret)
+                            await session.commit()
+                            sealed += count
+                            if count < SEAL_BATCH:
+                                break
             except Exception:
-                log.exception("job.worker_failed")
+                log.exception("processing.seal_failed", tenant=str(tenant_id))
+                self._unsealed.add(tenant_id)
+        return sealed
 
     async def dispose(self) -> None:
+        if self._sealer is not None:
+            self._sealer.cancel()
+        if self._unsealed:  # a clean stop leaves nothing unsealed that it could seal
+            try:
+                await asyncio.wait_for(self.seal_processing_logs(self._take_unsealed()), timeout=5)
+            except Exception:
+                log.warning("processing.seal_at_stop_failed")
         await self.engine.dispose()
 
     # -- sessions ---------------------------------------------------------------------------
@@ -272,6 +354,7 @@ class Platform:
                     runtime=self.runtime,
                     settings=self.settings,
                     registry=self.permissions,
+                    on_records_committed=self.note_unsealed,
                 )
 
     @asynccontextmanager
@@ -312,8 +395,7 @@ class Platform:
             yield context
             if context.journal.pending:  # what the queries read: logged after they ran
                 await begin_write(session)
-                await write_records(context, status=STATUS_OK)
-                await session.commit()
+                await context.save()
 
     @asynccontextmanager
     async def public_context(
@@ -337,6 +419,7 @@ class Platform:
             settings=self.settings,
             registry=self.permissions,
             journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
+            on_records_committed=self.note_unsealed,
             tenant_row=tenant,
             request=request,
             request_id=request_id,

@@ -6,10 +6,20 @@ what result.
 Modules declare their processing activities (`register_processing_activities`: purpose,
 legal basis); each tenant has its own register of them. Code that touches personal data
 calls `record_processing(work, activity, operation, subjects, result)`. The records of a
-mutation are written in its transaction (with status `ok`), or after its rollback (status
-`error`); those of a query after it ran. Each tenant's records form a hash chain (`seq`,
-`previous_hash`, `record_hash`), so a changed or removed record is detectable
-(`kansrijk audit verify`); on PostgreSQL the app role may only add and read them.
+mutation are inserted in its transaction (with status `ok`), or after its rollback (status
+`error`); those of a query after it ran.
+
+Appending is a plain insert: no request waits for another's records. Each tenant's
+records are then *sealed* into a hash chain (`seq`, `previous_hash`, `record_hash`, keyed
+with the platform's secret) by `seal`, shortly after they were committed and in the order
+they were recorded: the process that wrote them seals within `seal_interval` seconds, and a
+periodic task of the job engine seals whatever is left (a process that stopped). On SQLite,
+which has one writer at a time anyway, records are sealed in the transaction that adds them. One sealer
+per tenant at a time holds the chain's head; only sealers take that lock. `verify_chain`
+(`kansrijk audit verify`) then detects a changed, removed or reordered sealed record; a
+record not yet sealed is counted as such (it is protected from the moment it is sealed).
+On PostgreSQL the app role may only add and read records, and fill in an unsealed record's
+chain columns once (a trigger refuses any other change).
 
 A record holds no personal details, no free text, no secrets: the data subject is a
 pseudonym (an HMAC of its id under a per-tenant key), the operation and activity are
@@ -27,13 +37,14 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Column, ForeignKeyConstraint, Index, String, UniqueConstraint, select
+from sqlalchemy import Column, ForeignKeyConstraint, Index, String, UniqueConstraint, func, select, text
 from sqlmodel import Field, SQLModel
 
-from core.db import JSONType, TenantScopedModel, UTCDateTime, utcnow
+from core.db import JSONType, TenantScopedModel, UTCDateTime, dialect_insert, session_tenant_id, utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -73,19 +84,27 @@ class RegisteredActivity(TenantScopedModel, table=True):
 
 
 class ProcessingRecord(TenantScopedModel, table=True):
-    """One processing of one data subject's personal data. Append-only."""
+    """One processing of one data subject's personal data. Append-only; `seq` and the hashes
+    are filled in once, when the record is sealed into its tenant's chain."""
 
     __tablename__ = "processing_log"
     __table_args__ = (
         UniqueConstraint("tenant_id", "seq"),
         Index("ix_processing_log_subject", "tenant_id", "data_subject", "started_at"),
+        Index(
+            "ix_processing_log_unsealed", "tenant_id", "ended_at",
+            postgresql_where=text("seq IS NULL"), sqlite_where=text("seq IS NULL"),
+        ),
         # The activity is an entry of the tenant's own register.
         ForeignKeyConstraint(
             ["tenant_id", "activity"], ["processing_activities.tenant_id", "processing_activities.key"]
         ),
     )
 
-    seq: int = Field(nullable=False)
+    #: Place in the tenant's chain; None until sealed.
+    seq: int | None = Field(default=None, nullable=True)
+    #: Order within its unit of work (records of one unit share `ended_at` and `span_id`).
+    position: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
     trace_id: str = Field(sa_column=Column(String(32), nullable=False))
     span_id: str = Field(sa_column=Column(String(16), nullable=False))
     parent_span_id: str | None = Field(default=None, sa_column=Column(String(16)))
@@ -99,8 +118,12 @@ class ProcessingRecord(TenantScopedModel, table=True):
     on_behalf_of: str | None = Field(default=None, sa_column=Column(String(200)))
     data_subject: str = Field(sa_column=Column(String(64), nullable=False))
     result: str = Field(sa_column=Column(String(16), nullable=False))
-    previous_hash: str = Field(sa_column=Column(String(64), nullable=False))
-    record_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    previous_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    record_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+
+
+#: The order in which records are sealed: as they were recorded.
+RECORDED_ORDER = (ProcessingRecord.ended_at, ProcessingRecord.span_id, ProcessingRecord.position)
 
 
 class ProcessingLogHead(TenantScopedModel, table=True):
@@ -153,6 +176,10 @@ class ProcessingJournal:
 
     trace: Trace
     pending: list[PendingRecord] = field(default_factory=list)
+
+    def clear(self) -> None:
+        """Forget the pending records: they were committed (or their attempt is retried)."""
+        self.pending.clear()
 
 
 def pseudonym(secret: str, tenant_id: uuid.UUID, subject_id: Any) -> str:
@@ -215,77 +242,111 @@ def _chained_fields(record: ProcessingRecord) -> dict[str, Any]:
 
 
 async def ensure_register(session: Any, runtime: Any, keys: Iterable[str]) -> None:
-    """Put the declared activities in the session's tenant's register (once each)."""
+    """Put the declared activities in the session's tenant's register (once each; two
+    requests adding the same entry at once both succeed)."""
     wanted = set(keys)
     present = set((await session.execute(select(RegisteredActivity.key).where(RegisteredActivity.key.in_(wanted)))).scalars())
-    for key in sorted(wanted - present):
+    missing = sorted(wanted - present)
+    if not missing:
+        return
+    tenant_id, now = session_tenant_id(session), utcnow()
+    rows = []
+    for key in missing:
         module, declared = runtime.processing_activity(key)
-        session.add(
-            RegisteredActivity(
-                key=key,
-                module=module,
-                name=declared.name,
-                purpose=declared.purpose,
-                legal_basis=declared.legal_basis,
-                data_categories=list(declared.data_categories),
-                retention=declared.retention,
-            )
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "id": uuid.uuid4(),
+                "key": key,
+                "module": module,
+                "name": declared.name,
+                "purpose": declared.purpose,
+                "legal_basis": declared.legal_basis,
+                "data_categories": list(declared.data_categories),
+                "retention": declared.retention,
+                "registered_at": now,
+            }
         )
-    await session.flush()
+    insert = dialect_insert(session)
+    await session.execute(insert(RegisteredActivity).values(rows).on_conflict_do_nothing(index_elements=["tenant_id", "key"]))
 
 
 async def write_records(work: Any, *, status: str) -> int:
-    """Write the pending records of the unit of work in the session's current transaction,
-    chained after the tenant's last record. Returns how many were written."""
-    from core.services.tenants import lock_tenant
-
-    pending, work.journal.pending = work.journal.pending, []
+    """Insert the pending records of the unit of work in the session's current transaction,
+    unsealed (`seal` chains them once committed). The journal keeps them until the unit of
+    work committed (`ProcessingJournal.clear`), so a failure can still log them as `error`.
+    Returns how many were written and still need sealing."""
+    pending = work.journal.pending
     if not pending:
         return 0
     session = work.session
-    await lock_tenant(session, work.tenant.id)  # one writer of the chain at a time
     await ensure_register(session, work.runtime, {item.activity for item in pending})
-    head = (await session.execute(select(ProcessingLogHead))).scalar_one_or_none()
-    if head is None:
-        head = ProcessingLogHead(seq=0, record_hash=GENESIS_HASH)
-        session.add(head)
-    seq, previous = head.seq, head.record_hash
     principal = work.principal
     actor_type = "client" if principal.client_id else ("person" if principal.person_id else "system")
     on_behalf_of = f"partner:{principal.partner_id}" if principal.partner_id else f"gemeente:{work.tenant.code}"
     secret = work.settings.secret_key.get_secret_value()
-    key = chain_key(secret)
     trace = work.journal.trace
-    written = 0
-    for item in pending:
-        for subject in item.subjects:
-            seq += 1
-            record = ProcessingRecord(
-                seq=seq,
-                trace_id=trace.trace_id,
-                span_id=trace.span_id,
-                parent_span_id=trace.parent_span_id,
-                operation=item.operation,
-                activity=item.activity,
-                started_at=item.started_at,
-                ended_at=item.ended_at,
-                status=status,
-                actor_type=actor_type,
-                actor=principal.subject,
-                on_behalf_of=on_behalf_of,
-                data_subject=pseudonym(secret, work.tenant.id, subject),
-                result=item.result,
-                previous_hash=previous,
-                record_hash="",
-            )
-            record.tenant_id = work.tenant.id
-            record.record_hash = _hash(key, previous, _chained_fields(record))
-            previous = record.record_hash
-            session.add(record)
-            written += 1
+    records = [
+        ProcessingRecord(
+            tenant_id=work.tenant.id,
+            position=position,
+            trace_id=trace.trace_id,
+            span_id=trace.span_id,
+            parent_span_id=trace.parent_span_id,
+            operation=item.operation,
+            activity=item.activity,
+            started_at=item.started_at,
+            ended_at=item.ended_at,
+            status=status,
+            actor_type=actor_type,
+            actor=principal.subject,
+            on_behalf_of=on_behalf_of,
+            data_subject=pseudonym(secret, work.tenant.id, subject),
+            result=item.result,
+        )
+        for position, (item, subject) in enumerate((item, subject) for item in pending for subject in item.subjects)
+    ]
+    session.add_all(records)
+    await session.flush()
+    if session.bind.dialect.name == "sqlite":
+        # One writer at a time on SQLite anyway: seal them at once, in this transaction.
+        await seal(session, secret)
+        return 0
+    return len(records)
+
+
+#: Most records one sealing transaction chains.
+SEAL_BATCH = 2000
+
+
+async def seal(session: Any, secret: str, *, batch: int = SEAL_BATCH) -> int:
+    """Chain the session's tenant's unsealed, committed records after its head, in the order
+    they were recorded; at most `batch` of them. Holds the head row until the transaction
+    ends: sealers of one tenant take turns, requests never take this lock. The caller
+    commits. Returns how many records were sealed."""
+    unsealed = select(ProcessingRecord.id).where(ProcessingRecord.seq.is_(None)).limit(1)
+    if (await session.execute(unsealed)).first() is None:
+        return 0
+    tenant_id = session_tenant_id(session)
+    insert = dialect_insert(session)
+    await session.execute(
+        insert(ProcessingLogHead)
+        .values(tenant_id=tenant_id, id=uuid.uuid4(), seq=0, record_hash=GENESIS_HASH)
+        .on_conflict_do_nothing(index_elements=["tenant_id"])
+    )
+    head = (await session.execute(select(ProcessingLogHead).with_for_update())).scalar_one()
+    records = (
+        await session.execute(select(ProcessingRecord).where(ProcessingRecord.seq.is_(None)).order_by(*RECORDED_ORDER).limit(batch))
+    ).scalars().all()
+    key = chain_key(secret)
+    seq, previous = head.seq, head.record_hash
+    for record in records:
+        seq += 1
+        record.seq, record.previous_hash = seq, previous
+        record.record_hash = previous = _hash(key, previous, _chained_fields(record))
     head.seq, head.record_hash = seq, previous
     await session.flush()
-    return written
+    return len(records)
 
 
 @dataclass(frozen=True)
@@ -293,6 +354,10 @@ class ChainReport:
     records: int
     broken_at: int | None = None
     reason: str = ""
+    #: Records not sealed yet (committed, waiting for the sealer): not yet protected.
+    unsealed: int = 0
+    #: When the oldest of them was recorded.
+    oldest_unsealed: dt.datetime | None = None
 
     @property
     def intact(self) -> bool:
@@ -317,25 +382,30 @@ async def chain_head(session: Any) -> Anchor:
 
 async def verify_chain(session: Any, secret: str, anchor: Anchor | None = None) -> ChainReport:
     """Recompute the session's tenant's chain (keyed with the platform's `secret`): every
-    record's hash, no gap in `seq`, and, given an `anchor`, that it still passes through it."""
+    sealed record's hash, no gap in `seq`, the head at its end, and, given an `anchor`, that
+    it still passes through it. Unsealed records are counted, not judged."""
     key = chain_key(secret)
+    unsealed, oldest = (
+        await session.execute(select(func.count(), func.min(ProcessingRecord.ended_at)).where(ProcessingRecord.seq.is_(None)))
+    ).one()
+    report = partial(ChainReport, unsealed=unsealed, oldest_unsealed=oldest)
     previous, expected_seq, count = GENESIS_HASH, 1, 0
-    rows = await session.stream_scalars(select(ProcessingRecord).order_by(ProcessingRecord.seq))
+    rows = await session.stream_scalars(select(ProcessingRecord).where(ProcessingRecord.seq.is_not(None)).order_by(ProcessingRecord.seq))
     async for record in rows:
         count += 1
         if record.seq != expected_seq:
-            return ChainReport(count, expected_seq, f"record {expected_seq} is missing")
+            return report(count, expected_seq, f"record {expected_seq} is missing")
         if record.previous_hash != previous or record.record_hash != _hash(key, previous, _chained_fields(record)):
-            return ChainReport(count, record.seq, f"record {record.seq} was changed")
+            return report(count, record.seq, f"record {record.seq} was changed")
         if anchor is not None and record.seq == anchor.seq and record.record_hash != anchor.record_hash:
-            return ChainReport(count, record.seq, f"record {record.seq} differs from the anchor")
+            return report(count, record.seq, f"record {record.seq} differs from the anchor")
         previous, expected_seq = record.record_hash, expected_seq + 1
     if anchor is not None and anchor.seq > expected_seq - 1:
-        return ChainReport(count, expected_seq, f"records from {expected_seq} on are missing (the anchor is at {anchor.seq})")
+        return report(count, expected_seq, f"records from {expected_seq} on are missing (the anchor is at {anchor.seq})")
     head = await chain_head(session)
     if head.seq != expected_seq - 1 or head.record_hash != previous:
-        return ChainReport(count, expected_seq, f"records from {expected_seq} on are missing (the chain ends at {head.seq})")
-    return ChainReport(count)
+        return report(count, expected_seq, f"records from {expected_seq} on are missing (the chain ends at {head.seq})")
+    return report(count)
 
 
 async def processing_history(work: Any, subject_id: Any) -> list[ProcessingRecord]:
@@ -346,6 +416,6 @@ async def processing_history(work: Any, subject_id: Any) -> list[ProcessingRecor
 async def records_about(session: Any, secret: str, tenant_id: uuid.UUID, subject_id: Any) -> list[ProcessingRecord]:
     subject = pseudonym(secret, tenant_id, subject_id)
     rows = await session.execute(
-        select(ProcessingRecord).where(ProcessingRecord.data_subject == subject).order_by(ProcessingRecord.seq)
+        select(ProcessingRecord).where(ProcessingRecord.data_subject == subject).order_by(*RECORDED_ORDER)
     )
     return list(rows.scalars())

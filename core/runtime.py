@@ -120,6 +120,11 @@ class TenantHooks:
 
         return [(impl.plugin_name, bind(impl)) for impl in reversed(self.caller(name).get_hookimpls())]
 
+    def one(self, name: str, module_key: str) -> Any | None:
+        """The async callable of one module's implementation of hook `name` (as `each`
+        gives it), or None when that module is not enabled here or does not implement it."""
+        return next((call for key, call in self.each(name) if key == module_key), None)
+
     async def notify(self, name: str, **kwargs: Any) -> None:
         """Call every enabled implementation, each isolated: an error is logged, not raised."""
         for plugin_name, call in self.each(name):

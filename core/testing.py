@@ -211,6 +211,7 @@ async def token_for(platform: Platform, slug: str | None, email: str, *, amr: It
     None, a platform operator's token."""
     from sqlalchemy import select
 
+    from core.db import begin_write
     from core.identity.login import roles_at
     from core.identity.sessions import start_session
     from core.models import Person, Tenant
@@ -219,6 +220,7 @@ async def token_for(platform: Platform, slug: str | None, email: str, *, amr: It
     async with platform.session(None) as lookup:
         tenant = (await lookup.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one() if slug else None
     async with platform.session(TenantContext(tenant_id=tenant.id) if tenant else None) as session:
+        await begin_write(session)  # reads, then writes: on SQLite take the write lock first
         person = (await session.execute(select(Person).where(Person.email == email.lower()))).scalar_one()
         roles = await roles_at(session, person, tenant) or []
         pair = await start_session(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, TypeVar
 
@@ -118,3 +119,51 @@ def parse_id(value: Any, field: str = "id") -> uuid.UUID:
 
 
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+#: Characters no text input may hold: NUL (PostgreSQL refuses it in text, SQLite keeps it)
+#: and lone UTF-16 surrogates (a JSON escape like "\ud800" that no UTF-8 text can hold).
+UNSAFE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+#: How deep a JSON input may nest (objects and lists); deeper inputs make recursive code fail.
+MAX_JSON_NESTING = 32
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
+
+
+class UnsafeInput(ValueError):
+    """A JSON input with a string that holds an unsafe character (`problem` "characters")
+    or that nests too deep (`problem` "nesting"), at `path` (dotted; "" for the value itself)."""
+
+    def __init__(self, problem: str, path: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path = path
+
+
+def has_unsafe_characters(text: str) -> bool:
+    return UNSAFE_CHARACTERS.search(text) is not None
+
+
+def check_json_input(value: Any, *, max_nesting: int = MAX_JSON_NESTING) -> None:
+    """Raise UnsafeInput for the first string (key or value) in a parsed JSON value that
+    holds NUL or a lone surrogate, or where it nests deeper than `max_nesting`. Walks with
+    an explicit stack: any nesting json.loads accepted is checked without recursion. The
+    path names keys (GraphQL names; any other key as "?") and list indexes, never the
+    offending text (a bad key is named by its parent's path)."""
+    pending: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    while pending:
+        current, path = pending.pop()
+        if isinstance(current, str):
+            if UNSAFE_CHARACTERS.search(current):
+                raise UnsafeInput("characters", ".".join(path))
+        elif isinstance(current, (dict, list)):
+            if len(path) >= max_nesting:
+                raise UnsafeInput("nesting", ".".join(path))
+            if isinstance(current, dict):
+                items = []
+                for key, item in current.items():
+                    if UNSAFE_CHARACTERS.search(key):
+                        raise UnsafeInput("characters", ".".join(path))
+                    # Names in GraphQL are short identifiers: any other key is not repeated.
+                    items.append((item, (*path, key if _NAME.match(key) else "?")))
+            else:
+                items = [(item, (*path, str(index))) for index, item in enumerate(current)]
+            pending.extend(reversed(items))  # the first in the input is checked first

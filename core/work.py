@@ -6,16 +6,21 @@ seeder each build one.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from core.access import PermissionRegistry, Principal
 from core.db import TENANT_CONTEXT_KEY, begin_write
-from core.events import EVENT_TYPES_KEY, commit_and_dispatch, dispatch_committed
+from core.events import EVENT_TYPES_KEY, dispatch_committed, rollback
 from core.module_types import TenantInfo
-from core.processing import STATUS_OK, ProcessingJournal, Trace, write_records
+from core.processing import STATUS_ERROR, STATUS_OK, ProcessingJournal, Trace, write_records
+
+log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -33,6 +38,8 @@ class Work:
     registry: PermissionRegistry | None = None
     journal: ProcessingJournal = field(default_factory=lambda: ProcessingJournal(trace=Trace.from_header(None)))
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Told the tenant's id after records were committed, so they are sealed soon.
+    on_records_committed: Callable[[uuid.UUID], None] | None = None
 
     def __post_init__(self) -> None:
         self.session.info[EVENT_TYPES_KEY] = self.runtime.declared_event_types
@@ -73,8 +80,42 @@ class Work:
 
     async def commit(self) -> None:
         """Commit the unit of work (with its processing records), then deliver its events."""
-        await write_records(self, status=STATUS_OK)
-        await commit_and_dispatch(self.session, self.hooks)
+        await self.save()
+        await self.dispatch_events()
+
+    async def save(self) -> None:
+        """Commit the unit of work with its processing records (status `ok`); its events are
+        delivered by `dispatch_events`."""
+        written = await write_records(self, status=STATUS_OK)
+        await self.session.commit()
+        self.journal.clear()
+        if written and self.on_records_committed is not None:
+            self.on_records_committed(self.tenant.id)
+
+    async def forget_attempt(self) -> None:
+        """Roll back an attempt that is about to run again: its records and events go."""
+        await rollback(self.session)
+        self.journal.clear()
+
+    async def save_failure(self) -> None:
+        """Roll the unit of work back, then log what it processed with status `error` in a
+        transaction of its own. A database that fails that too is logged, not raised: the
+        caller's error is the one to report."""
+        await rollback(self.session)
+        if not self.journal.pending:
+            return
+        try:
+            await begin_write(self.session)
+            written = await write_records(self, status=STATUS_ERROR)
+            await self.session.commit()
+        except Exception:
+            log.exception("processing.error_records_not_written", records=len(self.journal.pending))
+            await rollback(self.session)
+            return
+        finally:
+            self.journal.clear()
+        if written and self.on_records_committed is not None:
+            self.on_records_committed(self.tenant.id)
 
     async def dispatch_events(self) -> None:
         """Deliver the events of the transaction that was just committed."""

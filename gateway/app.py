@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,12 +16,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from core import migrate
 from core.config import Settings, get_settings
-from core.errors import DomainError
+from core.db import database_problem
+from core.errors import DatabaseUnavailable, DomainError
+from core.jobs import run_in_process
 from core.platform import Platform
 from core.runtime import ModuleSource
 from core.validation import request_errors
@@ -47,6 +52,117 @@ def problem(status: int, title: str, *, code: str, detail: str | None = None, **
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+# -- start-up: serve only once what needs the database is prepared ---------------------------
+
+#: Seconds between attempts to prepare the server while the database cannot be used.
+PREPARE_RETRY_SECONDS = 3.0
+#: What preparing meets while the database cannot be used (yet): unreachable, no such
+#: database or role, not migrated. Anything else is a bug and fails start-up.
+DATABASE_ERRORS = (OSError, TimeoutError, SQLAlchemyError)
+#: Always answered: they say themselves whether the server can serve.
+UNGATED_PATHS = frozenset({"/health", "/ready"})
+GRAPHQL_PATH = re.compile(r"^/t/[^/]+/(public/)?graphql/?$")
+
+
+class UnsafeDatabaseRole(RuntimeError):
+    """The app's database role would undo tenant isolation (outside debug)."""
+
+
+class Readiness:
+    """Whether the server has prepared what needs the database (the role check, an active
+    signing key). `open` until the lifespan runs (tests drive the app without one); when
+    the first attempt cannot use the database, `unavailable` (requests get 503) until a
+    retry succeeds (`ready`); a role found unsafe outside debug makes it `refused` for good."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.state = "open"
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    @property
+    def serving(self) -> bool:
+        return self.state in ("open", "ready")
+
+    async def prepare(self) -> None:
+        """Prepare once; raises UnsafeDatabaseRole (outside debug) or a database error."""
+        settings = self.platform.settings
+        async with self._lock:
+            if self.state in ("ready", "refused"):
+                return
+            unsafe = await self.platform.unsafe_database_role()
+            if unsafe and not settings.debug:
+                self.state = "refused"
+                raise UnsafeDatabaseRole(f"Refusing to serve: {unsafe}. Run `kansrijk migrate`, which creates the app role.")
+            if unsafe:
+                log.warning("app.unsafe_database_role", reason=unsafe)  # tolerated in development (the demo)
+            await self.platform.start()
+            self.state = "ready"
+        # Workers run the periodic tasks on PostgreSQL; what each process holds in memory is
+        # still written by that process. A fresh context: not the request's when /ready prepared.
+        in_process = run_in_process(self.platform, per_process_only=not settings.run_jobs_in_process)
+        self._tasks.append(asyncio.create_task(in_process, context=contextvars.Context()))
+
+    async def start(self) -> None:
+        """The lifespan's start: prepare, or keep trying in the background while the
+        database cannot be used. An unsafe role found now fails start-up."""
+        try:
+            await self.prepare()
+        except DATABASE_ERRORS as exc:
+            self.state = "unavailable"
+            log.warning("app.database_unavailable", error=f"{type(exc).__name__}: {exc}", retry_seconds=PREPARE_RETRY_SECONDS)
+            self._tasks.append(asyncio.create_task(self._keep_trying()))
+
+    async def _keep_trying(self) -> None:
+        while self.state == "unavailable":
+            await asyncio.sleep(PREPARE_RETRY_SECONDS)
+            try:
+                await self.prepare()
+            except UnsafeDatabaseRole as exc:
+                log.error("app.refusing_to_serve", reason=str(exc))
+                return
+            except DATABASE_ERRORS as exc:
+                log.warning("app.database_still_unavailable", error=f"{type(exc).__name__}: {exc}")
+            except Exception:  # noqa: BLE001 - logged; the next attempt may succeed
+                log.exception("app.prepare_failed")
+        if self.state == "ready":
+            log.info("app.ready")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def refusal(self, path: str) -> JSONResponse:
+        """The 503 answer while not serving: GraphQL-shaped on the GraphQL endpoints."""
+        if self.state == "refused":
+            code, message = "UNSAFE_DATABASE_ROLE", "De server weigert te werken: de databaserol is onveilig. Zie het log."
+            headers: dict[str, str] = {}
+        else:
+            unavailable = DatabaseUnavailable()
+            code, message, headers = unavailable.code, unavailable.message, dict(unavailable.headers)
+        if GRAPHQL_PATH.match(path):
+            return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=503, headers=headers)
+        response = problem(503, message, code=code)
+        response.headers.update(headers)
+        return response
+
+
+class ReadinessGate:
+    """Answers 503 to every request but /health and /ready while the server is not ready."""
+
+    def __init__(self, app: Any, readiness: Readiness) -> None:
+        self.app = app
+        self.readiness = readiness
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.readiness.serving or scope["path"] in UNGATED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        await self.readiness.refusal(scope["path"])(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -61,22 +177,24 @@ def create_app(
         configure_logging(settings)
         platform = Platform.create(settings, extra_modules=extra_modules, discover=discover)
     settings = platform.settings
+    readiness = Readiness(platform)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        unsafe = await platform.unsafe_database_role()
-        if unsafe and not settings.debug:
-            raise RuntimeError(f"Refusing to serve: {unsafe}. Run `kansrijk migrate`, which creates the app role.")
-        if unsafe:
-            log.warning("app.unsafe_database_role", reason=unsafe)  # tolerated in development (the demo)
-        await platform.start()
-        workers = [asyncio.create_task(platform.run_outbox_worker()), asyncio.create_task(platform.run_job_worker())]
-        log.info("app.started", modules=sorted(platform.runtime.modules), failed=sorted(platform.runtime.failed))
-        yield
-        for worker in workers:
-            worker.cancel()
-        if owns_platform:
-            await platform.dispose()
+        await readiness.start()
+        log.info(
+            "app.started",
+            modules=sorted(platform.runtime.modules),
+            failed=sorted(platform.runtime.failed),
+            ready=readiness.state == "ready",
+            periodic_tasks="in this process" if settings.run_jobs_in_process else "in `kansrijk worker`",
+        )
+        try:
+            yield
+        finally:
+            await readiness.stop()
+            if owns_platform:
+                await platform.dispose()
 
     app = FastAPI(
         title="Kansrijke Start platform",
@@ -88,6 +206,8 @@ def create_app(
         openapi_url="/openapi.json" if settings.debug else None,
     )
     app.state.platform = platform
+    app.state.readiness = readiness
+    app.add_middleware(ReadinessGate, readiness=readiness)  # innermost: logged, with a request id
     # The OIDC login keeps its state, nonce and PKCE verifier in this signed cookie, briefly.
     app.add_middleware(
         SessionMiddleware,
@@ -116,7 +236,10 @@ def create_app(
 
     @app.get("/ready", tags=["operations"], response_model=None)
     async def ready() -> Any:
-        """Readiness: the database answers and every migration branch is at its head."""
+        """Readiness: the database answers, every migration branch is at its head and the
+        server has prepared what needs the database."""
+        if readiness.state == "refused":
+            return readiness.refusal("/ready")
         try:
             async with platform.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -142,6 +265,15 @@ def create_app(
                 detail="Voer `kansrijk migrate` uit.",
                 pending=sorted(pending),
             )
+        if not readiness.serving:  # the database is back: prepare now rather than at the next retry
+            try:
+                await readiness.prepare()
+            except UnsafeDatabaseRole as exc:
+                log.error("app.refusing_to_serve", reason=str(exc))
+                return readiness.refusal("/ready")
+            except DATABASE_ERRORS as exc:
+                log.warning("ready.prepare_failed", error=f"{type(exc).__name__}: {exc}")
+                return readiness.refusal("/ready")
         return {"status": "ready", "migrations": sorted(applied)}
 
     @app.exception_handler(DomainError)
@@ -163,7 +295,11 @@ def create_app(
         return problem(422, "Ongeldig verzoek", code="VALIDATION_FAILED", detail=errors[0]["message"] if errors else None, errors=errors)
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        busy = database_problem(exc)
+        if busy is not None:  # contention, a timeout or no database: try again, not a bug
+            log.warning("http.database_problem", code=busy.code, error=type(exc).__name__)
+            return await domain_error(request, busy)
         log.error("http.internal_error", exc_info=exc)
         return problem(500, "Er ging iets mis aan onze kant.", code="INTERNAL_SERVER_ERROR")
 

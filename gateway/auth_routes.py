@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from core.errors import DomainError, Unauthenticated
 from core.identity import invitations, login
@@ -24,6 +24,7 @@ from core.identity.tokens import InvalidToken
 from core.models import Person, Tenant
 from core.platform import Platform
 from core.tenancy import TenantContext
+from core.validation import has_unsafe_characters
 from gateway.auth import authenticate, bearer_token
 
 log = structlog.get_logger(__name__)
@@ -32,29 +33,39 @@ router = APIRouter(tags=["login"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+def _safe_text(value: str) -> str:
+    # NUL (PostgreSQL refuses it) and lone surrogates never reach a lookup: a 422, not a 500.
+    if has_unsafe_characters(value):
+        raise ValueError("Deze tekst bevat een teken dat niet is toegestaan.")
+    return value
+
+
+SafeText = Annotated[str, AfterValidator(_safe_text)]
+
+
 class LoginInput(BaseModel):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=1024)
+    email: SafeText = Field(max_length=320)
+    password: SafeText = Field(max_length=1024)
 
 
 class SecondFactorInput(BaseModel):
-    mfa_token: str = Field(max_length=4096)
-    code: str | None = Field(default=None, max_length=12)
-    recovery_code: str | None = Field(default=None, max_length=40)
+    mfa_token: SafeText = Field(max_length=4096)
+    code: SafeText | None = Field(default=None, max_length=12)
+    recovery_code: SafeText | None = Field(default=None, max_length=40)
 
 
 class CodeInput(BaseModel):
-    code: str = Field(max_length=12)
+    code: SafeText = Field(max_length=12)
 
 
 class PasswordChangeInput(BaseModel):
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    current_password: SafeText = Field(max_length=1024)
+    new_password: SafeText = Field(max_length=1024)
 
 
 class InvitationAcceptInput(BaseModel):
-    token: str = Field(max_length=200)
-    password: str = Field(max_length=1024)
+    token: SafeText = Field(max_length=200)
+    password: SafeText = Field(max_length=1024)
 
 
 def tokens_response(body: dict[str, Any]) -> JSONResponse:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from core.config import Settings
 from core.errors import DomainError
-from core.models import Person, TenantStatus
+from core.models import DeliveryStatus, Person, TenantStatus
 from core.platform import Platform
 from core.services import coalition
 from core.services import modules as module_service
@@ -104,6 +104,9 @@ def serve(
     public_demo: Annotated[
         bool, typer.Option("--public-demo", help="Allow the demo (known passwords, debug mode) on a non-loopback address.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Server processes (PostgreSQL only; the periodic tasks then run in `kansrijk worker`).")
+    ] = 1,
 ) -> None:
     """Run the web service (GraphQL at /t/<tenant slug>/graphql)."""
     import uvicorn
@@ -111,6 +114,9 @@ def serve(
     from gateway.app import create_app
     from gateway.demo import describe, seed_demo
 
+    if workers > 1:
+        _serve_processes(host, port, workers, demo=demo)
+        return
     if not demo:
         config = settings()
     else:
@@ -124,6 +130,8 @@ def serve(
             raise typer.Exit(code=2)
         base_url = f"http://{host}:{port}"
         config = settings(debug=True, log_json=False, public_base_url=base_url)
+        if config.jobs_in_process is None:  # one process, on SQLite or PostgreSQL: it runs the periodic tasks itself
+            config = config.model_copy(update={"jobs_in_process": True})
 
         async def prepare(platform: Platform) -> str:
             await migrations.upgrade(platform.runtime, config.effective_migration_url, app_url=config.database_url)
@@ -133,6 +141,87 @@ def serve(
         typer.echo(run(prepare, config=config))
     # proxy_headers off: the client address behind a proxy is resolved by the app (KANSRIJK_TRUSTED_PROXIES).
     uvicorn.run(create_app(config), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+
+
+def _serve_processes(host: str, port: int, workers: int, *, demo: bool) -> None:
+    """`serve --workers N`: N uvicorn processes, each building the app from the environment
+    (`gateway.app:app_factory`). Refused where it would break: the demo and the embedded
+    SQLite database are for one process, and N servers each running the periodic tasks
+    would run every task N times."""
+    import os
+
+    import uvicorn
+
+    def refuse(message: str) -> None:
+        typer.secho(message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
+
+    if demo:
+        refuse("--workers works without --demo only: the demo runs in one process.")
+    config = settings()
+    if config.is_sqlite:
+        refuse(
+            "--workers needs PostgreSQL: the embedded SQLite database is for one process "
+            "(one writer at a time, and the server runs the periodic tasks itself)."
+        )
+    if config.run_jobs_in_process:
+        refuse(
+            f"KANSRIJK_JOBS_IN_PROCESS=true with --workers {workers} would run every periodic task {workers} times: "
+            "leave it unset (or false) and run `kansrijk worker`."
+        )
+    if State.strict:  # the processes read their settings from the environment
+        os.environ["KANSRIJK_STRICT_MODULES"] = "true"
+    from gateway.logging import configure_logging
+
+    configure_logging(config)  # the supervisor's own lines, like the processes' (which configure themselves)
+    # proxy_headers off: the client address behind a proxy is resolved by the app (KANSRIJK_TRUSTED_PROXIES).
+    uvicorn.run(
+        "gateway.app:app_factory",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Periodic tasks this worker runs at once.")] = 1,
+) -> None:
+    """Run the platform's periodic tasks (event delivery, sealing the processing log, the
+    modules' jobs) with procrastinate on PostgreSQL: start any number, on any machine; each
+    task runs once per period across all of them. Stops cleanly on Ctrl+C / SIGTERM."""
+    from core.jobs import run_worker, worker_problem
+    from gateway.logging import configure_logging
+
+    config = settings()
+    if config.is_sqlite:  # before touching the database: say at once why not
+        typer.secho(
+            "`kansrijk worker` runs on PostgreSQL only (DATABASE_URL=postgresql+asyncpg://…). "
+            "On the embedded SQLite database `kansrijk serve` runs the periodic tasks itself: start no worker there.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    configure_logging(config)
+
+    async def main() -> str | None:
+        platform = Platform.create(config)
+        try:
+            problem = await worker_problem(platform)
+            if problem is None:
+                await run_worker(platform, concurrency=concurrency)
+            return problem
+        finally:
+            await platform.dispose()
+
+    problem = asyncio.run(main())
+    if problem is not None:
+        typer.secho(problem, fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
 
 
 def _is_loopback(host: str) -> bool:
@@ -297,7 +386,9 @@ def module_purge(
     key: str,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Delete all data of a module in every tenant (downgrades its migration branch)."""
+    """Delete all data of a module in every tenant: its tables (downgrades its migration
+    branch), the history of its workflows, its events in the outbox, the event deliveries
+    to it and of its events, and its activations."""
 
     async def check(platform: Platform) -> None:
         if key not in platform.runtime.modules:
@@ -326,7 +417,133 @@ def module_purge(
         return purged
 
     purged = run(action)
-    typer.echo(f"{key}: data deleted, activations removed." if purged else f"{key} has no tables; activations removed.")
+    typer.echo(
+        f"{key}: data, workflow history and events deleted, activations removed."
+        if purged
+        else f"{key} has no tables; workflow history, events and activations removed."
+    )
+
+
+# -- events ----------------------------------------------------------------------------------------
+
+events_app = typer.Typer(help="Domain events: failed deliveries to a module, their retries and the dead letter.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+async def _event_tenants(platform: Platform, slug: str | None) -> list[tuple[str, Any]]:
+    """(slug, id) of every tenant, or of the one with this slug."""
+    async with platform.session(None) as session:
+        tenants = [(row.slug, row.id) for row in await tenant_service.list_tenants(session) if slug is None or row.slug == slug]
+    if slug is not None and not tenants:
+        raise DomainError(f"Er is geen gemeente met de slug '{slug}'.", code="TENANT_NOT_FOUND")
+    return tenants
+
+
+def _delivery_line(slug: str, delivery: Any, event_type: str) -> str:
+    when = f"{delivery.next_attempt_at:%Y-%m-%dT%H:%M:%SZ}" if delivery.next_attempt_at else "-"
+    return (
+        f"{slug}  {delivery.id}  event {delivery.event_id}  {event_type} -> {delivery.subscriber}  "
+        f"{delivery.status}  attempts {delivery.attempts}  next {when}  {delivery.last_error or '-'}"
+    )
+
+
+@events_app.command("list")
+def events_list(
+    tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant (slug).")] = None,
+    status: Annotated[DeliveryStatus | None, typer.Option("--status", help="Only deliveries with this status.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many lines.")] = 50,
+) -> None:
+    """List the event deliveries that failed at least once, most recently changed first.
+
+    One line each: tenant, delivery id (for `events retry`), event id, event type -> subscriber, status, attempts,
+    next attempt, last error."""
+    from core.events import list_deliveries
+    from core.tenancy import tenant_context
+
+    async def action(platform: Platform) -> list[tuple[str, Any, str]]:
+        rows: list[tuple[str, Any, str]] = []
+        for slug, tenant_id in await _event_tenants(platform, tenant):
+            with tenant_context(tenant_id):
+                async with platform.session() as session:
+                    rows += [(slug, delivery, event_type) for delivery, event_type in await list_deliveries(session, status=status, limit=limit)]
+        rows.sort(key=lambda row: row[1].updated_at, reverse=True)
+        return rows[:limit]
+
+    rows = run(action)
+    for slug, delivery, event_type in rows:
+        typer.echo(_delivery_line(slug, delivery, event_type))
+    if not rows:
+        typer.echo("No event deliveries.")
+
+
+@events_app.command("retry")
+def events_retry(
+    delivery_id: Annotated[str | None, typer.Argument(metavar="ID", help="The delivery's id (see `kansrijk events list`).")] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant (slug).")] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="Every dead delivery (of --tenant, or of every tenant).")] = False,
+) -> None:
+    """Retry a dead or retrying event delivery now (a dead one starts a new series of attempts).
+
+    It is attempted at once when its module is enabled for the tenant; otherwise it waits until it is."""
+    import uuid
+
+    from sqlalchemy import select as select_rows
+
+    from core.events import dead_deliveries, delivery_not_found, find_delivery, retry_due, revive
+    from core.models import EventDelivery
+
+    if (delivery_id is None) == (not all_dead):
+        typer.secho("Give a delivery ID or --all-dead (not both).", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
+
+    async def action(platform: Platform) -> list[str]:
+        wanted = None
+        if delivery_id is not None:
+            try:
+                wanted = uuid.UUID(delivery_id)
+            except ValueError:
+                raise delivery_not_found(delivery_id) from None
+        lines: list[str] = []
+        for slug, _tenant_id in await _event_tenants(platform, tenant):
+            async with platform.work_as_system(slug, CLI_ACTOR) as work:
+                if wanted is None:
+                    deliveries = await dead_deliveries(work.session)
+                else:
+                    found = await find_delivery(work.session, wanted)
+                    deliveries = [found] if found is not None else []
+                if not deliveries:
+                    continue
+                ids = await revive(work.session, deliveries)
+                await work.session.commit()
+                await retry_due(work.session, work.hooks, ids=ids, limit=len(ids))
+                subscribers = {key for key, _call in work.hooks.each("on_domain_event")}
+                rows = (
+                    await work.session.execute(
+                        select_rows(EventDelivery).where(EventDelivery.id.in_(ids)).execution_options(populate_existing=True)
+                    )
+                ).scalars()
+                for row in rows:
+                    if row.status == "delivered":
+                        outcome = f"delivered (attempt {row.attempts})"
+                    elif row.subscriber not in subscribers:
+                        outcome = f"waits: {row.subscriber} is not enabled for {slug}"
+                    elif row.status == "dead":
+                        outcome = f"failed again ({row.last_error}); dead"
+                    else:
+                        outcome = f"failed again ({row.last_error}); next attempt {row.next_attempt_at:%Y-%m-%dT%H:%M:%SZ}"
+                    lines.append(f"{slug}  {row.id}: {outcome}")
+                await work.session.rollback()
+            if wanted is not None:
+                break
+        if wanted is not None and not lines:
+            raise delivery_not_found(delivery_id)
+        return lines
+
+    lines = run(action)
+    for line in lines:
+        typer.echo(line)
+    if not lines:
+        typer.echo("No dead deliveries.")
 
 
 # -- users -------------------------------------------------------------------------------------------
@@ -509,7 +726,8 @@ def audit_verify(
     broken = False
     for slug, report in reports:
         if report.intact:
-            typer.echo(f"{slug}: intact ({report.records} records)")
+            waiting = f", {report.unsealed} not sealed yet (since {report.oldest_unsealed:%Y-%m-%d %H:%M:%S} UTC)" if report.unsealed else ""
+            typer.echo(f"{slug}: intact ({report.records} records{waiting})")
         else:
             broken = True
             typer.secho(f"{slug}: BROKEN at record {report.broken_at}: {report.reason}", fg=typer.colors.RED)
@@ -519,6 +737,17 @@ def audit_verify(
             typer.secho(f"{slug}: BROKEN: the anchors name this gemeente, the database does not have it", fg=typer.colors.RED)
     if broken:
         raise typer.Exit(code=1)
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal the processing records that were committed but not yet chained (the job engine
+    and the server do this within seconds; this is for before a verification or a downgrade)."""
+
+    async def action(platform: Platform) -> int:
+        return await platform.seal_processing_logs()
+
+    typer.echo(f"{run(action)} records sealed")
 
 
 @audit_app.command("anchor")

@@ -19,14 +19,17 @@ from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graphql import GraphQLError, OperationDefinitionNode, parse
+from sqlalchemy.exc import SQLAlchemyError
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from core.errors import DomainError
-from core.graphql.errors import result_body
+from core.db import database_problem
+from core.graphql.errors import result_body, retry_after
 from core.platform import Platform
 from core.processing import Trace
+from core.validation import MAX_JSON_NESTING, UnsafeInput, check_json_input, has_unsafe_characters
 from gateway.auth import INVALID_TOKEN_HEADER, authenticate, challenge
 
 log = structlog.get_logger(__name__)
@@ -80,6 +83,20 @@ async def _parse_body(request: Request) -> tuple[str, dict[str, Any] | None, str
     operation_name = body.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         return _request_error(400, "'operationName' moet een tekst zijn.", "BAD_REQUEST")
+    # NUL and lone surrogates are refused once, here, for every text of the request: no
+    # resolver, database or JSON encoder of an answer meets them (string values written
+    # as escapes inside the query are refused before validation, core.graphql.limits).
+    unsafe = "Deze tekst bevat een teken dat niet is toegestaan, zoals een nul-teken of een ongeldig Unicode-teken."
+    for name, text in (("query", body["query"]), ("operationName", operation_name or "")):
+        if has_unsafe_characters(text):
+            return JSONResponse(error_body(unsafe, "INVALID_CHARACTERS", field=name), status_code=400)
+    try:
+        check_json_input(variables)
+    except UnsafeInput as exc:
+        if exc.problem == "nesting":
+            message = f"De variabelen zijn te diep genest: hoogstens {MAX_JSON_NESTING} niveaus."
+            return JSONResponse(error_body(message, "BAD_REQUEST", field=exc.path or "variables"), status_code=400)
+        return JSONResponse(error_body(unsafe, "INVALID_CHARACTERS", field=exc.path or "variables"), status_code=400)
     return body["query"], variables, operation_name
 
 
@@ -104,6 +121,16 @@ async def _execute(request: Request, schema: Any, open_context: Callable[[Trace]
                 operation_name=operation_name,
                 allowed_operation_types=operations,
             )
+    except (SQLAlchemyError, ConnectionError, TimeoutError) as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            raise
+        log.warning("graphql.database_problem", code=problem.code, error=type(exc).__name__)
+        return JSONResponse(
+            {"errors": [{"message": problem.message, "extensions": problem.extensions()}]},
+            status_code=problem.http_status,
+            headers=problem.headers,
+        )
     except DomainError as exc:
         headers = challenge(request, exc.code) if exc.http_status == 401 else None
         return JSONResponse(
@@ -117,7 +144,11 @@ async def _execute(request: Request, schema: Any, open_context: Callable[[Trace]
     # A document that could not run at all (parse or validation errors carry no path) is a
     # bad request; once execution started the answer is 200 with field errors.
     document_failed = result.data is None and bool(result.errors) and all(not error.path for error in result.errors)
-    return JSONResponse(body, status_code=400 if document_failed else 200, headers={"traceparent": trace.header()})
+    headers = {"traceparent": trace.header()}
+    wait = retry_after(body)
+    if wait is not None:
+        headers["Retry-After"] = wait
+    return JSONResponse(body, status_code=400 if document_failed else 200, headers=headers)
 
 
 @router.post("/t/{tenant_slug}/graphql", response_model=None)

@@ -42,6 +42,7 @@ from core.models import TenantStatus
 from core.platform import Platform
 from core.services.tenants import get_by_slug
 from core.tenancy import TenantContext
+from core.validation import has_unsafe_characters
 
 log = structlog.get_logger(__name__)
 
@@ -214,6 +215,8 @@ class PlatformAuthorizationServer(AuthorizationServer):
 
 
 async def _load_client(platform: Platform, client_id: str) -> ApiClient | None:
+    if has_unsafe_characters(client_id):  # e.g. NUL from HTTP Basic: no client has it, PostgreSQL refuses it
+        return None
     async with platform.session(None) as session:
         return await client_service.client_by_id(session, client_id)
 
@@ -233,6 +236,13 @@ async def token(request: Request) -> JSONResponse:
             status_code=400,
         )
     form = await request.form()
+    # NUL (which PostgreSQL refuses) or a lone surrogate in any field: refused before a lookup.
+    if any(has_unsafe_characters(str(key)) or has_unsafe_characters(str(value)) for key, value in form.multi_items()):
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": "A form field holds a character that is not allowed."},
+            status_code=400,
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
     oauth_request = FormRequest(_uri(platform), request.headers, {key: str(value) for key, value in form.items()})
     status, body, headers = await anyio.to_thread.run_sync(server.create_token_response, oauth_request)
     if status != 200:

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
 from strawberry.extensions.max_aliases import create_validator as create_aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
 from strawberry.schema.config import StrawberryConfig
@@ -17,6 +17,8 @@ from strawberry.types.field import StrawberryField
 
 from core.config import Settings
 from core.graphql.fields import READ_PERMISSION_ATTR, ModuleGate, RequirePermission, Transactional
+from core.graphql.limits import limited_validation
+from core.validation import MAX_JSON_NESTING
 from core.graphql.pagination import Connection
 from core.runtime import CORE_PLUGIN_NAME, ModuleRuntime
 
@@ -84,6 +86,15 @@ def _extensions(settings: Settings) -> list[Any]:
     ]
     if not settings.debug:
         rules.append(NoSchemaIntrospectionCustomRule)
+    # Before any rule runs, documents whose fragments nest too deep (a chain of spreads,
+    # which the depth limit does not count), expand too far or spread themselves are
+    # refused: the rules and the executor recurse through them.
+    validation = limited_validation(
+        max_nesting=3 * settings.graphql_max_depth,
+        max_selections=5 * settings.graphql_max_tokens,
+        max_value_nesting=MAX_JSON_NESTING,
+        maxsize=256,
+    )
     # Factories: strawberry builds fresh extension instances per request. Parsing and
     # validating the same documents again and again is most of the cost of a small query:
     # both are cached (per document text, bounded).
@@ -91,7 +102,7 @@ def _extensions(settings: Settings) -> list[Any]:
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=256),
+        validation,
     ]
 
 

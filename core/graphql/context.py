@@ -22,6 +22,11 @@ class RequestContext(Work):
     request_id: str | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
+    async def forget_attempt(self) -> None:
+        """Also forget what the DataLoaders read in the attempt that is run again."""
+        await super().forget_attempt()
+        self._loaders.clear()
+
     def loader(self, name: str, load: Callable[[Sequence[Hashable]], Awaitable[Sequence[Any]]]) -> DataLoader[Any, Any]:
         """The request's DataLoader called `name` (created on first use). `load` receives the
         keys and returns one result per key, in order."""

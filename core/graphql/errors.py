@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from graphql import GraphQLError
 
+from core.db import database_problem
 from core.errors import DomainError
 
 log = structlog.get_logger(__name__)
@@ -15,6 +16,9 @@ log = structlog.get_logger(__name__)
 
 def format_error(error: GraphQLError, *, debug: bool) -> dict[str, Any]:
     original = error.original_error
+    if original is not None and not isinstance(original, (DomainError, GraphQLError)):
+        # Contention, a timeout or a lost connection is the database's, not a bug.
+        original = database_problem(original) or original
     formatted: dict[str, Any] = {"message": error.message}
     if error.locations:
         formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
@@ -35,6 +39,16 @@ def format_error(error: GraphQLError, *, debug: bool) -> dict[str, Any]:
         if debug:
             formatted["extensions"]["exception"] = f"{type(original).__name__}: {original}"
     return formatted
+
+
+RETRY_CODES = {"BUSY": "2", "DATABASE_UNAVAILABLE": "5"}
+
+
+def retry_after(body: dict[str, Any]) -> str | None:
+    """A Retry-After for an answer whose errors say to try again later, or None."""
+    codes = {error.get("extensions", {}).get("code") for error in body.get("errors", ())}
+    waits = [RETRY_CODES[code] for code in codes if code in RETRY_CODES]
+    return max(waits, key=int) if waits else None
 
 
 def result_body(result: Any, *, debug: bool) -> dict[str, Any]:

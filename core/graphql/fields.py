@@ -16,6 +16,8 @@ gate (`MODULE_NOT_ENABLED`) and the transaction around each mutation.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,12 +25,13 @@ import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
-from sqlalchemy.exc import IntegrityError
+import structlog
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core.db import begin_write
+from core.db import begin_write, database_problem, is_retryable, sqlstate
 from core.errors import Conflict, ModuleNotEnabled
-from core.events import rollback
-from core.processing import STATUS_ERROR, STATUS_OK, write_records
+
+log = structlog.get_logger(__name__)
 
 READ_PERMISSION_ATTR = "__kansrijk_read_permission__"
 
@@ -82,32 +85,43 @@ class ModuleGate(FieldExtension):
 class Transactional(FieldExtension):
     """One transaction per mutation: commit (with its processing-log records, then dispatch
     its events) on success, roll back everything on any error, so nothing is half-written.
-    A uniqueness clash with a concurrent request is a conflict, not an internal error. The
-    processing records of a failed mutation are still written, with status `error`."""
+    A deadlock or serialization failure runs the mutation again (a few times, after a short
+    random pause); contention that remains, or a timeout, answers `BUSY`. A uniqueness
+    clash with a concurrent request is a conflict, not an internal error. The processing
+    records of a failed mutation are still written, with status `error`."""
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
         context = info.context
-        await begin_write(context.session)
-        try:
-            result = await next_(source, info, **kwargs)
-            await write_records(context, status=STATUS_OK)
-            await context.session.commit()
-        except IntegrityError:
-            await self._failed(context)
-            raise Conflict("Deze gegevens zijn tegelijk door iemand anders gewijzigd of bestaan al. Probeer het opnieuw.") from None
-        except BaseException:
-            await self._failed(context)
-            raise
-        await context.dispatch_events()
-        return result
-
-    @staticmethod
-    async def _failed(context: Any) -> None:
-        await rollback(context.session)
-        if context.journal.pending:
+        attempts = context.settings.transaction_attempts
+        for attempt in range(1, attempts + 1):
             await begin_write(context.session)
-            await write_records(context, status=STATUS_ERROR)
-            await context.session.commit()
+            try:
+                result = await next_(source, info, **kwargs)
+                await context.save()
+            except IntegrityError:
+                await context.save_failure()
+                raise Conflict("Deze gegevens zijn tegelijk door iemand anders gewijzigd of bestaan al. Probeer het opnieuw.") from None
+            except SQLAlchemyError as exc:
+                if is_retryable(exc) and attempt < attempts:
+                    log.info("mutation.retried", attempt=attempt, sqlstate=sqlstate(exc))
+                    await context.forget_attempt()
+                    await asyncio.sleep(random.uniform(0, RETRY_PAUSE * 2**attempt))
+                    continue
+                await context.save_failure()
+                problem = database_problem(exc)
+                if problem is None:
+                    raise
+                raise problem from None
+            except BaseException:
+                await context.save_failure()
+                raise
+            await context.dispatch_events()
+            return result
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+#: Seconds: the longest pause before the first retry of a unit of work (doubles per retry).
+RETRY_PAUSE = 0.02
 
 
 def _declaration(permission: str | None, public: bool) -> list[FieldExtension]:

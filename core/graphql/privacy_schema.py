@@ -43,7 +43,7 @@ class ProcessingActivityNode:
 @readable_with("core.processing_log.read")
 @strawberry.type(name="ProcessingRecord", description="Eén verwerking van persoonsgegevens van één betrokkene.")
 class ProcessingRecordNode:
-    seq: int
+    seq: int | None = strawberry.field(description="Plaats in de hash-keten van de gemeente; leeg zolang het record nog niet verzegeld is (enkele seconden).")
     started_at: dt.datetime
     ended_at: dt.datetime
     operation: str

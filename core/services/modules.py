@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.db import utcnow
 from core.errors import DomainError, NotFound, ValidationFailed
-from core.models import ModuleActivation
+from core.events import forget_module_events
+from core.models import ModuleActivation, WorkflowHistory
 from core.runtime import LoadedModule, ModuleRuntime
 from core.services.tenants import bump_modules_revision, lock_tenant
 from core.validation import validation_error
 from core.work import Work
+from core.workflows import WORKFLOW_TRANSITIONED
 
 
 class ModuleDependencyMissing(DomainError):
@@ -83,7 +85,7 @@ def _require_module(runtime: ModuleRuntime, key: str) -> LoadedModule:
     module = runtime.modules.get(key)
     if module is None:
         known = ", ".join(sorted(runtime.modules)) or "geen"
-        raise NotFound(f"Onbekende module '{key}'. Geïnstalleerd: {known}.", field="input.key", code="UNKNOWN_MODULE")
+        raise NotFound(f"Onbekende module. Geïnstalleerd: {known}.", field="input.key", code="UNKNOWN_MODULE")  # never the key asked for
     return module
 
 
@@ -184,7 +186,14 @@ async def configure_module(work: Work, key: str, config: dict[str, Any]) -> Modu
 
 
 async def forget_module(work: Work, key: str) -> None:
-    """Drop the tenant's activation of a purged module (its data is already gone)."""
+    """Drop what core keeps of a purged module in the tenant (its own tables are already
+    gone): the history of its workflows (actors, free-text reasons), its outbox events and
+    the deliveries of those events and to its subscriber, and its activation."""
+    workflows = [definition.key for module_key, definition in work.runtime.workflows() if module_key == key]
+    event_types = [event_type.name for module_key, event_type in work.runtime.event_types() if module_key == key]
+    if workflows:
+        await work.session.execute(delete(WorkflowHistory).where(WorkflowHistory.workflow.in_(workflows)))
+    await forget_module_events(work.session, key, event_types, workflows, workflow_event_type=WORKFLOW_TRANSITIONED)
     activation = (await activations(work.session)).get(key)
     if activation is not None:
         await work.session.delete(activation)

@@ -63,13 +63,16 @@ async def create_tenant(
 
 
 async def get_by_slug(session: Any, slug: str) -> Tenant | None:
+    # A text that cannot be a slug (e.g. with NUL, which PostgreSQL refuses) names no tenant.
+    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+        return None
     return (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one_or_none()
 
 
 async def require_by_slug(session: Any, slug: str) -> Tenant:
     tenant = await get_by_slug(session, slug)
     if tenant is None:
-        raise NotFound(f"Er is geen gemeente met de slug '{slug}'.", code="TENANT_NOT_FOUND")
+        raise NotFound("Deze gemeente bestaat niet.", code="TENANT_NOT_FOUND")  # never the slug asked for
     return tenant
 
 
@@ -94,5 +97,8 @@ async def bump_modules_revision(session: Any, tenant_id: Any) -> None:
 async def lock_tenant(session: Any, tenant_id: Any) -> None:
     """Serialise changes that check, then write, tenant-wide state (module activation, the
     last coalition admin): on PostgreSQL a row lock on the tenant until the transaction
-    ends; SQLite write transactions are serial already."""
-    await session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
+    ends; SQLite write transactions are serial already. `FOR NO KEY UPDATE`: these admin
+    changes wait for each other, but not for the inserts of ordinary requests, whose foreign
+    keys hold a key-share lock on the same row (and a key-share holder that asks for this
+    lock later does not deadlock with another one)."""
+    await session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True))

@@ -73,7 +73,7 @@ def register_event_types() -> list[EventType]:
 def register_scheduled_jobs() -> list[ScheduledJob]:
     from plugins.handvat3_toegang.services import write_usage_job
 
-    return [ScheduledJob(f"{MODULE_KEY}.write_usage", "Het gebruik van regelingen (geteld in het geheugen) wegschrijven.", 60, write_usage_job)]
+    return [ScheduledJob(f"{MODULE_KEY}.write_usage", "Het gebruik van regelingen (geteld in het geheugen) wegschrijven.", 60, write_usage_job, per_process=True)]
 
 
 @hookimpl

@@ -2,9 +2,13 @@
 with versioned parameters, evaluated into an explainable outcome per regeling.
 
 Every condition of a regeling is a plain-language question with a JSON Logic rule and a
-"met" and "not met" text. A condition whose facts the household did not give is unknown.
-A regeling is NOT_ELIGIBLE when a condition is not met, POSSIBLY when none fails but some
-are unknown (naming the facts still missing), and ELIGIBLE when all are met.
+"met" and "not met" text. A fact the household did not give is unknown, and a rule is
+evaluated in Kleene's strong three-valued logic: a known true operand decides an `or`, a
+known false one an `and` (and a known condition an `if`), whatever the unknown others are;
+only what the unknown facts could still change is unknown. A condition whose rule stays
+unknown names the facts that could still decide it. A regeling is NOT_ELIGIBLE when a
+condition is not met, POSSIBLY when none fails but some are unknown (naming the facts
+still missing), and ELIGIBLE when all are met.
 """
 
 from __future__ import annotations
@@ -263,26 +267,100 @@ class Household:
         return self.data
 
 
+class _Unknown:
+    """The value of an expression that depends on facts not given."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN_VALUE = _Unknown()
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _operands(values: Any) -> list[Any]:
+    # JSON Logic's shorthand for one operand: {"!": {"var": "x"}} is {"!": [{"var": "x"}]}.
+    return values if isinstance(values, list) else [values]
+
+
+def evaluate_partially(rule: Any, data: Mapping[str, Any], unknown: frozenset[str]) -> tuple[Any, frozenset[str]]:
+    """A JSON Logic rule in Kleene's strong three-valued logic: (value, facts). The value is
+    UNKNOWN_VALUE when it depends on an unknown fact, and `facts` are then the unknown facts
+    that could still change it (empty when the value is known). With every fact the rule
+    reads known, the value is what `json_logic.jsonLogic` gives; a rule that fails (a
+    division by zero) raises as there."""
+    if isinstance(rule, list):
+        items = [evaluate_partially(item, data, unknown) for item in rule]
+        missing = frozenset().union(*(facts for _value, facts in items))
+        return (UNKNOWN_VALUE, missing) if missing else ([value for value, _facts in items], _NOTHING)
+    if not isinstance(rule, Mapping) or len(rule) != 1:
+        return json_logic.jsonLogic(rule, data), _NOTHING  # a literal (rules are checked: one operator each)
+    operator, raw = next(iter(rule.items()))
+    if operator == "var":
+        name = _operands(raw)[0] if _operands(raw) else None
+        if isinstance(name, str) and name in unknown:
+            return UNKNOWN_VALUE, frozenset({name})
+        return json_logic.jsonLogic(rule, data), _NOTHING
+    operands = [evaluate_partially(item, data, unknown) for item in _operands(raw)]
+    if operator in ("and", "or"):
+        deciding = (lambda value: not value) if operator == "and" else bool
+        for value, facts in operands:
+            if not facts and deciding(value):
+                return value, _NOTHING  # a known false operand decides an and, a known true one an or
+        missing = frozenset().union(*(facts for _value, facts in operands))
+        if missing:
+            return UNKNOWN_VALUE, missing
+        values = [value for value, _facts in operands]
+        return (values[-1] if values else operator == "and"), _NOTHING
+    if operator in ("if", "?:"):
+        return _branch(operands)
+    missing = frozenset().union(*(facts for _value, facts in operands))
+    if missing:  # every other operator needs all its operands
+        return UNKNOWN_VALUE, missing
+    return json_logic.jsonLogic({operator: [value for value, _facts in operands]}, data), _NOTHING
+
+
+def _branch(operands: list[tuple[Any, frozenset[str]]]) -> tuple[Any, frozenset[str]]:
+    """`if` (and `?:`): [condition, then, condition, then, ..., else]. A known condition picks
+    its branch; an unknown one leaves the value unknown unless both ways give the same
+    known value."""
+    if len(operands) <= 1:
+        return operands[0] if operands else (None, _NOTHING)  # the else (none: null, as JSON Logic)
+    (condition, condition_facts), then = operands[0], operands[1]
+    otherwise = _branch(operands[2:])
+    if not condition_facts:
+        return then if condition else otherwise
+    if not then[1] and not otherwise[1] and type(then[0]) is type(otherwise[0]) and then[0] == otherwise[0]:
+        return then[0], _NOTHING
+    return UNKNOWN_VALUE, condition_facts | then[1] | otherwise[1]
+
+
+def _condition_result(condition: Condition, household: Household, data: Mapping[str, Any]) -> ConditionResult:
+    missing = condition.facts & household.unknown
+    try:
+        if not missing:
+            met = json_logic.jsonLogic(condition.rule, data)
+        else:
+            met, missing = evaluate_partially(condition.rule, data, missing)
+    except Exception:  # e.g. a division by a zero income: unknown, and the facts stay out of the log
+        log.warning("toegang.rule_failed", condition=condition.id)
+        return ConditionResult(condition, UNKNOWN)
+    if missing:
+        return ConditionResult(condition, UNKNOWN, profile_fields_missing(missing, household.facts))
+    return ConditionResult(condition, MET if met else NOT_MET)
+
+
 def evaluate(conditions: Iterable[Condition], facts: Mapping[str, Any] | Household, parameters: Mapping[str, ParameterValue]) -> Outcome:
     """The outcome of one regeling's conditions for these facts and parameter values."""
     household = facts if isinstance(facts, Household) else Household(facts)
     data = household.with_parameters(parameters)
-    results = []
-    for condition in conditions:
-        missing = condition.facts & household.unknown
-        if missing:
-            results.append(ConditionResult(condition, UNKNOWN, profile_fields_missing(missing, household.facts)))
-            continue
-        try:
-            met = json_logic.jsonLogic(condition.rule, data)
-        except Exception:  # e.g. a division by a zero income: unknown, and the facts stay out of the log
-            log.warning("toegang.rule_failed", condition=condition.id)
-            results.append(ConditionResult(condition, UNKNOWN))
-            continue
-        results.append(ConditionResult(condition, MET if met else NOT_MET))
+    results = [_condition_result(condition, household, data) for condition in conditions]
     statuses = {result.status for result in results}
     status = NOT_ELIGIBLE if NOT_MET in statuses else POSSIBLY if UNKNOWN in statuses else ELIGIBLE
-    missing_facts = sorted({name for result in results for name in result.missing}) if UNKNOWN in statuses else []
+    # A condition not met decides the regeling: no missing fact could change that, so none is asked.
+    missing_facts = sorted({name for result in results for name in result.missing}) if status == POSSIBLY else []
     # Every parameter passed in was used: those the rules read and those a fact was derived
     # from (the bijstandsnorm behind the income percentage).
     return Outcome(status, results, missing_facts, sorted(parameters.values(), key=lambda value: value.key))

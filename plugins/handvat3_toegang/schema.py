@@ -572,8 +572,7 @@ class ToegangQuery:
     @field(permission="handvat3_toegang.catalogue.read", description="De sociale kaart: het aanbod van de partnerorganisaties.")
     async def services(self, info: Info, wijk_code: str | None = None) -> list[ServiceNode]:
         rows = list((await info.context.session.execute(select(Service).order_by(Service.name))).scalars())
-        if wijk_code:
-            rows = [row for row in rows if not row.wijk_codes or wijk_code in row.wijk_codes]
+        rows = await svc.services_in_wijk(info.context.session, rows, wijk_code)
         names = await _partner_names(info, rows)
         return [ServiceNode.from_row(row, names.get(row.partner_id, "")) for row in rows]
 
@@ -723,8 +722,7 @@ class ToegangPublicQuery:
     @field(public=True, description="Het gepubliceerde aanbod van de sociale kaart.")
     async def services(self, info: Info, wijk_code: str | None = None) -> list[PublicServiceNode]:
         rows = list((await info.context.session.execute(select(Service).where(Service.published.is_(True)).order_by(Service.name))).scalars())
-        if wijk_code:
-            rows = [row for row in rows if not row.wijk_codes or wijk_code in row.wijk_codes]
+        rows = await svc.services_in_wijk(info.context.session, rows, wijk_code)
         names = await _partner_names(info, rows)
         return [
             PublicServiceNode(

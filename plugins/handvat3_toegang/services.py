@@ -181,6 +181,17 @@ class TestVectorInput(BaseModel):
     household: dict[str, Any]
     expected: Literal["ELIGIBLE", "POSSIBLY", "NOT_ELIGIBLE"]
 
+    @field_validator("reference_date")
+    @classmethod
+    def _plausible_date(cls, day: dt.date | None) -> dt.date | None:
+        if day is not None and not VECTOR_DATES[0] <= day <= VECTOR_DATES[1]:
+            raise ValueError(f"Kies een peildatum tussen {VECTOR_DATES[0]:%d-%m-%Y} en {VECTOR_DATES[1]:%d-%m-%Y}.")
+        return day
+
+
+#: The dates a test vector may be checked on (a check itself: `checked_reference_date`).
+VECTOR_DATES = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+
 
 class RegelingInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -543,6 +554,19 @@ async def sync_national_into(session: Any, tenant: Any) -> int:
 # -- the check ---------------------------------------------------------------------------------------
 
 
+#: The oldest a child in the household can be: an earlier birth date is a typing error
+#: (0001-01-01, 1926 for 2026), not a child whose age a regeling could ask about.
+MAX_CHILD_AGE_YEARS = 30
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 class ProfileInput(BaseModel):
     """What a parent or professional tells about a household. Every field is optional: what
     is not given makes a regeling POSSIBLY instead of a guess."""
@@ -568,6 +592,12 @@ class ProfileInput(BaseModel):
     def facts_for(self, reference_date: dt.date) -> dict[str, Any]:
         if self.children_birth_dates and any(day > reference_date for day in self.children_birth_dates):
             raise ValidationFailed("Een kind kan niet na de peildatum geboren zijn.", field="profile.childrenBirthDates")
+        earliest = years_before(reference_date, MAX_CHILD_AGE_YEARS)
+        if self.children_birth_dates and any(day < earliest for day in self.children_birth_dates):
+            raise ValidationFailed(
+                f"Een kind in het huishouden is hoogstens {MAX_CHILD_AGE_YEARS} jaar oud: controleer de geboortedatum.",
+                field="profile.childrenBirthDates",
+            )
         if self.due_date is not None:
             if self.pregnant is False:
                 raise ValidationFailed("Een uitgerekende datum hoort bij een zwangerschap.", field="profile.dueDate")
@@ -966,6 +996,17 @@ async def save_service(work: Work, data: dict[str, Any], *, existing: Service | 
     await work.session.flush()
     await index_item(work.session, "service", row.id, row.name, f"{row.description}\n{row.audience}", public=row.published)
     return row
+
+
+async def services_in_wijk(session: Any, rows: list[Service], wijk_code: str | None) -> list[Service]:
+    """The services of the sociale kaart for one wijk (those for the whole gemeente and
+    those for this wijk); a code that is no wijk of this gemeente is NOT_FOUND, never an
+    empty filter that silently answers everything."""
+    if wijk_code is None or not wijk_code.strip():
+        return rows
+    if (await session.execute(select(Wijk.id).where(Wijk.code == wijk_code))).first() is None:
+        raise NotFound("Deze wijk bestaat niet in deze gemeente.", field="wijkCode")
+    return [row for row in rows if not row.wijk_codes or wijk_code in row.wijk_codes]
 
 
 async def mark_known(work: Work, regeling_id: Any, known: bool) -> Regeling:

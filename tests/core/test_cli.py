@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -41,7 +42,7 @@ def kansrijk(*args: str, input: str | None = None) -> tuple[int, str]:
 
 def test_cli_end_to_end(cli_database: str, tmp_path: Path) -> None:
     code, out = kansrijk("migrate")
-    assert code == 0 and "Database at: core_0003" in out
+    assert code == 0 and "Database at: core_0005" in out
 
     assert kansrijk("tenant", "create", "GM0344") == (0, "Created GM0344 Utrecht, slug 'utrecht'\n")
     code, out = kansrijk("tenant", "create", "GM9999")
@@ -171,3 +172,147 @@ def test_audit_verify(cli_database: str, tmp_path: Path) -> None:
     asyncio.run(forge())
     code, out = kansrijk("audit", "verify")
     assert code == 1 and "utrecht: BROKEN at record 1" in out
+
+
+def in_tenant(slug: str, action: Any) -> Any:
+    """Run `await action(session)` in a session of the CLI's database bound to tenant `slug`, and commit."""
+    from core.config import Settings
+    from core.platform import Platform
+    from core.tenancy import tenant_context
+
+    async def runner() -> Any:
+        platform = Platform.create(Settings())
+        try:
+            with tenant_context(await platform.tenant_id_of(slug)):
+                async with platform.session() as session:
+                    result = await action(session)
+                    await session.commit()
+                    return result
+        finally:
+            await platform.dispose()
+
+    return asyncio.run(runner())
+
+
+def failed_delivery(event_type: str, payload: dict, subscriber: str, status: str, *, error: str = "RuntimeError: boom") -> Any:
+    """An action adding a dispatched outbox event with a failed delivery; returns (event id, delivery id)."""
+    import datetime as dt
+
+    from core.db import utcnow
+    from core.models import EventDelivery, OutboxEvent
+
+    async def add(session: Any) -> tuple[str, str]:
+        event = OutboxEvent(type=event_type, payload=payload, dispatched_at=utcnow())
+        session.add(event)
+        await session.flush()
+        due = utcnow() + dt.timedelta(hours=1) if status == "retrying" else None
+        delivery = EventDelivery(event_id=event.id, subscriber=subscriber, status=status, attempts=8 if status == "dead" else 2, next_attempt_at=due, last_error=error)
+        session.add(delivery)
+        await session.flush()
+        return str(event.id), str(delivery.id)
+
+    return add
+
+
+def test_events_list_and_retry(cli_database: str) -> None:
+    import uuid
+
+    assert kansrijk("migrate")[0] == 0
+    assert kansrijk("tenant", "create", "GM0344")[0] == 0
+    assert kansrijk("tenant", "create", "GM0796")[0] == 0
+    assert kansrijk("module", "enable", "handvat3_toegang", "--tenant", "utrecht")[0] == 0
+    assert kansrijk("events", "list") == (0, "No event deliveries.\n")
+
+    transitioned = "core.workflow.transitioned"
+    dead_event, dead = in_tenant("utrecht", failed_delivery(transitioned, {"workflow": "x"}, "handvat3_toegang", "dead"))
+    _event, waiting = in_tenant("utrecht", failed_delivery(transitioned, {"workflow": "y"}, "handvat3_toegang", "retrying", error="ValueError: nee"))
+    _event, elsewhere = in_tenant("s-hertogenbosch", failed_delivery(transitioned, {"workflow": "z"}, "handvat3_toegang", "dead"))
+
+    code, out = kansrijk("events", "list")
+    assert code == 0 and len(out.splitlines()) == 3
+    line = next(line for line in out.splitlines() if dead in line)
+    assert line.startswith("utrecht  ") and f"event {dead_event}" in line and f"{transitioned} -> handvat3_toegang" in line
+    assert "  dead  attempts 8  next -  RuntimeError: boom" in line
+    assert "retrying  attempts 2  next 20" in next(line for line in out.splitlines() if waiting in line)
+    code, out = kansrijk("events", "list", "--tenant", "utrecht", "--status", "dead")
+    assert code == 0 and [line.split()[1] for line in out.splitlines()] == [dead]
+    assert len(kansrijk("events", "list", "--limit", "2")[1].splitlines()) == 2
+    code, out = kansrijk("events", "list", "--status", "kwijt")
+    assert code == 2
+    code, out = kansrijk("events", "list", "--tenant", "atlantis")
+    assert code == 1 and "TENANT_NOT_FOUND" in out
+
+    # A dead delivery is revived and, its module being enabled, delivered at once.
+    code, out = kansrijk("events", "retry", dead)
+    assert (code, out) == (0, f"utrecht  {dead}: delivered (attempt 1)\n")
+    code, out = kansrijk("events", "list", "--status", "delivered")
+    assert code == 0 and dead in out and "attempts 1" in out
+    code, out = kansrijk("events", "retry", dead)
+    assert code == 1 and "ALREADY_DELIVERED" in out
+    code, out = kansrijk("events", "retry", str(uuid.uuid4()))
+    assert code == 1 and "DELIVERY_NOT_FOUND" in out
+    code, out = kansrijk("events", "retry", "geen-id")
+    assert code == 1 and "DELIVERY_NOT_FOUND" in out
+    code, out = kansrijk("events", "retry", waiting, "--tenant", "s-hertogenbosch")  # not that tenant's
+    assert code == 1 and "DELIVERY_NOT_FOUND" in out
+    assert kansrijk("events", "retry")[0] == 2
+    assert kansrijk("events", "retry", dead, "--all-dead")[0] == 2
+
+    # Every dead one: in 's-Hertogenbosch handvat 3 is not enabled, so it waits (due now).
+    code, out = kansrijk("events", "retry", "--all-dead")
+    assert (code, out) == (0, f"s-hertogenbosch  {elsewhere}: waits: handvat3_toegang is not enabled for s-hertogenbosch\n")
+    code, out = kansrijk("events", "list", "--tenant", "s-hertogenbosch")
+    assert "retrying  attempts 0" in out
+    assert kansrijk("events", "retry", "--all-dead", "--tenant", "utrecht") == (0, "No dead deliveries.\n")
+    # A retrying one is attempted now instead of at its time.
+    code, out = kansrijk("events", "retry", waiting, "--tenant", "utrecht")
+    assert (code, out) == (0, f"utrecht  {waiting}: delivered (attempt 3)\n")
+
+
+def test_module_purge_forgets_workflow_history_events_and_deliveries(cli_database: str) -> None:
+    import uuid
+
+    from sqlalchemy import select
+
+    from core.models import EventDelivery, OutboxEvent, WorkflowHistory
+
+    assert kansrijk("migrate")[0] == 0
+    subject = uuid.uuid4()
+    kept_deliveries = {}
+    for code in ("GM0344", "GM0796"):
+        assert kansrijk("tenant", "create", code)[0] == 0
+    for slug in ("utrecht", "s-hertogenbosch"):
+        assert kansrijk("module", "enable", "handvat2_signaleren", "--tenant", slug)[0] == 0
+
+        async def history(session: Any) -> None:
+            for workflow, reason in (("handvat2_signaleren.referral", "Gezin verhuisd naar Lisa de Vries"), ("andere_module.aanvraag", None)):
+                session.add(WorkflowHistory(workflow=workflow, subject_id=subject, transition="t", from_state="a", to_state="b", reason=reason, actor="x@example.org"))
+
+        in_tenant(slug, history)
+        in_tenant(slug, failed_delivery("handvat2_signaleren.consent.revoked", {"consent_id": "1"}, "handvat3_toegang", "dead"))
+        in_tenant(slug, failed_delivery("core.workflow.transitioned", {"workflow": "handvat2_signaleren.referral"}, "handvat3_toegang", "dead"))
+        other_event, _ = in_tenant(slug, failed_delivery("core.workflow.transitioned", {"workflow": "andere_module.aanvraag"}, "handvat2_signaleren", "retrying"))
+
+        async def keep(session: Any, event_id: str = other_event) -> str:
+            row = EventDelivery(event_id=uuid.UUID(event_id), subscriber="handvat3_toegang", status="dead", attempts=8)
+            session.add(row)
+            await session.flush()
+            return str(row.id)
+
+        kept_deliveries[slug] = in_tenant(slug, keep)
+
+    code, out = kansrijk("module", "purge", "handvat2_signaleren", "--yes")
+    assert code == 0 and "handvat2_signaleren: data, workflow history and events deleted, activations removed." in out
+
+    async def left(session: Any) -> tuple[list, list, list]:
+        return (
+            list((await session.execute(select(WorkflowHistory.workflow))).scalars()),
+            [(event_type, payload) for event_type, payload in (await session.execute(select(OutboxEvent.type, OutboxEvent.payload))).all()],
+            [str(delivery_id) for delivery_id in (await session.execute(select(EventDelivery.id))).scalars()],
+        )
+
+    for slug in ("utrecht", "s-hertogenbosch"):
+        workflows, outbox, deliveries = in_tenant(slug, left)
+        assert workflows == ["andere_module.aanvraag"], slug
+        assert outbox == [("core.workflow.transitioned", {"workflow": "andere_module.aanvraag"})], slug
+        assert deliveries == [kept_deliveries[slug]], slug

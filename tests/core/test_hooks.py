@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core import hookspecs
 from core.events import PENDING_EVENTS_KEY, UndeclaredEventType, publish_event
-from core.models import OutboxEvent, WorkflowHistory
+from core.models import EventDelivery, OutboxEvent, WorkflowHistory
 from core.platform import Platform
 from core.services import modules as module_service
 from gateway.demo import seed_demo
@@ -154,19 +154,24 @@ async def test_hook_on_domain_event(api: Api, world: World, platform: Platform) 
     assert failed.codes == ["VALIDATION_FAILED"]
     assert len(tiny_notes.CALLS["on_domain_event"]) == 1
     assert (await api.gql("utrecht", "{ tinyNotes { text } }", user=PRO)).ok() == {"tinyNotes": [{"text": "Nieuw"}]}
-    # A failing subscriber is isolated; the event is still marked dispatched.
+    # A failing subscriber is isolated; the event is still marked dispatched, and the failed
+    # delivery is recorded and retried (only to that subscriber) when it is due.
     async with platform.work_as_system("utrecht", "test") as work:
-        publish_event(work.session, "tiny_notes.note.added", {"explode": True})
+        exploding = publish_event(work.session, "tiny_notes.note.added", {"explode": True})
         await work.commit()
     assert len(tiny_notes.CALLS["on_domain_event"]) == 2
     async with platform.work_as_system("utrecht", "test") as work:
         undispatched = (await work.session.execute(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))).scalars().all()
+        failed = (await work.session.execute(select(EventDelivery))).scalars().all()
     assert undispatched == []
+    assert [(row.event_id, row.subscriber, row.status, row.attempts) for row in failed] == [(exploding.id, "tiny_notes", "retrying", 1)]
+    assert await platform.retry_event_deliveries(now=failed[0].next_attempt_at) == 1
+    assert [event.id for event in tiny_notes.CALLS["on_domain_event"][2:]] == [exploding.id]
     # Tenant-scoped: a tenant that has not enabled the module does not reach its subscriber.
     async with platform.work_as_system("s-hertogenbosch", "test") as work:
         publish_event(work.session, "tiny_notes.note.added", {})
         await work.commit()
-    assert len(tiny_notes.CALLS["on_domain_event"]) == 2
+    assert len(tiny_notes.CALLS["on_domain_event"]) == 3
 
 
 async def test_hook_workflow_guard(api: Api, world: World, platform: Platform) -> None:

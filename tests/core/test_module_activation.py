@@ -151,3 +151,50 @@ async def test_module_configuration_is_for_module_managers_only(api: Api, world:
     tiny = next(module for module in response.data["tenant"]["modules"] if module["key"] == "tiny_notes")
     assert tiny == {"key": "tiny_notes", "enabled": True, "config": None, "enabledBy": None}
     assert set(response.codes) == {"FORBIDDEN"}
+
+
+async def test_purge_forgets_the_modules_workflow_history_events_and_deliveries(api: Api, world: World, platform: Platform) -> None:
+    """What `kansrijk module purge` does in every tenant after dropping the module's tables:
+    the module's workflow history, its events (and core's transition events of its
+    workflows), the deliveries of those and to its subscriber go; the rest stays."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from core.events import publish_event
+    from core.models import EventDelivery, ModuleActivation, OutboxEvent, WorkflowHistory
+    from core.services import modules as module_service
+    from core.workflows import WORKFLOW_TRANSITIONED
+
+    move = "mutation($id: ID!) { moveTinyNote(input: {id: $id, transition: \"publish\"}) { note { state } } }"
+    other_workflow = {"workflow": "handvat2_signaleren.referral", "subject_id": "00000000-0000-0000-0000-000000000001"}
+    for slug in ("utrecht", "s-hertogenbosch"):
+        (await api.gql(slug, ENABLE, {"key": "tiny_notes"}, user=World.email("coalition_admin", slug))).ok()
+        pro = World.email("professional", slug)
+        note = (await api.gql(slug, 'mutation { addTinyNote(input: {text: "Weg"}) { note { id } } }', user=pro)).ok()["addTinyNote"]["note"]
+        (await api.gql(slug, move, {"id": note["id"]}, user=pro)).ok()
+        async with platform.work_as_system(slug, "test") as work:
+            publish_event(work.session, "tiny_notes.note.added", {"explode": True})  # a failed delivery of its own event
+            kept = publish_event(work.session, WORKFLOW_TRANSITIONED, {**other_workflow, "explode": True})  # its subscriber failed
+            work.session.add(WorkflowHistory(workflow="handvat2_signaleren.referral", subject_id=uuid.UUID(other_workflow["subject_id"]), transition="versturen", from_state="concept", to_state="verstuurd"))
+            await work.commit()
+        async with platform.work_as_system(slug, "test") as work:
+            work.session.add(EventDelivery(event_id=kept.id, subscriber="handvat3_toegang", status="dead", attempts=8))
+            await work.commit()
+            assert len((await work.session.execute(select(EventDelivery))).scalars().all()) == 3
+
+    for slug in ("utrecht", "s-hertogenbosch"):  # as the CLI does, tenant by tenant
+        async with platform.work_as_system(slug, "cli") as work:
+            await module_service.forget_module(work, "tiny_notes")
+            await work.commit()
+
+    for slug in ("utrecht", "s-hertogenbosch"):
+        async with platform.work_as_system(slug, "test") as work:
+            history = (await work.session.execute(select(WorkflowHistory.workflow))).scalars().all()
+            outbox = (await work.session.execute(select(OutboxEvent.type, OutboxEvent.payload))).all()
+            deliveries = (await work.session.execute(select(EventDelivery.event_id, EventDelivery.subscriber))).all()
+            activations = (await work.session.execute(select(ModuleActivation.module_key))).scalars().all()
+        assert history == ["handvat2_signaleren.referral"], slug
+        assert [(event_type, payload.get("workflow")) for event_type, payload in outbox] == [(WORKFLOW_TRANSITIONED, "handvat2_signaleren.referral")]
+        assert [subscriber for _event_id, subscriber in deliveries] == ["handvat3_toegang"]
+        assert "tiny_notes" not in activations

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
@@ -22,7 +25,17 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 
+@asynccontextmanager
+async def tampering(platform: Platform) -> AsyncIterator[Any]:
+    """A connection as someone who owns the database and switches its triggers off."""
+    async with owner_engine(platform).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SET LOCAL session_replication_role = replica"))
+        yield connection
+
+
 async def records(platform: Platform, tenant_id) -> list[ProcessingRecord]:
+    await platform.seal_processing_logs([tenant_id])
     async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
         return list((await session.execute(select(ProcessingRecord).order_by(ProcessingRecord.seq))).scalars())
 
@@ -90,23 +103,30 @@ async def test_privacy_officer_sees_who_processed_a_family(api: Api, world: Worl
 async def test_chain_detects_changes_and_removals(api: Api, world: World, platform: Platform) -> None:
     await add_notes(api, "A", "B", "C")
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
-        assert (await verify_chain(session, platform.settings.secret_key.get_secret_value())).intact
-    async with owner_engine(platform).begin() as connection:
+        unsealed = await verify_chain(session, platform.settings.secret_key.get_secret_value())
+    # On PostgreSQL records are committed unchained and sealed after; SQLite seals at once.
+    waiting = 3 if platform.engine.dialect.name == "postgresql" else 0
+    assert unsealed.intact and (unsealed.records, unsealed.unsealed) == (3 - waiting, waiting)
+    assert await platform.seal_processing_logs([world.utrecht.id]) == waiting
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        sealed = await verify_chain(session, platform.settings.secret_key.get_secret_value())
+        assert sealed.intact and (sealed.records, sealed.unsealed) == (3, 0)
+    async with tampering(platform) as connection:
         await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(actor="someone@else.example"))
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         report = await verify_chain(session, platform.settings.secret_key.get_secret_value())
     assert not report.intact and report.broken_at == 2 and "changed" in report.reason
     # Recomputing the hash without the platform's key (all that database access gives) does not help.
-    async with owner_engine(platform).begin() as connection:
+    async with tampering(platform) as connection:
         row = (await connection.execute(select(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2))).one()
         forged = ProcessingRecord(**{column: getattr(row, column) for column in row._fields})
         unkeyed = hashlib.sha256((forged.previous_hash + json.dumps(_chained_fields(forged), sort_keys=True, separators=(",", ":"), default=str)).encode()).hexdigest()
         await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(record_hash=unkeyed))
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         assert (await verify_chain(session, platform.settings.secret_key.get_secret_value())).broken_at == 2
-    async with owner_engine(platform).begin() as connection:
+    async with tampering(platform) as connection:
         await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(record_hash=row.record_hash))
-    async with owner_engine(platform).begin() as connection:
+    async with tampering(platform) as connection:
         await connection.execute(
             update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(actor=PRO)
         )
@@ -114,7 +134,7 @@ async def test_chain_detects_changes_and_removals(api: Api, world: World, platfo
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         report = await verify_chain(session, platform.settings.secret_key.get_secret_value())
     assert report.broken_at == 3 and "missing" in report.reason  # the end of the chain removed
-    async with owner_engine(platform).begin() as connection:
+    async with tampering(platform) as connection:
         await connection.execute(text("DELETE FROM processing_log WHERE seq = 1"))
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         report = await verify_chain(session, platform.settings.secret_key.get_secret_value())
@@ -127,11 +147,12 @@ async def test_an_anchor_shows_newest_records_removed_with_the_head_rewound(api:
     before (`kansrijk audit anchor`)."""
     secret = platform.settings.secret_key.get_secret_value()
     await add_notes(api, "A", "B", "C")
+    await platform.seal_processing_logs([world.utrecht.id])
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         anchor = await chain_head(session)
         assert anchor.seq >= 3 and (await verify_chain(session, secret, anchor)).intact
     table, head = ProcessingRecord.__table__, ProcessingLogHead.__table__
-    async with owner_engine(platform).begin() as connection:
+    async with tampering(platform) as connection:
         kept = (await connection.execute(select(table.c.record_hash).where(table.c.tenant_id == world.utrecht.id, table.c.seq == anchor.seq - 1))).scalar_one()
         await connection.execute(table.delete().where(table.c.tenant_id == world.utrecht.id, table.c.seq == anchor.seq))
         await connection.execute(head.update().where(head.c.tenant_id == world.utrecht.id).values(seq=anchor.seq - 1, record_hash=kept))
@@ -157,6 +178,13 @@ async def test_app_role_cannot_change_the_log(api: Api, world: World, platform: 
         await session.rollback()
         with pytest.raises(Exception, match="permission denied"):
             await session.execute(text("TRUNCATE processing_log"))
+        await session.rollback()
+    # The sealer may fill in an unsealed record's place in the chain once; nobody may
+    # change a sealed one, not even its chain columns.
+    await platform.seal_processing_logs([world.utrecht.id])
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        with pytest.raises(Exception, match="a sealed record cannot change"):
+            await session.execute(text("UPDATE processing_log SET seq = seq + 100, record_hash = 'x', previous_hash = 'y'"))
 
 
 def test_trace_context_parsing() -> None:

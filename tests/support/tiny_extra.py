@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from core.plugin import GraphQLContribution, ModuleMeta, Permission, TENANT_ROLES, field, hookimpl
 
 KEY = "tiny_extra"
+#: The events delivered to this module's subscriber (tests clear it).
+EVENTS: list[Any] = []
 
 
 @strawberry.type
@@ -30,3 +34,11 @@ def register_graphql() -> GraphQLContribution:
 @hookimpl
 def register_permissions() -> list[Permission]:
     return [Permission(f"{KEY}.ping.read", "Ping.", TENANT_ROLES)]
+
+
+@hookimpl
+async def on_domain_event(event: Any, session: Any) -> None:
+    """A second subscriber, to show that one module's failure does not touch another's."""
+    EVENTS.append(event)
+    if event.payload.get("extra_explode"):
+        raise RuntimeError("tiny_extra failure (test)")

@@ -215,6 +215,14 @@ async def on_domain_event(event: Any, session: Any) -> None:
     CALLS["on_domain_event"].append(event)
     if event.payload.get("explode"):
         raise RuntimeError("subscriber failure (test)")
+    # Fails its first `fail_times` deliveries of this event, then succeeds (retry tests).
+    fail_times = int(event.payload.get("fail_times", 0))
+    if sum(1 for seen in CALLS["on_domain_event"] if seen.id == event.id) <= fail_times:
+        raise RuntimeError("subscriber failure (test)")
+    if event.payload.get("long_error"):
+        raise ValueError("x" * 1000 + "\nsecond line with a value")
+    if event.payload.get("write_note"):  # its work and its delivery are committed together
+        session.add(TinyNote(text=str(event.payload["write_note"])))
 
 
 @hookimpl

@@ -1,0 +1,73 @@
+"""Contention, timeouts and a lost database are the database's, not a bug: callers get
+`BUSY` or `DATABASE_UNAVAILABLE` with a Retry-After, never an internal error."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import exc as sa_exc
+
+from core.db import database_problem, is_retryable
+from core.platform import Platform
+from gateway.app import create_app
+
+
+class FakeDriverError(Exception):
+    def __init__(self, sqlstate: str | None) -> None:
+        super().__init__("driver error")
+        self.sqlstate = sqlstate
+
+
+def db_error(sqlstate: str | None, cls: type[sa_exc.DBAPIError] = sa_exc.OperationalError, **kwargs: Any) -> sa_exc.DBAPIError:
+    return cls("SELECT 1", {}, FakeDriverError(sqlstate), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "retryable"),
+    [
+        (db_error("40P01"), "BUSY", True),  # deadlock detected
+        (db_error("40001"), "BUSY", True),  # serialization failure
+        (db_error("55P03"), "BUSY", False),  # lock_timeout
+        (db_error("57014"), "BUSY", False),  # statement_timeout
+        (db_error("53300"), "BUSY", False),  # too many connections
+        (sa_exc.TimeoutError("QueuePool limit reached"), "BUSY", False),
+        (sa_exc.OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")), "BUSY", False),
+        (db_error("57P01"), "DATABASE_UNAVAILABLE", False),  # terminated by the administrator
+        (db_error("08006"), "DATABASE_UNAVAILABLE", False),  # connection failure
+        (db_error(None, sa_exc.InterfaceError), "DATABASE_UNAVAILABLE", False),
+        (db_error(None, connection_invalidated=True), "DATABASE_UNAVAILABLE", False),
+        (ConnectionRefusedError(111, "refused"), "DATABASE_UNAVAILABLE", False),
+        (db_error("23505", sa_exc.IntegrityError), None, False),  # a bug or a conflict: not hidden
+        (db_error("42P01", sa_exc.ProgrammingError), None, False),
+        (ValueError("nothing to do with the database"), None, False),
+    ],
+)
+def test_database_errors_are_classified(error: BaseException, code: str | None, retryable: bool) -> None:
+    problem = database_problem(error)
+    assert (problem.code if problem else None) == code
+    assert is_retryable(error) is retryable
+    if problem is not None:
+        assert problem.http_status == 503 and int(problem.headers["Retry-After"]) > 0
+
+
+async def test_a_rest_route_answers_503_problem_json_with_retry_after(platform: Platform) -> None:
+    app = create_app(platform=platform)
+
+    async def busy() -> None:
+        raise sa_exc.TimeoutError("QueuePool limit of size 10 overflow 10 reached")
+
+    async def gone() -> None:
+        raise db_error("57P01")
+
+    app.add_api_route("/test/busy", busy)
+    app.add_api_route("/test/gone", gone)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for path, code in (("/test/busy", "BUSY"), ("/test/gone", "DATABASE_UNAVAILABLE")):
+            response = await client.get(path)
+            assert response.status_code == 503, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == code and response.headers["Retry-After"]

@@ -1,0 +1,128 @@
+"""Start-up while the database cannot be used: the server starts anyway, says so on /ready
+and answers 503 DATABASE_UNAVAILABLE elsewhere, keeps trying in the background and serves
+once the database is back; it never serves with an unsafe database role."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import gateway.app as gateway_app
+from core.db import create_engine
+from core.testing import POSTGRES_ADMIN_URL, migrate_platform, require_backend, settings_for_tests
+from gateway.app import create_app
+
+CLOSED_PORT_URL = "postgresql+asyncpg://x@127.0.0.1:1/none"
+GRAPHQL = {"query": "{ tenant { name } }"}
+
+
+@asynccontextmanager
+async def running(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan run, as uvicorn does, and a client for it."""
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            yield client
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, "did not happen in time"
+        await asyncio.sleep(0.05)
+
+
+def assert_graphql_refusal(response: httpx.Response, code: str) -> None:
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/json")
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == code and error["message"]
+
+
+def assert_problem(response: httpx.Response, code: str) -> None:
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == code and response.json()["status"] == 503
+
+
+async def test_the_server_starts_without_its_database(tmp_path: Path) -> None:
+    app = create_app(settings_for_tests(CLOSED_PORT_URL), discover=False)
+    try:
+        async with running(app) as client:
+            health = await client.get("/health")
+            assert health.status_code == 200 and health.json() == {"status": "ok"}
+            assert_problem(await client.get("/ready"), "DATABASE_UNAVAILABLE")
+            for path in ("/t/utrecht/graphql", "/t/utrecht/public/graphql"):
+                assert_graphql_refusal(await client.post(path, json=GRAPHQL), "DATABASE_UNAVAILABLE")
+            login = await client.post("/t/utrecht/auth/login", json={"email": "a@b.example", "password": "x" * 12})
+            assert_problem(login, "DATABASE_UNAVAILABLE")
+            assert login.headers["retry-after"]
+            assert_problem(await client.get("/.well-known/jwks.json"), "DATABASE_UNAVAILABLE")
+            assert app.state.readiness.state == "unavailable"
+    finally:
+        await app.state.platform.dispose()
+
+
+async def test_the_server_serves_once_the_database_is_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database file's directory does not exist yet (the volume is not mounted): the
+    server waits. Then it appears and is migrated, and the background retry makes the server
+    serve, without anyone asking /ready."""
+    monkeypatch.setattr(gateway_app, "PREPARE_RETRY_SECONDS", 0.1)
+    directory = tmp_path / "not-mounted-yet"
+    app = create_app(settings_for_tests(f"sqlite+aiosqlite:///{directory / 'kansrijk.sqlite3'}"), discover=False)
+    platform = app.state.platform
+    try:
+        async with running(app) as client:
+            assert_graphql_refusal(await client.post("/t/utrecht/graphql", json=GRAPHQL), "DATABASE_UNAVAILABLE")
+            await asyncio.sleep(0.3)  # a few retries fail meanwhile
+            assert app.state.readiness.state == "unavailable"
+
+            directory.mkdir()
+            await migrate_platform(platform)
+
+            async def serving() -> bool:
+                response = await client.post("/t/utrecht/graphql", json=GRAPHQL)
+                return response.status_code != 503
+
+            await eventually(serving)
+            assert app.state.readiness.state == "ready"
+            answer = await client.post("/t/utrecht/graphql", json=GRAPHQL)
+            assert answer.status_code == 404 and answer.json()["errors"][0]["extensions"]["code"] == "TENANT_NOT_FOUND"
+            assert (await client.get("/ready")).status_code == 200
+            assert (await client.get("/.well-known/jwks.json")).json()["keys"]  # the signing key was made
+    finally:
+        await platform.dispose()
+
+
+async def test_an_unsafe_role_found_later_is_refused_for_good(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside debug, when the database comes back as a superuser's connection, the server
+    keeps refusing (503 UNSAFE_DATABASE_ROLE) instead of serving without row-level security."""
+    await require_backend("postgresql")
+    monkeypatch.setattr(gateway_app, "PREPARE_RETRY_SECONDS", 0.1)
+    app = create_app(settings_for_tests(CLOSED_PORT_URL, debug=False), discover=False)
+    platform = app.state.platform
+    unreachable = platform.engine
+    try:
+        async with running(app) as client:
+            assert_problem(await client.get("/ready"), "DATABASE_UNAVAILABLE")
+            # The database "comes back" as the superuser of the test server.
+            platform.engine = create_engine(POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+asyncpg://", 1))
+
+            async def refused() -> bool:
+                return app.state.readiness.state == "refused"
+
+            await eventually(refused)
+            assert_problem(await client.get("/ready"), "UNSAFE_DATABASE_ROLE")
+            assert_graphql_refusal(await client.post("/t/utrecht/graphql", json=GRAPHQL), "UNSAFE_DATABASE_ROLE")
+            assert_problem(await client.post("/oauth/token", data={"grant_type": "client_credentials"}), "UNSAFE_DATABASE_ROLE")
+            await asyncio.sleep(0.3)
+            assert app.state.readiness.state == "refused"  # no more attempts
+    finally:
+        await platform.engine.dispose()
+        await unreachable.dispose()
