@@ -72,12 +72,6 @@ def publish_event(session: Any, type: str, payload: dict[str, Any] | None = None
     return event
 
 
-async def commit_and_dispatch(session: Any, hooks: Any) -> None:
-    """Commit the unit of work, then deliver the events it published."""
-    await session.commit()
-    await dispatch_committed(session, hooks)
-
-
 async def dispatch_committed(session: Any, hooks: Any) -> None:
     """Deliver the events of the transaction that just committed. The data is committed
     whatever happens here: a failure is logged, and the outbox keeps the undelivered
