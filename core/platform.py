@@ -31,7 +31,7 @@ from core.config import Settings
 from core.db import SerializedAsyncSession, begin_write, create_engine, make_sessionmaker, open_session
 from core.errors import Forbidden, NotFound, TenantSuspended, Unauthenticated
 from core.events import DELIVERY_POLICY_KEY, DeliveryPolicy, dispatch_pending, retry_due
-from core.processing import SEAL_BATCH, ProcessingJournal, Trace, seal
+from core.processing import SEAL_BATCH, ProcessingJournal, SealerBusy, Trace, seal
 from core.graphql.builder import build_public_schema, build_schema
 from core.graphql.context import RequestContext
 from core.models import Membership, Person, Tenant, TenantStatus
@@ -253,6 +253,8 @@ class Platform:
                             sealed += count
                             if count < SEAL_BATCH:
                                 break
+            except SealerBusy:
+                self._unsealed.add(tenant_id)  # another process is sealing it; look again soon
             except Exception:
                 log.exception("processing.seal_failed", tenant=str(tenant_id))
                 self._unsealed.add(tenant_id)

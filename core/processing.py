@@ -316,25 +316,34 @@ async def write_records(work: Any, *, status: str) -> int:
 
 
 #: Most records one sealing transaction chains.
-SEAL_BATCH = 2000
+SEAL_BATCH = 500
+
+
+class SealerBusy(RuntimeError):
+    """Another sealer holds the tenant's chain right now; try again in a moment."""
 
 
 async def seal(session: Any, secret: str, *, batch: int = SEAL_BATCH) -> int:
     """Chain the session's tenant's unsealed, committed records after its head, in the order
     they were recorded; at most `batch` of them. Holds the head row until the transaction
-    ends: sealers of one tenant take turns, requests never take this lock. The caller
-    commits. Returns how many records were sealed."""
+    ends; a sealer never waits for another (`SealerBusy`), and requests never take this
+    lock. The caller commits. Returns how many records were sealed."""
     unsealed = select(ProcessingRecord.id).where(ProcessingRecord.seq.is_(None)).limit(1)
     if (await session.execute(unsealed)).first() is None:
         return 0
-    tenant_id = session_tenant_id(session)
-    insert = dialect_insert(session)
-    await session.execute(
-        insert(ProcessingLogHead)
-        .values(tenant_id=tenant_id, id=uuid.uuid4(), seq=0, record_hash=GENESIS_HASH)
-        .on_conflict_do_nothing(index_elements=["tenant_id"])
-    )
-    head = (await session.execute(select(ProcessingLogHead).with_for_update())).scalar_one()
+    locked_head = select(ProcessingLogHead).with_for_update(skip_locked=True)
+    head = (await session.execute(locked_head)).scalar_one_or_none()
+    if head is None and (await session.execute(select(ProcessingLogHead.id))).first() is None:
+        # The tenant's first sealing: the chain gets its head (once, whoever comes first).
+        insert = dialect_insert(session)
+        await session.execute(
+            insert(ProcessingLogHead)
+            .values(tenant_id=session_tenant_id(session), id=uuid.uuid4(), seq=0, record_hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["tenant_id"])
+        )
+        head = (await session.execute(locked_head)).scalar_one_or_none()
+    if head is None:  # another sealer is at work on this chain: it or a later round seals these
+        raise SealerBusy("another sealer holds this tenant's chain")
     records = (
         await session.execute(select(ProcessingRecord).where(ProcessingRecord.seq.is_(None)).order_by(*RECORDED_ORDER).limit(batch))
     ).scalars().all()

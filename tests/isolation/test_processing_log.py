@@ -196,3 +196,30 @@ def test_trace_context_parsing() -> None:
         fresh = Trace.from_header(bad)
         assert fresh.parent_span_id is None and len(fresh.trace_id) == 32 and fresh.trace_id != TRACE_ID
 
+
+
+async def test_a_sealer_never_waits_for_another(api: Api, world: World, platform: Platform, backend: str) -> None:
+    """Two sealers of one chain: the second skips it at once (the first, or a later round,
+    seals the records) instead of queueing behind it."""
+    if backend != "postgresql":
+        pytest.skip("SQLite seals in the writing transaction")
+    from core.db import begin_write
+    from core.processing import SealerBusy, seal
+    from core.tenancy import tenant_context
+
+    await add_notes(api, "A")
+    await platform.seal_processing_logs([world.utrecht.id])  # the chain has its head now
+    await add_notes(api, "B")
+    secret = platform.settings.secret_key.get_secret_value()
+    with tenant_context(world.utrecht.id):
+        async with platform.session() as first, platform.session() as second:
+            await begin_write(first)
+            await first.execute(select(ProcessingLogHead).with_for_update())
+            await begin_write(second)
+            with pytest.raises(SealerBusy):
+                await seal(second, secret)
+            await second.rollback()
+            assert await platform.seal_processing_logs([world.utrecht.id]) == 0
+            assert world.utrecht.id in platform._unsealed  # kept for the next round
+            await first.rollback()
+    assert await platform.seal_processing_logs([world.utrecht.id]) == 1
