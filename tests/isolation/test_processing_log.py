@@ -223,3 +223,25 @@ async def test_a_sealer_never_waits_for_another(api: Api, world: World, platform
             assert world.utrecht.id in platform._unsealed  # kept for the next round
             await first.rollback()
     assert await platform.seal_processing_logs([world.utrecht.id]) == 1
+
+
+async def test_a_deadlocked_mutation_runs_again_and_logs_once(api: Api, world: World, platform: Platform) -> None:
+    """A deadlock (40P01) re-runs the mutation: the attempts that failed leave no note, no
+    event and no record; one that keeps failing answers BUSY and logs its last attempt."""
+    from core.models import OutboxEvent
+    from tests.support import tiny_notes
+
+    await add_notes(api)
+    tiny_notes.DEADLOCKS.clear()
+    attempts = platform.settings.transaction_attempts
+    done = await api.gql("utrecht", 'mutation { addTinyNote(input: {text: "deadlock-2"}) { note { id } } }', user=PRO)
+    done.ok()
+    refused = await api.gql("utrecht", f'mutation {{ addTinyNote(input: {{text: "deadlock-{attempts}"}}) {{ note {{ id }} }} }}', user=PRO)
+    assert refused.codes == ["BUSY"] and refused.headers["Retry-After"]
+    assert tiny_notes.DEADLOCKS == {"deadlock-2": 3, f"deadlock-{attempts}": attempts}
+    assert [note["id"] for note in (await api.gql("utrecht", "{ tinyNotes { id } }", user=PRO)).ok()["tinyNotes"]] == [done.data["addTinyNote"]["note"]["id"]]
+    rows = await records(platform, world.utrecht.id)
+    assert [(row.operation, row.status) for row in rows if row.operation == "addTinyNote"] == [("addTinyNote", "ok"), ("addTinyNote", "error")]
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        events = (await session.execute(select(OutboxEvent.type).where(OutboxEvent.type == "tiny_notes.note.added"))).scalars().all()
+    assert len(events) == 1

@@ -6,7 +6,7 @@ receives are recorded in `CALLS` for the tests to inspect.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,19 @@ class TinyNotePayload:
     note: TinyNoteNode
 
 
+#: How often each "deadlock-N" text was written (retry tests).
+DEADLOCKS: Counter[str] = Counter()
+
+
+def _deadlock() -> Exception:
+    from sqlalchemy.exc import OperationalError
+
+    class DeadlockDetected(Exception):
+        sqlstate = "40P01"
+
+    return OperationalError("INSERT INTO tiny_notes ...", {}, DeadlockDetected("deadlock detected"))
+
+
 @strawberry.type
 class TinyMutation:
     @mutation(permission=f"{KEY}.note.write")
@@ -123,6 +136,10 @@ class TinyMutation:
         publish_event(session, f"{KEY}.note.added", {"note_id": str(note.id)}, actor=info.context.actor)
         if text == "fail-after-write":
             raise ValidationFailed("Mislukt na het schrijven.", field="input.text", written=count)
+        if text.startswith("deadlock-"):  # "deadlock-N": the database reports a deadlock N times (retry tests)
+            DEADLOCKS[text] += 1
+            if DEADLOCKS[text] <= int(text.removeprefix("deadlock-")):
+                raise _deadlock()
         return TinyNotePayload(note=TinyNoteNode.from_row(note))
 
     @mutation(permission=f"{KEY}.note.write")
