@@ -139,11 +139,16 @@ class Platform:
             return f"the app connects as {name}, which owns {owned} tables (use DATABASE_URL for the app role, MIGRATION_DATABASE_URL for the owner)"
         return None
 
+    async def active_tenants(self, why: str) -> list[Tenant]:
+        """The active tenants, read in a system context (`why` says for what): platform
+        tasks go through them one by one, each in its own tenant-bound session."""
+        with system_context(why):
+            async with self.session() as lookup:
+                return list((await lookup.execute(select(Tenant).where(Tenant.status == TenantStatus.ACTIVE))).scalars())
+
     async def dispatch_pending_events(self, *, older_than: dt.timedelta = dt.timedelta(seconds=60)) -> int:
         """Retry the delivery of committed but undelivered events, tenant by tenant."""
-        with system_context("outbox: retry undelivered events"):
-            async with self.session() as lookup:
-                tenants = (await lookup.execute(select(Tenant).where(Tenant.status == TenantStatus.ACTIVE))).scalars().all()
+        tenants = await self.active_tenants("outbox: retry undelivered events")
         delivered = 0
         for tenant in tenants:
             with tenant_context(tenant.id):
@@ -157,9 +162,7 @@ class Platform:
         claimed with FOR UPDATE SKIP LOCKED so that two workers never run the same one. A
         module the tenant no longer has enabled is not called; its deliveries wait. Returns
         how many deliveries were attempted."""
-        with system_context("events: retry failed deliveries"):
-            async with self.session() as lookup:
-                tenants = (await lookup.execute(select(Tenant).where(Tenant.status == TenantStatus.ACTIVE))).scalars().all()
+        tenants = await self.active_tenants("events: retry failed deliveries")
         attempted = 0
         for tenant in tenants:
             try:
@@ -192,9 +195,7 @@ class Platform:
         tenant that enabled the job's module: one transaction per tenant and job, a failure
         logged and not stopping the others. Returns how many things each job handled."""
         now = now or utcnow()
-        with system_context("jobs: the active tenants"):
-            async with self.session() as lookup:
-                slugs = list((await lookup.execute(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE))).scalars())
+        slugs = [tenant.slug for tenant in await self.active_tenants("jobs: the active tenants")]
         totals: dict[str, int] = {}
         for module_key, job in self.runtime.scheduled_jobs():
             if names is not None and job.name not in names:
