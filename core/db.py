@@ -279,12 +279,18 @@ def dialect_insert(session: Any) -> Any:
     return insert
 
 
-async def begin_write(session: AsyncSession) -> None:
+#: Marks the connection of the platform's own background work (sealing the processing
+#: log), which runs beside requests: e.g. statement counts per request leave it out.
+BACKGROUND_OPTION = "kansrijk_background"
+
+
+async def begin_write(session: AsyncSession, *, background: bool = False) -> None:
     """Start the session's next transaction as a write transaction (on SQLite: BEGIN
-    IMMEDIATE). A read transaction still open is ended first; nothing is written yet."""
+    IMMEDIATE). A read transaction still open is ended first; nothing is written yet.
+    `background`: the platform's own work, not a request's (BACKGROUND_OPTION)."""
     if session.in_transaction():
         await session.rollback()
-    await session.connection(execution_options={WRITE_OPTION: True})
+    await session.connection(execution_options={WRITE_OPTION: True, BACKGROUND_OPTION: background})
 
 
 def session_context(session: Session | AsyncSession) -> TenantContext | None:

@@ -248,7 +248,7 @@ class Platform:
                 with tenant_context(tenant_id):
                     async with self.session() as session:
                         while True:
-                            await begin_write(session)
+                            await begin_write(session, background=True)
                             count = await seal(session, secret)
                             await session.commit()
                             sealed += count

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,6 +247,28 @@ async def execute(
     async with platform.request_context(slug, claims) as context:
         result = await platform.schema.execute(query, variable_values=variables, context_value=context)
     return result_body(result, debug=True)
+
+
+@contextmanager
+def count_statements(platform: Platform) -> Iterator[list[str]]:
+    """The SQL statements the platform sends while the block runs (for tests that the
+    number per request stays constant), leaving out its background work beside them
+    (sealing the processing log)."""
+    from sqlalchemy import event
+
+    from core.db import BACKGROUND_OPTION
+
+    statements: list[str] = []
+
+    def record(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not connection.get_execution_options().get(BACKGROUND_OPTION):
+            statements.append(statement)
+
+    event.listen(platform.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(platform.engine.sync_engine, "before_cursor_execute", record)
 
 
 # -- fixtures --------------------------------------------------------------------------------

@@ -348,7 +348,7 @@ NESTED = """{ families { nodes { id wijk registeringOrganisation signals { class
 
 
 async def test_listing_families_with_their_details_takes_a_constant_number_of_statements(api: Api, utrecht: Coalition, flow: Flow, platform: Platform) -> None:
-    from tests.core.test_query_count import count_statements
+    from core.testing import count_statements
 
     async def statements() -> int:
         await api.token("utrecht", utrecht.email("vroedvrouw"))  # the login is not part of the request

@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from core.platform import Platform
+from core.testing import count_statements
 from core.processing import ProcessingRecord
 from core.tenancy import TenantContext
 from plugins.handvat3_toegang import catalogue
@@ -310,20 +309,6 @@ async def test_a_national_amount_past_its_next_change_is_marked_possibly_outdate
 async def test_impossible_profiles_are_refused(api: Api, toegang: None, profile: dict, field: str) -> None:
     response = await api.gql("utrecht", CHECK, {"p": profile, "d": "2026-03-01"}, user=PRO)
     assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == field
-
-
-@contextmanager
-def count_statements(platform: Platform) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(platform.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(platform.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_statements_per_check_do_not_grow_with_the_catalogue(
