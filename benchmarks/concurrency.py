@@ -56,7 +56,7 @@ from core.testing import (  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.logging import configure_logging  # noqa: E402
 from plugins.handvat2_signaleren.models import Notification, Referral  # noqa: E402
-from plugins.handvat2_signaleren.services import ACTIVITY  # noqa: E402
+from plugins.handvat2_signaleren.processing import ACTIVITY  # noqa: E402
 from tests.plugins.handvat2_signaleren.conftest import CONSENT, MOVE, REFER, REGISTER, Coalition, build_coalition, next_month  # noqa: E402
 
 CLIENTS = 16

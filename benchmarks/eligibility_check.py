@@ -28,7 +28,8 @@ from core.testing import TEST_SECRET, fresh_database, migrate_platform, settings
 from gateway.app import create_app
 from gateway.logging import configure_logging
 from gateway.demo import seed_demo
-from plugins.handvat3_toegang import services as svc
+from plugins.handvat3_toegang.services import check as svc
+from plugins.handvat3_toegang.services.rules import conditions_of, parameters_of
 from plugins.handvat3_toegang.eligibility import complete_facts
 from plugins.handvat3_toegang.models import Regeling
 
@@ -107,8 +108,8 @@ async def measure(backend: str, rounds: int) -> dict[str, float]:
             today = dt.date.today()
             async with platform.work_as_system("utrecht", "benchmark") as work:
                 rows = list((await work.session.execute(select(Regeling).where(Regeling.hidden.is_(False)))).scalars())
-                parameters = await svc.parameters_of(work)
-                conditions = [svc.conditions_of(row) for row in rows]
+                parameters = await parameters_of(work)
+                conditions = [conditions_of(row) for row in rows]
                 facts = complete_facts(PROFILE, today, lambda key, on: parameters.on(key, on).value)
                 data = dict(facts)
                 data["param"] = {key: parameters.on(key, today).value for key in {p for cs in conditions for c in cs for p in c.parameters}}

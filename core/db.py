@@ -1,6 +1,7 @@
 """Database access: the model bases, column types, engines, sessions and tenant scoping.
 
-All access is async (SQLAlchemy 2 with aiosqlite or asyncpg). Two kinds of tables:
+All access is async (SQLAlchemy 2 with aiosqlite or asyncpg). The kinds of tables (the
+data shapes, see docs/architecture.md):
 
 * platform tables (tenants, persons): plain `SQLModel, table=True` classes;
 * tenant-scoped tables: subclasses of `TenantScopedModel`. Their primary key is
@@ -9,6 +10,11 @@ All access is async (SQLAlchemy 2 with aiosqlite or asyncpg). Two kinds of table
   them by `tenant_id`). Every SELECT, UPDATE and DELETE on them is filtered by the
   session's tenant, new rows are stamped with it, and without a tenant the statement
   raises.
+* shared tables: subclasses of `SharedModel` (`owner_tenant_id`, `id`, `published`).
+  A tenant reads its own rows and every tenant's published rows; it writes its own rows
+  only (stamped with it as owner); the owner never changes.
+* national reference data: subclasses of `NationalReferenceModel` (`id`). Everyone reads;
+  only the system context (the operator, a platform job) writes.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, MetaData, event, text
+from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, MetaData, event, inspect, or_, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -33,7 +40,14 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from core.errors import Busy, DatabaseUnavailable, DomainError
-from core.tenancy import CrossTenantWrite, NoTenantContext, TenantContext, current_context
+from core.tenancy import (
+    CrossTenantWrite,
+    NoTenantContext,
+    NotOwner,
+    ReferenceDataReadOnly,
+    TenantContext,
+    current_context,
+)
 
 # Stable constraint names: Alembic needs them to alter and drop constraints (SQLite batch
 # mode in particular), and autogenerate compares them. Set before any table is defined.
@@ -97,17 +111,97 @@ def tenant_foreign_key(column: str, target_table: str, *, ondelete: str | None =
     )
 
 
+class SharedModel(SQLModel):
+    """Base of a shared table: each row belongs to one tenant, its owner, and every tenant
+    reads it once it is published (e.g. a library of practice examples read nationally).
+
+    * `owner_tenant_id`: the owning tenant, stamped from the session's tenant on insert;
+      it never changes.
+    * `published`: false (the default) while only the owner may see the row; true when
+      every tenant may read it. Unpublishing is setting it back to false.
+
+    Reading (layer 1 and 2): published rows of every tenant plus the own tenant's rows.
+    Writing (insert, update, delete): the owner's own rows only; writing another tenant's
+    row raises `NotOwner` (a `Forbidden`, code `NOT_OWNER`). The system context reads the
+    published rows and writes none. The primary key is `id` alone: the rows are read
+    across tenants (on Citus a reference table, not distributed by tenant).
+    """
+
+    owner_tenant_id: uuid.UUID = Field(foreign_key="tenants.id", ondelete="RESTRICT", index=True)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    published: bool = Field(default=False)
+
+
+class NationalReferenceModel(SQLModel):
+    """Base of national reference data: read by every tenant (e.g. CBS figures per wijk),
+    written only in the system context (`core.tenancy.system_context`: the operator's
+    import, a platform job). Writing it in a tenant context (or without any context)
+    raises `ReferenceDataReadOnly` (a `Forbidden`, code `REFERENCE_DATA_READ_ONLY`);
+    PostgreSQL's policy refuses it too. Reading needs no context at all."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+class DataShape(StrEnum):
+    """How a table's rows are isolated between tenants (see docs/architecture.md)."""
+
+    TENANT = "tenant"  # TenantScopedModel: one tenant's rows
+    SHARED = "shared"  # SharedModel: the owner writes, everyone reads what is published
+    REFERENCE = "reference"  # NationalReferenceModel: everyone reads, the system writes
+
+
+_SHAPE_BASES: tuple[tuple[type, DataShape], ...] = (
+    (TenantScopedModel, DataShape.TENANT),
+    (SharedModel, DataShape.SHARED),
+    (NationalReferenceModel, DataShape.REFERENCE),
+)
+
+
+def data_shape(entity: Any) -> DataShape | None:
+    """The data shape of a model class (or its mapper), or None for a platform table.
+    A class deriving from more than one shape base is a mistake and raises TypeError."""
+    cls = getattr(entity, "class_", entity)
+    if not isinstance(cls, type):
+        return None
+    shapes = [shape for base, shape in _SHAPE_BASES if issubclass(cls, base)]
+    if len(shapes) > 1:
+        raise TypeError(f"{cls.__name__} derives from more than one data shape: {', '.join(shapes)}")
+    return shapes[0] if shapes else None
+
+
 def is_tenant_scoped(entity: Any) -> bool:
     cls = getattr(entity, "class_", entity)
     return isinstance(cls, type) and issubclass(cls, TenantScopedModel)
 
 
-def tenant_scoped_tables() -> list[str]:
+def is_shared(entity: Any) -> bool:
+    cls = getattr(entity, "class_", entity)
+    return isinstance(cls, type) and issubclass(cls, SharedModel)
+
+
+def is_national_reference(entity: Any) -> bool:
+    cls = getattr(entity, "class_", entity)
+    return isinstance(cls, type) and issubclass(cls, NationalReferenceModel)
+
+
+def _mapped_tables(shape: DataShape) -> list[str]:
     return sorted(
         mapper.local_table.name
         for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
-        if is_tenant_scoped(mapper.class_)
+        if data_shape(mapper.class_) is shape
     )
+
+
+def tenant_scoped_tables() -> list[str]:
+    return _mapped_tables(DataShape.TENANT)
+
+
+def shared_tables() -> list[str]:
+    return _mapped_tables(DataShape.SHARED)
+
+
+def national_reference_tables() -> list[str]:
+    return _mapped_tables(DataShape.REFERENCE)
 
 
 # --------------------------------------------------------------------------------------
@@ -307,102 +401,216 @@ def session_tenant_id(session: Session | AsyncSession) -> uuid.UUID:
 # --------------------------------------------------------------------------------------
 # Layer 1 of tenant isolation: the ORM
 
+#: The PostgreSQL settings layer 2 reads (core/migrate.py), set per transaction when it
+#: begins (`_set_tenant_for_row_level_security`): the tenant of a tenant context, or the
+#: mark of the system context. Neither is ever set per connection.
+TENANT_SETTING = "app.tenant_id"
+SYSTEM_SETTING = "app.system"
 
-_tenant_classes_cache: tuple[int, dict[Any, type]] = (-1, {})
+_shaped_classes_cache: tuple[int, dict[Any, type]] = (-1, {})
 
 
-def _tenant_table_classes() -> dict[Any, type]:
-    """Table -> class of every mapped tenant-scoped class (recomputed when a model is added)."""
-    global _tenant_classes_cache
+def _shaped_table_classes() -> dict[Any, type]:
+    """Table -> class of every mapped class with a data shape (tenant, shared, national
+    reference), recomputed when a model is added."""
+    global _shaped_classes_cache
     mappers = SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
-    if _tenant_classes_cache[0] != len(mappers):
-        classes = {mapper.local_table: mapper.class_ for mapper in mappers if is_tenant_scoped(mapper.class_)}
-        _tenant_classes_cache = (len(mappers), classes)
-    return _tenant_classes_cache[1]
+    if _shaped_classes_cache[0] != len(mappers):
+        classes = {mapper.local_table: mapper.class_ for mapper in mappers if data_shape(mapper.class_) is not None}
+        _shaped_classes_cache = (len(mappers), classes)
+    return _shaped_classes_cache[1]
 
 
-def _tenant_classes_in(statement: Any, mappers: Sequence[Any]) -> set[type]:
-    """The tenant-scoped classes a statement reaches: its entities, and every table in it,
-    joins and subqueries included."""
-    by_table = _tenant_table_classes()
-    found = {mapper.class_ for mapper in mappers if is_tenant_scoped(mapper)}
+def _shaped_classes_in(statement: Any, mappers: Sequence[Any]) -> dict[type, DataShape]:
+    """The classes with a data shape that a statement reaches: its entities, and every
+    table in it, joins and subqueries included."""
+    by_table = _shaped_table_classes()
+    found = {mapper.class_ for mapper in mappers if data_shape(mapper) is not None}
     for table in find_tables(statement, include_joins=True, include_aliases=True, include_selects=True, include_crud=True):
         cls = by_table.get(table)
         if cls is not None:
             found.add(cls)
-    return found
+    return {cls: data_shape(cls) for cls in found}  # type: ignore[misc]
 
 
-def _check_bulk_insert(state: Any, context: TenantContext | None) -> None:
+def _dml_target(state: Any) -> type | None:
+    """The model class an INSERT, UPDATE or DELETE writes to (ORM or Core), if it has a shape."""
+    table = getattr(state.statement, "table", None)
+    return _shaped_table_classes().get(table) if table is not None else None
+
+
+def _sets_owner(state: Any) -> bool:
+    """Whether an UPDATE sets `owner_tenant_id` (in its values or, for a bulk update by
+    primary key, in its parameter rows)."""
+    statement = state.statement
+    keys = {getattr(key, "key", key) for key in (getattr(statement, "_values", None) or {})}
+    keys |= {getattr(key, "key", key) for key, _value in (getattr(statement, "_ordered_values", None) or ())}
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters] if state.parameters else []
+    keys |= {key for row in rows for key in row}
+    return "owner_tenant_id" in keys
+
+
+def _require_system(context: TenantContext | None, cls: type) -> None:
+    """National reference data is written in the system context only."""
+    if context is None or not context.system:
+        where = "a tenant context" if context is not None else "no context"
+        raise ReferenceDataReadOnly(f"writing {cls.__name__} (national reference data) in {where}")
+
+
+def _check_bulk_insert(
+    state: Any, context: TenantContext | None, column: str = "tenant_id", refuse: Any = None
+) -> None:
     """ORM bulk INSERTs (`session.execute(insert(Model), ...)`) bypass the flush: stamp the
-    tenant where none is given and refuse rows of another tenant."""
+    tenant (`column`: `tenant_id`, or a shared row's `owner_tenant_id`) where none is given
+    and refuse rows of another tenant (`refuse`: the exception to raise)."""
+    if refuse is None:
+        refuse = lambda: CrossTenantWrite("bulk insert of a row of another tenant")  # noqa: E731
     if context is None or context.tenant_id is None:
         raise NoTenantContext("tenant-scoped insert without a tenant context")
     rows = state.parameters if isinstance(state.parameters, list) else [state.parameters] if state.parameters else []
     for row in rows:
-        if row.get("tenant_id", context.tenant_id) != context.tenant_id:
-            raise CrossTenantWrite("bulk insert of a row of another tenant")
-        row.setdefault("tenant_id", context.tenant_id)
-    inline = {name: value for name, value in state.statement.compile().params.items() if name.startswith("tenant_id")}
+        if row.get(column, context.tenant_id) != context.tenant_id:
+            raise refuse()
+        row.setdefault(column, context.tenant_id)
+    statement = state.statement
+    has_inline = bool(getattr(statement, "_values", None) or getattr(statement, "_multi_values", None))
+    # (Compiled only when it has inline values: a bare ORM `insert(Model)` given rows to
+    # insert cannot be compiled outside its execution.)
+    inline = {name: value for name, value in statement.compile().params.items() if name.startswith(column)} if has_inline else {}
     if any(value is not None and value != context.tenant_id for value in inline.values()):
-        raise CrossTenantWrite("bulk insert of a row of another tenant")
+        raise refuse()
     if not rows and not inline:
-        state.statement = state.statement.values(tenant_id=context.tenant_id)
+        state.statement = state.statement.values(**{column: context.tenant_id})
+
+
+def _check_insert(state: Any, context: TenantContext | None) -> None:
+    if state.bind_mapper is not None and is_tenant_scoped(state.bind_mapper):
+        _check_bulk_insert(state, context)
+        return
+    target = _dml_target(state)
+    shape = data_shape(target) if target is not None else None
+    if shape is DataShape.SHARED:
+        if not state.is_orm_statement:
+            raise NoTenantContext("a statement on shared tables must use the models, not their tables")
+        name = target.__name__  # type: ignore[union-attr]
+        _check_bulk_insert(state, context, "owner_tenant_id", lambda: NotOwner(f"bulk insert of a {name} owned by another tenant"))
+    elif shape is DataShape.REFERENCE:
+        _require_system(context, target)  # type: ignore[arg-type]
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_orm_statement(state: Any) -> None:
     context: TenantContext | None = state.session.info.get(TENANT_CONTEXT_KEY)
     if state.is_insert:
-        if state.bind_mapper is not None and is_tenant_scoped(state.bind_mapper):
-            _check_bulk_insert(state, context)
+        _check_insert(state, context)
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    classes = _tenant_classes_in(state.statement, state.all_mappers)
-    if classes and not state.is_orm_statement:
-        # A Core statement (on the Table, not the model) would not get the tenant criteria
-        # below: refused, so that tenant data is only reached through the models.
-        raise NoTenantContext("a statement on tenant-scoped tables must use the models, not their tables")
+    shapes = _shaped_classes_in(state.statement, state.all_mappers)
+    if not shapes:
+        return
+    writes = state.is_update or state.is_delete
+    target = _dml_target(state) if writes else None
+    if target is not None and shapes.get(target) is DataShape.REFERENCE:
+        _require_system(context, target)
+    if target is not None and shapes.get(target) is DataShape.SHARED and state.is_update and _sets_owner(state):
+        raise NotOwner(f"{target.__name__}: the owner of a shared row never changes")
+    tenant_classes = [cls for cls, shape in shapes.items() if shape is DataShape.TENANT]
+    shared_classes = [cls for cls, shape in shapes.items() if shape is DataShape.SHARED]
+    if not (tenant_classes or shared_classes):
+        return  # national reference data only: everyone reads it
+    if not state.is_orm_statement:
+        # A Core statement (on the Table, not the model) would not get the criteria below:
+        # refused, so that tenant and shared data are only reached through the models.
+        raise NoTenantContext("a statement on tenant-scoped or shared tables must use the models, not their tables")
+    locks = state.is_select and getattr(state.statement, "_for_update_arg", None) is not None
+    # Shared rows a statement writes (its target; every shared row a SELECT … FOR UPDATE
+    # locks, as PostgreSQL's UPDATE policy does) are the tenant's own; what it reads
+    # besides is what the tenant may read.
+    owned = {cls for cls in shared_classes if cls is target or locks}
     if context is None or context.tenant_id is None:
         # No tenant (none at all, or the system context of a platform job): platform
-        # tables only. Tenant data is reached tenant by tenant, as with row-level security.
-        if classes:
+        # tables only. Tenant data is reached tenant by tenant, as with row-level security;
+        # the system context reads the published shared rows and writes none.
+        if tenant_classes:
             raise NoTenantContext("tenant-scoped statement without a tenant context")
+        if context is None:
+            raise NoTenantContext("statement on shared rows without any context")
+        if owned:
+            raise NoTenantContext("writing shared rows needs the tenant context of their owner")
+        state.statement = state.statement.options(
+            *(with_loader_criteria(cls, lambda row: row.published.is_(True), include_aliases=True) for cls in shared_classes)
+        )
         return
     tenant_id = context.tenant_id
-    # One criteria option per tenant-scoped class in the statement (a lambda: the compiled
-    # statement is cached and only the tenant id is bound per execution). Relationship
-    # loads of these entities inherit the criteria.
+    # One criteria option per class in the statement (a lambda: the compiled statement is
+    # cached and only the tenant id is bound per execution). Relationship loads of these
+    # entities inherit the criteria.
     state.statement = state.statement.options(
         *(
             with_loader_criteria(cls, lambda scoped: scoped.tenant_id == tenant_id, include_aliases=True)
-            for cls in classes
-        )
+            for cls in tenant_classes
+        ),
+        *(
+            with_loader_criteria(cls, lambda row: row.owner_tenant_id == tenant_id, include_aliases=True)
+            for cls in shared_classes
+            if cls in owned
+        ),
+        *(
+            with_loader_criteria(cls, lambda row: or_(row.published.is_(True), row.owner_tenant_id == tenant_id), include_aliases=True)
+            for cls in shared_classes
+            if cls not in owned
+        ),
     )
 
 
 @event.listens_for(Session, "after_begin")
 def _set_tenant_for_row_level_security(session: Session, _transaction: Any, connection: Any) -> None:
-    """Layer 2 (PostgreSQL): the transaction's tenant, for the row-level security policies.
-    Set per transaction (`is_local`), never per connection: a pooled connection never
-    carries a tenant into someone else's request."""
+    """Layer 2 (PostgreSQL): the transaction's tenant (or the system mark), for the
+    row-level security policies. Set per transaction (`is_local`), never per connection: a
+    pooled connection never carries a tenant or the system mark into someone else's work."""
     if connection.dialect.name != "postgresql":
         return
     context: TenantContext | None = session.info.get(TENANT_CONTEXT_KEY)
-    if context is not None and context.tenant_id is not None:
-        connection.execute(text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(context.tenant_id)})
+    if context is None:
+        return
+    if context.tenant_id is not None:
+        connection.execute(text(f"SELECT set_config('{TENANT_SETTING}', :tenant, true)"), {"tenant": str(context.tenant_id)})
+    elif context.system:
+        connection.execute(text(f"SELECT set_config('{SYSTEM_SETTING}', 'on', true)"))
+
+
+def _check_shared_write(instance: SharedModel, context: TenantContext | None, new: bool) -> None:
+    name = type(instance).__name__
+    if context is None or context.tenant_id is None:
+        raise NoTenantContext(f"writing {name} (a shared row) needs the tenant context of its owner")
+    if new:
+        if instance.owner_tenant_id is None:
+            instance.owner_tenant_id = context.tenant_id
+    elif inspect(instance).attrs.owner_tenant_id.history.has_changes():
+        raise NotOwner(f"{name}: the owner of a shared row never changes")
+    if instance.owner_tenant_id != context.tenant_id:
+        raise NotOwner(f"{name} belongs to another tenant")
 
 
 @event.listens_for(Session, "before_flush")
 def _stamp_and_check_tenant(session: Session, _flush_context: Any, _instances: Any) -> None:
     context: TenantContext | None = session.info.get(TENANT_CONTEXT_KEY)
-    for instance in list(session.new) + list(session.dirty) + list(session.deleted):
-        if not isinstance(instance, TenantScopedModel):
+    new, dirty = session.new, session.dirty
+    for instance in list(new) + list(dirty) + list(session.deleted):
+        if isinstance(instance, TenantScopedModel):
+            if context is None or context.tenant_id is None:
+                raise NoTenantContext(f"writing {type(instance).__name__} without a tenant context")
+            if instance in new and instance.tenant_id is None:
+                instance.tenant_id = context.tenant_id
+            if instance.tenant_id != context.tenant_id:
+                raise CrossTenantWrite(f"{type(instance).__name__} belongs to another tenant")
             continue
-        if context is None or context.tenant_id is None:
-            raise NoTenantContext(f"writing {type(instance).__name__} without a tenant context")
-        if instance in session.new and instance.tenant_id is None:
-            instance.tenant_id = context.tenant_id
-        if instance.tenant_id != context.tenant_id:
-            raise CrossTenantWrite(f"{type(instance).__name__} belongs to another tenant")
+        if not isinstance(instance, (SharedModel, NationalReferenceModel)):
+            continue
+        if instance in dirty and not session.is_modified(instance):
+            continue  # loaded and touched, but nothing to write
+        if isinstance(instance, SharedModel):
+            _check_shared_write(instance, context, instance in new)
+        else:
+            _require_system(context, type(instance))

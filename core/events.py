@@ -94,7 +94,7 @@ async def dispatch(session: Any, hooks: Any, events: list[DomainEvent]) -> None:
     while queue:
         event = queue.pop(0)
         failures: list[tuple[str, str]] = []
-        for module_key, call in hooks.each("on_domain_event"):
+        for module_key, call in hooks.domain_event_subscribers():
             try:
                 await call(event=event, session=session)
                 await session.commit()
@@ -251,7 +251,7 @@ async def retry_due(
     `ids`, when given) to subscribers enabled in `hooks`, the earliest due first, each in a
     transaction of its own. Returns how many were attempted."""
     now = now or utcnow()
-    subscribers = sorted({key for key, _call in hooks.each("on_domain_event")})
+    subscribers = sorted({key for key, _call in hooks.domain_event_subscribers()})
     if not subscribers:
         return 0
     query = select(EventDelivery.id).where(_due(now), EventDelivery.subscriber.in_(subscribers))
@@ -279,7 +279,7 @@ async def _attempt(session: Any, hooks: Any, delivery_id: uuid.UUID, now: dt.dat
             .with_for_update(of=EventDelivery, skip_locked=True)
         )
     ).first()
-    call = hooks.one("on_domain_event", claimed.subscriber) if claimed is not None else None
+    call = hooks.domain_event_subscriber(claimed.subscriber) if claimed is not None else None
     if call is None:  # taken or finished by another worker meanwhile (or the module went)
         await rollback(session)
         return False

@@ -1,145 +1,213 @@
-"""The hooks a module can implement. One function each; the docstring says when it is
-called and what to return. Argument names are the same everywhere:
+"""The hooks a module can implement. One function each, typed; the docstring says when it
+is called and what to return, and the `@spec` decorator says, in the spec itself:
 
-* `tenant`: a `TenantInfo` (id, code, name, slug) of the gemeente concerned;
-* `session`: the async database session of the current unit of work, already bound to
-  that tenant (every tenant-scoped statement is filtered by it);
-* `config`: the module's validated configuration for the tenant (an instance of the
-  model from `module_config_model`, or None when it has none);
-* `actor`: who acts (an e-mail address or a client id), or None for the system.
+* its **scope**: `PROCESS` (called once at start-up for every installed module), `TENANT`
+  (called only for the modules enabled for the tenant concerned), or `LIFECYCLE` (called
+  only on the module whose activation changes);
+* its **dispatch**: `COLLECT` (every implementation is called in order, errors propagate,
+  the answers are collected), `FIRST` (implementations are asked in order until one
+  answers something other than None), or `NOTIFY` (each implementation is called on its
+  own; one failing does not affect the others).
 
-Any hook implementation may be `async def`; the platform awaits it.
+The runtime reads both from here (`HOOKS`); callers use the typed facade
+(`work.hooks.workflow_guard(...)`), never a hook name in a string.
 
-Process-scoped hooks (`module_meta`, `register_*`, `module_config_model`) are called once
-at start-up for every installed module. Tenant-scoped hooks (`on_domain_event`,
-`workflow_guard`, `workflow_transitioned`, `reference_exists`, `seed_demo_data`) are called only for the
-modules enabled for that tenant. `module_enabled` and `module_disabled` are called only
-on the module whose activation changes.
+Argument names are the same everywhere: `tenant` (a `TenantInfo`), `session` (the async
+database session of the current unit of work, already bound to that tenant), `config`
+(the module's validated configuration for the tenant, or None), `actor` (who acts: an
+e-mail address or a client id, None for the system), `work` (the unit of work). An
+implementation takes any subset of a hook's arguments, by name, and may be `async def`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from typer import Typer
+
+    from core.module_types import DomainEvent, EventType, GraphQLContribution, ModuleMeta, Permission, ScheduledJob, TenantInfo
+    from core.processing import ProcessingActivity
+    from core.work import Work
+    from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
+
 PROJECT_NAME = "kansrijkestart"
 
-hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+_pluggy_spec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
-@hookspec
-def module_meta() -> Any:
-    """Called once when the module is loaded. Return a `ModuleMeta`: key (equal to the
-    entry-point name), name, description, category, the plugin-API versions it supports
-    and the keys of the modules it depends on."""
+class Scope(enum.StrEnum):
+    PROCESS = "process"
+    TENANT = "tenant"
+    LIFECYCLE = "lifecycle"
 
 
-@hookspec
-def register_models() -> Any:
-    """Called once at start-up. Return the list of the module's SQLModel table classes.
-    Tenant-scoped ones subclass `TenantScopedModel` and get tenant isolation without
-    further code. The platform checks its migrations against exactly these models."""
+class Dispatch(enum.StrEnum):
+    COLLECT = "collect"
+    FIRST = "first"
+    NOTIFY = "notify"
 
 
-@hookspec
-def register_migrations() -> Any:
-    """Called once at start-up. Return the path of the module's Alembic versions directory.
-    Its revisions form one branch whose label is the module key and which depends on a core
-    revision (e.g. `depends_on = "core_0001"` on its first revision)."""
+@dataclass(frozen=True)
+class HookSpec:
+    name: str
+    scope: Scope
+    dispatch: Dispatch
+    arguments: tuple[str, ...]
 
 
-@hookspec
-def register_graphql() -> Any:
-    """Called once when the schema is built. Return a `GraphQLContribution`: strawberry
-    types whose fields are merged into Query and Mutation, plus extra types. Every field
-    must declare its permission (`field(permission=...)`, `mutation(permission=...)`);
-    the platform answers `MODULE_NOT_ENABLED` for tenants that have not enabled the module
-    and runs each mutation in its own transaction."""
+#: Every hook by name, with its scope, dispatch and argument names.
+HOOKS: dict[str, HookSpec] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-@hookspec
-def register_permissions() -> Any:
-    """Called once at start-up. Return a list of `Permission` (`module.resource.action`
-    strings with the roles granted them by default)."""
+def spec(scope: Scope, dispatch: Dispatch = Dispatch.COLLECT) -> Callable[[F], F]:
+    """Declare a hook: a pluggy hookspec plus its scope and dispatch."""
+
+    def declare(function: F) -> F:
+        arguments = tuple(function.__code__.co_varnames[: function.__code__.co_argcount])
+        HOOKS[function.__name__] = HookSpec(function.__name__, scope, dispatch, arguments)
+        return _pluggy_spec(firstresult=dispatch is Dispatch.FIRST)(function)
+
+    return declare
 
 
-@hookspec
-def register_workflows() -> Any:
-    """Called once at start-up. Return a list of `WorkflowDefinition`: states, the allowed
-    transitions (a whitelist) and the permission each one needs."""
+# -- process: called once at start-up -------------------------------------------------------
 
 
-@hookspec
-def register_event_types() -> Any:
-    """Called once at start-up. Return a list of `EventType`: the domain events the module
-    publishes. Publishing an undeclared type is an error."""
+@spec(Scope.PROCESS)
+def module_meta() -> ModuleMeta:
+    """Return a `ModuleMeta`: key (equal to the entry-point name), name, description,
+    category, the plugin-API versions it supports and the keys of the modules it depends on."""
 
 
-@hookspec
-def register_processing_activities() -> Any:
-    """Called once at start-up. Return a list of `ProcessingActivity`: the processing of
-    personal data the module does (key `<module key>.<activity>`, name, purpose, legal
-    basis, data categories, retention). Each tenant's register of processing activities is
-    filled from these; `record_processing` only accepts declared keys."""
+@spec(Scope.PROCESS)
+def register_models() -> list[type]:
+    """Return the module's SQLModel table classes (each a `TenantScopedModel`, `SharedModel`
+    or `NationalReferenceModel`, isolated without further code). The platform checks the
+    module's migrations against exactly these models."""
 
 
-@hookspec
-def register_scheduled_jobs() -> Any:
-    """Called once at start-up. Return a list of `ScheduledJob` (named `<module key>.<job>`):
-    work run regularly in every tenant that enabled the module, by the in-process worker
-    and by `kansrijk jobs run` (for cron)."""
+@spec(Scope.PROCESS)
+def register_migrations() -> str | Path:
+    """Return the path of the module's Alembic versions directory. Its revisions form one
+    branch labelled with the module key that depends on a core revision (e.g.
+    `depends_on = "core_0001"` on its first revision)."""
 
 
-@hookspec
-def module_config_model() -> Any:
-    """Called once at start-up. Return a pydantic model class for the module's per-tenant
-    configuration (all fields with defaults), or None when it has no configuration. The
-    configuration a coalition admin gives when enabling the module is validated with it."""
+@spec(Scope.PROCESS)
+def register_graphql() -> GraphQLContribution:
+    """Return a `GraphQLContribution`: strawberry types whose fields are merged into Query
+    and Mutation, plus extra types. Every field declares its permission
+    (`field(permission=...)`, `mutation(permission=...)`); the platform answers
+    `MODULE_NOT_ENABLED` for tenants that have not enabled the module and runs each mutation
+    in its own transaction."""
 
 
-@hookspec
-def module_enabled(tenant: Any, session: Any, config: Any, actor: Any) -> None:
+@spec(Scope.PROCESS)
+def register_permissions() -> list[Permission]:
+    """Return the module's `Permission`s (`module.resource.action` with the roles granted
+    them by default)."""
+
+
+@spec(Scope.PROCESS)
+def register_workflows() -> list[WorkflowDefinition]:
+    """Return the module's `WorkflowDefinition`s: states, the allowed transitions (a
+    whitelist) and the permission each one needs."""
+
+
+@spec(Scope.PROCESS)
+def register_event_types() -> list[EventType]:
+    """Return the `EventType`s the module publishes. Publishing an undeclared type is an error."""
+
+
+@spec(Scope.PROCESS)
+def register_processing_activities() -> list[ProcessingActivity]:
+    """Return the `ProcessingActivity`s of personal data the module does (key
+    `<module key>.<activity>`, purpose, legal basis, data categories, retention). Each
+    tenant's register of processing activities is filled from these; `record_processing`
+    only accepts declared keys."""
+
+
+@spec(Scope.PROCESS)
+def register_scheduled_jobs() -> list[ScheduledJob]:
+    """Return the module's `ScheduledJob`s (named `<module key>.<job>`): work run regularly,
+    per tenant that enabled the module (`scope="tenant"`) or once for the platform
+    (`scope="platform"`), by the job engine and by `kansrijk jobs run`."""
+
+
+@spec(Scope.PROCESS)
+def register_cli_commands() -> Typer | None:
+    """Return a `typer.Typer` whose commands become `kansrijk <module key> <command>`. A
+    command runs its work with `run_command` (in one tenant, or for the platform)."""
+
+
+@spec(Scope.PROCESS)
+def module_config_model() -> type[BaseModel] | None:
+    """Return a pydantic model class for the module's per-tenant configuration (every field
+    with a default), or None. The configuration a coalition admin gives is validated with it."""
+
+
+# -- lifecycle: called on the module whose activation changes ---------------------------------
+
+
+@spec(Scope.LIFECYCLE)
+def module_enabled(tenant: TenantInfo, session: AsyncSession, config: Any, actor: str | None) -> None:
     """Called when a tenant enables this module (once per change, inside the enabling
-    transaction: raise to refuse it). Return nothing."""
+    transaction: raise to refuse it)."""
 
 
-@hookspec
-def module_disabled(tenant: Any, session: Any, actor: Any) -> None:
+@spec(Scope.LIFECYCLE)
+def module_disabled(tenant: TenantInfo, session: AsyncSession, actor: str | None) -> None:
     """Called when a tenant disables this module (once per change, inside the disabling
-    transaction). The module's data stays. Return nothing."""
+    transaction). The module's data stays."""
 
 
-@hookspec
-def on_domain_event(event: Any, session: Any) -> None:
-    """Called after the transaction that published `event` (a `DomainEvent`) committed,
-    for each module enabled for the event's tenant. Runs in its own transaction; an error
-    is logged and does not affect other subscribers. Return nothing."""
+# -- tenant: called for the modules enabled for the tenant ----------------------------------
 
 
-@hookspec
-def workflow_guard(workflow: Any, transition: Any, subject: Any, session: Any, actor: Any) -> Any:
-    """Called before a workflow transition of an enabled module's tenant is carried out.
-    Return None to allow it, or a message (Dutch, for the user) to refuse it."""
+@spec(Scope.TENANT, Dispatch.NOTIFY)
+def on_domain_event(event: DomainEvent, session: AsyncSession) -> None:
+    """Called after the transaction that published `event` committed, in a transaction of
+    its own per subscriber. A subscriber that raises is retried with backoff (its delivery
+    is recorded) and does not affect other subscribers."""
 
 
-@hookspec
-def workflow_transitioned(workflow: Any, transition: Any, subject: Any, session: Any, actor: Any) -> None:
+@spec(Scope.TENANT)
+def workflow_guard(
+    workflow: WorkflowDefinition, transition: Transition, subject: WorkflowSubject, session: AsyncSession, actor: str | None
+) -> str | None:
+    """Called before a workflow transition is carried out. Return None to allow it, or a
+    message (Dutch, for the user) to refuse it; the first refusal is shown."""
+
+
+@spec(Scope.TENANT)
+def workflow_transitioned(
+    workflow: WorkflowDefinition, transition: Transition, subject: WorkflowSubject, session: AsyncSession, actor: str | None
+) -> None:
     """Called right after a workflow transition, inside its transaction (the history row
-    is written; raising undoes everything). Return nothing."""
+    is written; raising undoes everything)."""
 
 
-@hookspec
-def reference_exists(kind: str, id: Any, session: Any) -> Any:
-    """Called when another module wants to refer to something of yours by id without
+@spec(Scope.TENANT, Dispatch.FIRST)
+def reference_exists(kind: str, id: Any, session: AsyncSession) -> bool | None:
+    """Whether a thing of yours exists, for another module that refers to it by id without
     importing you (e.g. a support plan naming a regeling). `kind` is `<module key>.<thing>`.
-    Return True or False for your own kinds, and None for any other kind. Only modules
-    enabled for the tenant are asked; nobody answering means the reference is unknown."""
+    Return True or False for your own kinds and None for any other kind: the first answer
+    that is not None counts; nobody answering means the reference is unknown."""
 
 
-@hookspec
-def seed_demo_data(tenant: Any, session: Any) -> None:
+@spec(Scope.TENANT)
+def seed_demo_data(tenant: TenantInfo, session: AsyncSession, work: Work) -> None:
     """Called by `kansrijk serve --demo` for each demo tenant that enabled the module, after
-    the core demo data (partners, members, wijken) exists. Must be idempotent: running the
-    demo twice does not duplicate data. Return nothing."""
+    the core demo data (partners, members, wijken) exists. Must be idempotent."""

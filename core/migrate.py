@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import create_engine, metadata
+from core.db import SYSTEM_SETTING, TENANT_SETTING, DataShape, create_engine, data_shape, metadata
 from core.runtime import ModuleRuntime
 
 log = structlog.get_logger(__name__)
@@ -150,8 +150,9 @@ class UnknownRevisions(RuntimeError):
 
 async def upgrade(runtime: ModuleRuntime, url: str, *, app_url: str | None = None) -> None:
     """Bring every branch to its head (as the owner, `url`). On PostgreSQL, then give every
-    tenant-scoped table its row-level security and, when the app connects as another
-    role (`app_url`), create or update that role and its grants."""
+    tenant-scoped, shared and national reference table its row-level security and, when
+    the app connects as another role (`app_url`), create or update that role and its
+    grants."""
     engine = create_engine(url)
     try:
         unknown = unknown_revisions(runtime, await applied_heads(engine))
@@ -171,20 +172,80 @@ async def upgrade(runtime: ModuleRuntime, url: str, *, app_url: str | None = Non
 
 # -- layer 2 of tenant isolation: PostgreSQL row-level security ----------------------------
 
-TENANT_SETTING = "app.tenant_id"
+# TENANT_SETTING and SYSTEM_SETTING (core.db) are set per transaction when it begins
+# (`_set_tenant_for_row_level_security`): the tenant of a tenant context, or "on" in the
+# system context (`core.tenancy.system_context`).
 #: Unset or empty (after a transaction that set it ended) means no tenant: no rows.
 TENANT_EXPRESSION = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::uuid"
+#: The system context: marked as such and no tenant. A tenant transaction never passes
+#: (its tenant is set), nor does a transaction without any context (nothing is set).
+SYSTEM_EXPRESSION = (
+    f"({TENANT_EXPRESSION} IS NULL AND COALESCE(current_setting('{SYSTEM_SETTING}', true), '') = 'on')"
+)
 POLICY_NAME = "tenant_isolation"
+#: The policies of each data shape: name -> (command, USING, WITH CHECK). Permissive
+#: policies of one command are OR-ed, so a shared row is read when it is published or
+#: the tenant's own, and written (UPDATE and DELETE find, INSERT and UPDATE leave) only
+#: when it is the tenant's own.
+SHAPE_POLICIES: dict[DataShape, dict[str, tuple[str, str | None, str | None]]] = {
+    DataShape.TENANT: {
+        POLICY_NAME: ("ALL", f"tenant_id = {TENANT_EXPRESSION}", f"tenant_id = {TENANT_EXPRESSION}"),
+    },
+    DataShape.SHARED: {
+        "shared_read": ("SELECT", f"published OR owner_tenant_id = {TENANT_EXPRESSION}", None),
+        "shared_write": ("ALL", f"owner_tenant_id = {TENANT_EXPRESSION}", f"owner_tenant_id = {TENANT_EXPRESSION}"),
+    },
+    DataShape.REFERENCE: {
+        "reference_read": ("SELECT", "true", None),
+        "reference_write": ("ALL", SYSTEM_EXPRESSION, SYSTEM_EXPRESSION),
+    },
+}
+#: Every policy name the platform manages (a table whose shape changed loses the old ones).
+MANAGED_POLICIES = tuple(name for policies in SHAPE_POLICIES.values() for name in policies)
 #: Tables the app role may only add to (and read): the processing log is append-only,
 #: apart from the chain columns its sealer fills in once (a trigger refuses any other change).
 APPEND_ONLY_TABLES = {"processing_log": ("seq", "previous_hash", "record_hash")}
 
 
+def isolated_tables(runtime: ModuleRuntime) -> dict[str, DataShape]:
+    """Every table of core and the loaded modules with a data shape, and its shape."""
+    shapes = {model.__table__.name: data_shape(model) for model in runtime.models()}  # type: ignore[attr-defined]
+    return {table: shape for table, shape in sorted(shapes.items()) if shape is not None}
+
+
 def tenant_tables(runtime: ModuleRuntime) -> list[str]:
     """Every tenant-scoped table of core and the loaded modules."""
-    from core.db import is_tenant_scoped
+    return [table for table, shape in isolated_tables(runtime).items() if shape is DataShape.TENANT]
 
-    return sorted(model.__table__.name for model in runtime.models() if is_tenant_scoped(model))  # type: ignore[attr-defined]
+
+def shared_tables(runtime: ModuleRuntime) -> list[str]:
+    """Every shared table (`SharedModel`) of core and the loaded modules."""
+    return [table for table, shape in isolated_tables(runtime).items() if shape is DataShape.SHARED]
+
+
+def national_reference_tables(runtime: ModuleRuntime) -> list[str]:
+    """Every national reference table (`NationalReferenceModel`) of core and the loaded modules."""
+    return [table for table, shape in isolated_tables(runtime).items() if shape is DataShape.REFERENCE]
+
+
+def shape_problems(runtime: ModuleRuntime) -> dict[str, str]:
+    """Modules with a table that has no data shape (it would be isolated by nothing) or
+    more than one: every module table is a `TenantScopedModel`, a `SharedModel` or a
+    `NationalReferenceModel`."""
+    problems: dict[str, str] = {}
+    for key, module in runtime.modules.items():
+        for model in module.contributions.models:
+            try:
+                shape = data_shape(model)
+            except TypeError as exc:
+                problems[key] = str(exc)
+                break
+            if shape is None:
+                problems[key] = (
+                    f"{model.__name__} is neither a TenantScopedModel, a SharedModel nor a NationalReferenceModel"
+                )
+                break
+    return problems
 
 
 def quote(identifier: str) -> str:
@@ -196,17 +257,23 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def row_level_security_sql(table: str) -> list[str]:
-    """What every tenant-scoped table gets (idempotent): RLS enabled and forced (also for
-    the owner), one policy on the transaction's tenant for reading and writing."""
+def row_level_security_sql(table: str, shape: DataShape = DataShape.TENANT) -> list[str]:
+    """What every table of a data shape gets (idempotent): RLS enabled and forced (also for
+    the owner), and exactly the shape's policies (`SHAPE_POLICIES`): a tenant table one
+    policy on the transaction's tenant for reading and writing; a shared table reading of
+    published or own rows and writing of own rows; national reference data reading for
+    everyone and writing in the system context only."""
     name = quote(table)
-    return [
-        f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY",
-        f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY",
-        f"DROP POLICY IF EXISTS {POLICY_NAME} ON {name}",
-        f"CREATE POLICY {POLICY_NAME} ON {name} USING (tenant_id = {TENANT_EXPRESSION}) "
-        f"WITH CHECK (tenant_id = {TENANT_EXPRESSION})",
-    ]
+    statements = [f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"]
+    statements += [f"DROP POLICY IF EXISTS {quote(policy)} ON {name}" for policy in MANAGED_POLICIES]
+    for policy, (command, using, check) in SHAPE_POLICIES[shape].items():
+        statement = f"CREATE POLICY {quote(policy)} ON {name} FOR {command}"
+        if using is not None:
+            statement += f" USING ({using})"
+        if check is not None:
+            statement += f" WITH CHECK ({check})"
+        statements.append(statement)
+    return statements
 
 
 def app_role_sql(role: str, password: str | None, database: str, tables: list[str]) -> list[str]:
@@ -242,8 +309,8 @@ def secure_postgres(connection: Connection, runtime: ModuleRuntime, owner_url: s
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    for table in tenant_tables(runtime):
-        for statement in row_level_security_sql(table):
+    for table, shape in isolated_tables(runtime).items():
+        for statement in row_level_security_sql(table, shape):
             connection.execute(text(statement))
     owner, app = make_url(owner_url), make_url(app_url) if app_url else None
     if app is None or app.username in (None, owner.username):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -55,16 +56,26 @@ class EventType:
     description: str
 
 
+class JobScope(enum.StrEnum):
+    #: Once per tenant that enabled the module, in a unit of work of that tenant.
+    TENANT = "tenant"
+    #: Once for the whole platform, in a `PlatformWork` (system context): e.g. importing
+    #: national reference data.
+    PLATFORM = "platform"
+
+
 @dataclass(frozen=True)
 class ScheduledJob:
-    """Work a module has done regularly in every tenant that enabled it, e.g. retention.
+    """Work a module has done regularly, e.g. retention (per tenant) or an import of
+    national figures (once for the platform).
 
-    `run(work, now)` gets a unit of work of the tenant (as the system, with a coalition
-    admin's permissions) and the time to act as of (tests and `kansrijk jobs run --now`
-    move it); it returns how many things it handled. The platform commits its work
-    afterwards, one transaction per tenant and job. Name it `<module key>.<job>`.
-    `permissions`: the module's own permissions the job needs beyond a coalition admin's
-    (e.g. to take a workflow step as the system). `per_process`: see below."""
+    `run(work, now)` gets, for `scope=TENANT`, a unit of work of each tenant that enabled
+    the module (as the system, with a coalition admin's permissions), and for
+    `scope=PLATFORM` one `PlatformWork`; and the time to act as of (tests and `kansrijk
+    jobs run --now` move it). It returns how many things it handled. The platform commits
+    afterwards, one transaction per tenant (or one for the platform) and job. Name it
+    `<module key>.<job>`. `permissions`: the module's own permissions a tenant job needs
+    beyond a coalition admin's (e.g. to take a workflow step as the system)."""
 
     name: str
     description: str
@@ -74,6 +85,7 @@ class ScheduledJob:
     #: The job handles what each server process holds in memory (e.g. counters): every
     #: server process runs it itself, instead of one worker for the whole platform.
     per_process: bool = False
+    scope: JobScope = JobScope.TENANT
 
 
 @dataclass(frozen=True)

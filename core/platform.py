@@ -35,11 +35,12 @@ from core.processing import SEAL_BATCH, ProcessingJournal, SealerBusy, Trace, se
 from core.graphql.builder import build_public_schema, build_schema
 from core.graphql.context import RequestContext
 from core.models import Membership, Person, Tenant, TenantStatus
+from core.module_types import JobScope, ScheduledJob
 from core.runtime import ModuleRuntime, ModuleSource, TenantHooks, installed_module_sources
 from core.services import modules as module_service
 from core.services.tenants import require_by_slug, tenant_info
 from core.tenancy import TenantContext, system_context, tenant_context
-from core.work import Work
+from core.work import PlatformWork, Work
 
 log = structlog.get_logger(__name__)
 
@@ -96,6 +97,8 @@ class Platform:
         runtime.load([*sources, *extra_modules])
         for key, problem in migrate.branch_problems(runtime).items():
             runtime.fail(key, f"migrations: {problem}")
+        for key, problem in migrate.shape_problems(runtime).items():
+            runtime.fail(key, f"models: {problem}")
         runtime.drop_unmet_dependencies()
         engine = create_engine(settings.database_url, limits=settings.database_limits)
         sessionmaker = make_sessionmaker(engine)
@@ -201,6 +204,9 @@ class Platform:
             if names is not None and job.name not in names:
                 continue
             totals[job.name] = 0
+            if job.scope == JobScope.PLATFORM:
+                totals[job.name] = await self._run_platform_job(job, now)
+                continue
             for slug in slugs:
                 try:
                     async with self.work_as_system(slug, f"job:{job.name}", extra_permissions=job.permissions) as work:
@@ -215,6 +221,18 @@ class Platform:
                 if handled:
                     log.info("job.ran", job=job.name, tenant=slug, handled=handled)
         return totals
+
+    async def _run_platform_job(self, job: ScheduledJob, now: dt.datetime) -> int:
+        try:
+            async with self.work_as_platform(f"job:{job.name}") as work:
+                handled = await job.run(work, now)
+                await work.commit()
+        except Exception:
+            log.exception("job.failed", job=job.name, tenant=None)
+            return 0
+        if handled:
+            log.info("job.ran", job=job.name, handled=handled)
+        return handled
 
     # -- sealing the processing log ---------------------------------------------------------
 
@@ -359,6 +377,15 @@ class Platform:
                     registry=self.permissions,
                     on_records_committed=self.note_unsealed,
                 )
+
+    @asynccontextmanager
+    async def work_as_platform(self, actor: str) -> AsyncIterator[PlatformWork]:
+        """A unit of work outside any tenant (system context), for platform-scoped jobs and
+        module commands: national reference data, never one tenant's data."""
+        with system_context(f"platform work: {actor}"):
+            async with self.session() as session:
+                await begin_write(session)
+                yield PlatformWork(session=session, runtime=self.runtime, settings=self.settings, actor=actor)
 
     @asynccontextmanager
     async def request_context(

@@ -11,26 +11,31 @@ from __future__ import annotations
 
 import inspect
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 import structlog
+import typer
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 from pydantic import BaseModel
 
 from core import hookspecs
+from core.hookspecs import Dispatch
 from core.access import ROLES
 from core.graphql.fields import non_public_fields, undeclared_root_fields
-from core.module_types import EventType, GraphQLContribution, ModuleMeta, Permission, ScheduledJob
+from core.module_types import DomainEvent, EventType, GraphQLContribution, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
+
+if TYPE_CHECKING:
+    from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
 
 log = structlog.get_logger(__name__)
 
-PLUGIN_API_VERSION = "1.0"
+PLUGIN_API_VERSION = "1.1"
 ENTRY_POINT_GROUP = "kansrijkestart.modules"
 CORE_PLUGIN_NAME = "core"
 
@@ -52,6 +57,7 @@ class Contributions:
     event_types: list[EventType] = field(default_factory=list)
     processing_activities: list[Any] = field(default_factory=list)
     scheduled_jobs: list[ScheduledJob] = field(default_factory=list)
+    cli_commands: typer.Typer | None = None
 
 
 @dataclass
@@ -88,7 +94,10 @@ async def resolve(value: Any) -> Any:
 
 
 class TenantHooks:
-    """Hook callers restricted to core and the modules enabled for one tenant."""
+    """The typed facade over the hooks of core and the modules enabled for one tenant (or,
+    for lifecycle hooks, of one module). Each method is named after its hook and takes its
+    arguments; how the implementations are called (collect, first answer, notify) is read
+    from the spec (`core.hookspecs.HOOKS`)."""
 
     def __init__(self, manager: pluggy.PluginManager, enabled: frozenset[str], removed: list[Any]) -> None:
         self.enabled = enabled
@@ -96,42 +105,85 @@ class TenantHooks:
         self._removed = removed
         self._callers: dict[str, pluggy.HookCaller] = {}
 
-    def caller(self, name: str) -> pluggy.HookCaller:
+    def _caller(self, name: str) -> pluggy.HookCaller:
         hook_caller = self._callers.get(name)
         if hook_caller is None:
             hook_caller = self._manager.subset_hook_caller(name, remove_plugins=self._removed)
             self._callers[name] = hook_caller
         return hook_caller
 
-    async def call(self, name: str, **kwargs: Any) -> list[Any]:
-        """Call every enabled implementation; errors propagate (for hooks that decide)."""
-        results = self.caller(name)(**kwargs)
-        return [await resolve(result) for result in results]
+    def implementations(self, name: str) -> list[tuple[str, Callable[..., Awaitable[Any]]]]:
+        """(module key, async callable taking the hook's arguments by name) per enabled
+        implementation, in call order: for callers that handle each on its own (the event
+        delivery gives every subscriber a transaction and a retry state of its own)."""
 
-    def each(self, name: str) -> list[tuple[str, Any]]:
-        """(module key, async callable) per enabled implementation, for callers that handle
-        each implementation on its own (isolated errors, a transaction each)."""
-
-        def bind(impl: Any) -> Any:
+        def bind(impl: Any) -> Callable[..., Awaitable[Any]]:
             async def call(**kwargs: Any) -> Any:
                 return await resolve(impl.function(**{arg: kwargs[arg] for arg in impl.argnames}))
 
             return call
 
-        return [(impl.plugin_name, bind(impl)) for impl in reversed(self.caller(name).get_hookimpls())]
+        return [(impl.plugin_name, bind(impl)) for impl in reversed(self._caller(name).get_hookimpls())]
 
-    def one(self, name: str, module_key: str) -> Any | None:
-        """The async callable of one module's implementation of hook `name` (as `each`
-        gives it), or None when that module is not enabled here or does not implement it."""
-        return next((call for key, call in self.each(name) if key == module_key), None)
+    async def _dispatch(self, name: str, **kwargs: Any) -> Any:
+        dispatch = hookspecs.HOOKS[name].dispatch
+        if dispatch is Dispatch.NOTIFY:
+            for plugin_name, call in self.implementations(name):
+                try:
+                    await call(**kwargs)
+                except Exception:
+                    log.exception("hook.failed", hook=name, module=plugin_name)
+            return None
+        answers = []
+        for _plugin_name, call in self.implementations(name):
+            answer = await call(**kwargs)
+            if dispatch is Dispatch.FIRST and answer is not None:
+                return answer
+            answers.append(answer)
+        return None if dispatch is Dispatch.FIRST else answers
 
-    async def notify(self, name: str, **kwargs: Any) -> None:
-        """Call every enabled implementation, each isolated: an error is logged, not raised."""
-        for plugin_name, call in self.each(name):
-            try:
-                await call(**kwargs)
-            except Exception:
-                log.exception("hook.failed", hook=name, module=plugin_name)
+    # -- tenant hooks ---------------------------------------------------------------------
+
+    async def workflow_guard(
+        self, workflow: WorkflowDefinition, transition: Transition, subject: WorkflowSubject, session: Any, actor: str | None
+    ) -> list[str]:
+        """The refusals of the guards (empty: allowed)."""
+        answers = await self._dispatch("workflow_guard", workflow=workflow, transition=transition, subject=subject, session=session, actor=actor)
+        return [str(answer) for answer in answers if answer]
+
+    async def workflow_transitioned(
+        self, workflow: WorkflowDefinition, transition: Transition, subject: WorkflowSubject, session: Any, actor: str | None
+    ) -> None:
+        await self._dispatch("workflow_transitioned", workflow=workflow, transition=transition, subject=subject, session=session, actor=actor)
+
+    async def reference_exists(self, kind: str, id: Any, session: Any) -> bool | None:
+        """The owning module's answer, or None when no enabled module knows `kind`."""
+        answer = await self._dispatch("reference_exists", kind=kind, id=id, session=session)
+        return None if answer is None else bool(answer)
+
+    async def seed_demo_data(self, tenant: TenantInfo, session: Any, work: Any) -> None:
+        await self._dispatch("seed_demo_data", tenant=tenant, session=session, work=work)
+
+    async def on_domain_event(self, event: DomainEvent, session: Any) -> None:
+        """Every subscriber in turn, each isolated (the event delivery uses
+        `domain_event_subscribers` to give each its own transaction and retries)."""
+        await self._dispatch("on_domain_event", event=event, session=session)
+
+    def domain_event_subscribers(self) -> list[tuple[str, Callable[..., Awaitable[Any]]]]:
+        """(module key, callable) of every enabled `on_domain_event` implementation."""
+        return self.implementations("on_domain_event")
+
+    def domain_event_subscriber(self, module_key: str) -> Callable[..., Awaitable[Any]] | None:
+        """One module's `on_domain_event`, or None when it is not enabled here or has none."""
+        return next((call for key, call in self.domain_event_subscribers() if key == module_key), None)
+
+    # -- lifecycle hooks (on `ModuleRuntime.module_hooks(key)`) ------------------------------
+
+    async def module_enabled(self, tenant: TenantInfo, session: Any, config: Any, actor: str | None) -> None:
+        await self._dispatch("module_enabled", tenant=tenant, session=session, config=config, actor=actor)
+
+    async def module_disabled(self, tenant: TenantInfo, session: Any, actor: str | None) -> None:
+        await self._dispatch("module_disabled", tenant=tenant, session=session, actor=actor)
 
 
 class ModuleRuntime:
@@ -245,8 +297,16 @@ class ModuleRuntime:
         for job in contributions.scheduled_jobs:
             if not isinstance(job, ScheduledJob) or not job.name.startswith(f"{key}.") or job.interval < 60:
                 raise ModuleLoadError(f"register_scheduled_jobs: {job!r} must be a ScheduledJob named '{key}.…', at most once a minute")
+            if job.scope not in tuple(JobScope):
+                raise ModuleLoadError(f"register_scheduled_jobs: {job.name} has unknown scope {job.scope!r} (known: tenant, platform)")
+            if job.scope == JobScope.PLATFORM and job.permissions:
+                raise ModuleLoadError(f"register_scheduled_jobs: {job.name} runs for the platform and cannot hold tenant permissions")
             if any(not permission.startswith(f"{key}.") for permission in job.permissions):
                 raise ModuleLoadError(f"register_scheduled_jobs: {job.name} may only hold {key}'s own permissions")
+        commands = self._only_result(plugin, "register_cli_commands")
+        if commands is not None and not isinstance(commands, typer.Typer):
+            raise ModuleLoadError("register_cli_commands must return a typer.Typer")
+        contributions.cli_commands = commands
         contributions.graphql = self._only_result(plugin, "register_graphql")
         if contributions.graphql is not None:
             undeclared = undeclared_root_fields(contributions.graphql)

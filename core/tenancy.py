@@ -7,6 +7,13 @@ statement raises (fail closed). Platform jobs (the outbox worker, retention, the
 operator's lists) declare themselves with `system_context()`, which is logged; they read
 platform tables in it and reach tenant data tenant by tenant, each in its own tenant
 context, exactly as PostgreSQL's row-level security allows.
+
+Besides tenant data there are shared rows (`core.db.SharedModel`: the owning tenant
+writes, every tenant reads what is published) and national reference data
+(`core.db.NationalReferenceModel`: every tenant reads, only the system context writes).
+Writing them where that is not allowed raises `NotOwner` or `ReferenceDataReadOnly`,
+which are `Forbidden` domain errors: a caller can aim a write at another gemeente's
+published row, and is then told so instead of meeting an internal error.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import structlog
+
+from core.errors import Forbidden
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +53,30 @@ class NoTenantContext(RuntimeError):
 
 class CrossTenantWrite(RuntimeError):
     """A row of another tenant was written under the current tenant context."""
+
+
+class NotOwner(Forbidden, CrossTenantWrite):
+    """A shared row (`SharedModel`) was written by a tenant that does not own it, or its
+    owner was changed. Code `NOT_OWNER` (HTTP 403); `detail` says which model, for logs."""
+
+    code = "NOT_OWNER"
+
+    def __init__(self, detail: str = "", *, field: str | None = None) -> None:
+        super().__init__("Dit is van een andere gemeente: alleen die gemeente kan het wijzigen.", field=field)
+        self.detail = detail
+
+
+class ReferenceDataReadOnly(Forbidden):
+    """National reference data (`NationalReferenceModel`) was written outside the system
+    context. Code `REFERENCE_DATA_READ_ONLY` (HTTP 403); `detail` says which model."""
+
+    code = "REFERENCE_DATA_READ_ONLY"
+
+    def __init__(self, detail: str = "", *, field: str | None = None) -> None:
+        super().__init__(
+            "Landelijke referentiegegevens zijn alleen te lezen; de platformbeheerder werkt ze bij.", field=field
+        )
+        self.detail = detail
 
 
 def current_context() -> TenantContext | None:

@@ -55,8 +55,7 @@ class Work:
     async def reference_exists(self, kind: str, id: Any) -> bool:
         """Whether an enabled module knows a `kind` (`<module key>.<thing>`) with this id in
         this tenant, asked through the `reference_exists` hook (no module import needed)."""
-        answers = await self.hooks.call("reference_exists", kind=kind, id=id, session=self.session)
-        return any(answer is True for answer in answers)
+        return await self.hooks.reference_exists(kind=kind, id=id, session=self.session) is True
 
     async def module_config(self, key: str) -> Any:
         """The tenant's validated configuration of module `key` (its config model with
@@ -120,3 +119,18 @@ class Work:
     async def dispatch_events(self) -> None:
         """Deliver the events of the transaction that was just committed."""
         await dispatch_committed(self.session, self.hooks)
+
+
+@dataclass
+class PlatformWork:
+    """The unit of work of a platform-scoped job or a module's command run without a
+    tenant: one session in the system context. National reference data is written here;
+    no tenant's data is reachable from it (tenant-scoped statements fail closed)."""
+
+    session: Any
+    runtime: ModuleRuntime
+    settings: Settings
+    actor: str
+
+    async def commit(self) -> None:
+        await self.session.commit()

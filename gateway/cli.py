@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -21,6 +22,7 @@ from core.config import Settings
 from core.errors import DomainError
 from core.models import DeliveryStatus, Person, TenantStatus
 from core.platform import Platform
+from core.runtime import ModuleRuntime, installed_module_sources
 from core.services import coalition
 from core.services import modules as module_service
 from core.services import tenants as tenant_service
@@ -350,9 +352,11 @@ def module_list(tenant: Annotated[str | None, typer.Option("--tenant", "-t", hel
 def module_enable(
     key: str,
     tenant: TenantOption,
-    config: Annotated[str | None, typer.Option(help="Configuration as a JSON object.")] = None,
+    config: Annotated[
+        str | None, typer.Option(help="Settings as a JSON object; on an enabled module only these change, the others stay.")
+    ] = None,
 ) -> None:
-    """Enable a module for a tenant."""
+    """Enable a module for a tenant, or change some of its settings when it is enabled."""
     try:
         parsed = json.loads(config) if config else None
     except json.JSONDecodeError as exc:
@@ -516,7 +520,7 @@ def events_retry(
                 ids = await revive(work.session, deliveries)
                 await work.session.commit()
                 await retry_due(work.session, work.hooks, ids=ids, limit=len(ids))
-                subscribers = {key for key, _call in work.hooks.each("on_domain_event")}
+                subscribers = {key for key, _call in work.hooks.domain_event_subscribers()}
                 rows = (
                     await work.session.execute(
                         select_rows(EventDelivery).where(EventDelivery.id.in_(ids)).execution_options(populate_existing=True)
@@ -777,7 +781,8 @@ def jobs_list() -> None:
         return [job for _key, job in platform.runtime.scheduled_jobs()]
 
     for job in run(action):
-        typer.echo(f"{job.name:48} every {job.interval // 60:>5} min  {job.description}")
+        where = "platform" if job.scope == "platform" else "per gemeente"
+        typer.echo(f"{job.name:48} every {job.interval // 60:>5} min  {where:12}  {job.description}")
 
 
 @jobs_app.command("run")
@@ -785,7 +790,8 @@ def jobs_run(
     job: Annotated[list[str] | None, typer.Option("--job", "-j", help="Only this job (repeatable).")] = None,
     now: Annotated[str | None, typer.Option("--now", help="Act as of this moment (ISO 8601, e.g. 2027-06-01T03:00:00+00:00).")] = None,
 ) -> None:
-    """Run the scheduled jobs once in every gemeente that enabled their module (for cron)."""
+    """Run the scheduled jobs once (for cron): per-gemeente jobs in every gemeente that
+    enabled their module, platform jobs once."""
     import datetime as dt
 
     moment = None
@@ -806,3 +812,30 @@ def jobs_run(
 
     for name, handled in run(action).items():
         typer.echo(f"{name}: {handled}")
+
+
+# -- modules' own commands (the register_cli_commands hook) ----------------------------------
+
+
+def add_module_commands(target: typer.Typer, runtime: ModuleRuntime) -> list[str]:
+    """Add each loaded module's commands as `kansrijk <module key> ...`; the keys added."""
+    taken = {group.name for group in target.registered_groups} | {command.name for command in target.registered_commands}
+    added = []
+    for key, module in runtime.modules.items():
+        commands = module.contributions.cli_commands
+        if commands is None:
+            continue
+        if key in taken:
+            typer.secho(f"Module {key}: its commands are not added, `kansrijk {key}` is taken.", fg=typer.colors.YELLOW, err=True)
+            continue
+        target.add_typer(commands, name=key, help=module.meta.name)
+        added.append(key)
+    return added
+
+
+def cli() -> None:
+    """The `kansrijk` command: the platform's commands plus those of the installed modules."""
+    runtime = ModuleRuntime(strict="--strict" in sys.argv[1:2])
+    runtime.load(installed_module_sources())
+    add_module_commands(app, runtime)
+    app()

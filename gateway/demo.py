@@ -105,7 +105,7 @@ async def seed_demo(platform: Platform) -> list[DemoTenant]:
                 await module_service.enable_module(work, key)
             await work.commit()
         async with platform.work_as_system(tenant.slug, DEMO_ACTOR) as work:
-            await work.hooks.call("seed_demo_data", tenant=work.tenant, session=work.session)
+            await work.hooks.seed_demo_data(tenant=work.tenant, session=work.session, work=work)
             await work.commit()
         coalition = demo_coalition(tenant.code) or {"members": [], "mail_domain": ""}
         logins = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +10,10 @@ from strawberry.dataloader import DataLoader
 
 from core.models import Tenant
 from core.work import Work
+
+
+#: A batch read: (session, keys) -> {key: value}; keys it does not know are left out.
+Fetch = Callable[[Any, Sequence[Any]], Awaitable[Mapping[Any, Any]]]
 
 
 @dataclass
@@ -20,18 +24,34 @@ class RequestContext(Work):
     tenant_row: Tenant | None = None
     request: Any = None
     request_id: str | None = None
-    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    _loaders: dict[Fetch, DataLoader[Any, Any]] = field(default_factory=dict)
 
     async def forget_attempt(self) -> None:
         """Also forget what the DataLoaders read in the attempt that is run again."""
         await super().forget_attempt()
         self._loaders.clear()
 
-    def loader(self, name: str, load: Callable[[Sequence[Hashable]], Awaitable[Sequence[Any]]]) -> DataLoader[Any, Any]:
-        """The request's DataLoader called `name` (created on first use). `load` receives the
-        keys and returns one result per key, in order."""
-        existing = self._loaders.get(name)
+    def loader(self, fetch: Fetch) -> DataLoader[Any, Any]:
+        """The request's DataLoader over `fetch` (created on first use). One registry keyed by
+        the function itself, so two resolvers asking the same thing share one batch, and two
+        different functions can never take each other's place."""
+        existing = self._loaders.get(fetch)
         if existing is None:
+            session = self.session
+
+            async def load(keys: Sequence[Hashable]) -> list[Any]:
+                found = await fetch(session, keys)
+                return [found.get(key) for key in keys]
+
             existing = DataLoader(load_fn=load)
-            self._loaders[name] = existing
+            self._loaders[fetch] = existing
         return existing
+
+    async def load(self, fetch: Fetch, key: Hashable) -> Any:
+        """`fetch(session, keys)[key]`, batched with every other `load` of the same function
+        in this request (None when `fetch` does not know the key)."""
+        return await self.loader(fetch).load(key)
+
+    async def load_many(self, fetch: Fetch, keys: Collection[Hashable]) -> list[Any]:
+        """`load` for many keys at once, in the order given."""
+        return list(await self.loader(fetch).load_many(list(keys)))

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core.access import validate_tenant_roles
-from core.graphql.fields import container, field, mutation, readable_with
+from core.graphql.fields import container, field, input_data, mutation, readable_with
 from core.graphql.pagination import Connection, paginate
 from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
 from core.services import coalition
@@ -28,11 +28,7 @@ TenantStatusEnum = strawberry.enum(TenantStatus, name="TenantStatus")
 
 def given(input_object: Any, *, exclude: Sequence[str] = ("id",)) -> dict[str, Any]:
     """The fields of a patch input that were given (UNSET ones are left out)."""
-    return {
-        name: value
-        for name, value in vars(input_object).items()
-        if value is not strawberry.UNSET and name not in exclude
-    }
+    return input_data(input_object, exclude=exclude)
 
 
 # -- types -----------------------------------------------------------------------------------
@@ -71,7 +67,7 @@ class PartnerNode:
 
     @field(permission="core.member.read", description="Actieve leden die bij deze organisatie werken.")
     async def members(self, info: Info) -> list[Annotated[MemberNode, strawberry.lazy("core.graphql.core_schema")]]:
-        rows = await members_by_partner(info).load(uuid.UUID(self.id))
+        rows = await info.context.load(membership_rows_by_partner, uuid.UUID(self.id))
         return [MemberNode.from_row(row) for row in rows]
 
 
@@ -104,7 +100,7 @@ class MemberNode:
     async def partner(self, info: Info) -> PartnerNode | None:
         if self.partner_id is None:
             return None
-        row = await partner_by_id(info).load(self.partner_id)
+        row = await info.context.load(partner_rows_by_id, self.partner_id)
         return PartnerNode.from_row(row) if row is not None else None
 
 
@@ -194,30 +190,23 @@ class MeNode:
 # -- DataLoaders (per request) -----------------------------------------------------------
 
 
-def members_by_partner(info: Info) -> Any:
-    async def load(partner_ids: Sequence[uuid.UUID]) -> list[list[Membership]]:
-        rows = (
-            await info.context.session.execute(
-                select(Membership)
-                .where(Membership.partner_id.in_(partner_ids), Membership.active.is_(True))
-                .order_by(Membership.display_name, Membership.id)
-            )
-        ).scalars()
-        grouped: dict[uuid.UUID, list[Membership]] = {partner_id: [] for partner_id in partner_ids}
-        for row in rows:
-            grouped[row.partner_id].append(row)  # type: ignore[index]
-        return [grouped[partner_id] for partner_id in partner_ids]
-
-    return info.context.loader("core.members_by_partner", load)
+async def membership_rows_by_partner(session: Any, partner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Membership]]:
+    rows = (
+        await session.execute(
+            select(Membership)
+            .where(Membership.partner_id.in_(partner_ids), Membership.active.is_(True))
+            .order_by(Membership.display_name, Membership.id)
+        )
+    ).scalars()
+    grouped: dict[uuid.UUID, list[Membership]] = {partner_id: [] for partner_id in partner_ids}
+    for row in rows:
+        grouped[row.partner_id].append(row)  # type: ignore[index]
+    return grouped
 
 
-def partner_by_id(info: Info) -> Any:
-    async def load(partner_ids: Sequence[uuid.UUID]) -> list[Partner | None]:
-        rows = (await info.context.session.execute(select(Partner).where(Partner.id.in_(partner_ids)))).scalars()
-        by_id = {row.id: row for row in rows}
-        return [by_id.get(partner_id) for partner_id in partner_ids]
-
-    return info.context.loader("core.partner_by_id", load)
+async def partner_rows_by_id(session: Any, partner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Partner]:
+    rows = (await session.execute(select(Partner).where(Partner.id.in_(partner_ids)))).scalars()
+    return {row.id: row for row in rows}
 
 
 # -- filters and inputs ------------------------------------------------------------------------
@@ -314,7 +303,10 @@ class ImportWijkenInput:
 @strawberry.input
 class EnableModuleInput:
     key: str
-    config: JSON | None = strawberry.field(default=None, description="Configuratie; leeg: de standaardwaarden.")
+    config: JSON | None = strawberry.field(
+        default=None,
+        description="Configuratie; leeg: de standaardwaarden. Staat de module al aan, dan veranderen alleen de gegeven instellingen.",
+    )
 
 
 @strawberry.input
@@ -325,7 +317,7 @@ class ModuleKeyInput:
 @strawberry.input
 class ConfigureModuleInput:
     key: str
-    config: JSON
+    config: JSON = strawberry.field(description="De instellingen die veranderen; de andere blijven zoals ze zijn.")
 
 
 @container

@@ -17,8 +17,9 @@ gate (`MODULE_NOT_ENABLED`) and the transaction around each mutation.
 from __future__ import annotations
 
 import asyncio
+import enum
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -202,3 +203,20 @@ def non_public_fields(contribution: Any) -> list[str]:
         for strawberry_field in type_.__strawberry_definition__.fields
         if not is_public(strawberry_field)
     ]
+
+
+def input_data(input_object: Any, *, exclude: Sequence[str] = ()) -> dict[str, Any]:
+    """A GraphQL input as plain data for a service (and its pydantic validation): the fields
+    that were given (UNSET ones are left out, so a patch changes only those), nested inputs
+    as dicts, enums as their values."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        if hasattr(type(value), "__strawberry_definition__"):
+            return input_data(value)
+        return value
+
+    return {name: plain(value) for name, value in vars(input_object).items() if value is not strawberry.UNSET and name not in exclude}

@@ -111,6 +111,16 @@ def validate_config(module: LoadedModule, config: dict[str, Any] | None) -> dict
     return validated.model_dump(mode="json")
 
 
+def merged_config(module: Any, stored: dict[str, Any] | None, given: Any) -> Any:
+    """A change of configuration sets the settings given and keeps the others as stored
+    (an admin changing one setting does not silently reset the rest to their defaults).
+    Settings the module no longer knows are dropped from what was stored."""
+    if not isinstance(given, dict) or module.config_model is None:
+        return given
+    known = module.config_model.model_fields
+    return {**{name: value for name, value in (stored or {}).items() if name in known}, **given}
+
+
 async def enable_module(work: Work, key: str, config: dict[str, Any] | None = None) -> ModuleState:
     module = _require_module(work.runtime, key)
     await lock_tenant(work.session, work.tenant.id)
@@ -118,7 +128,7 @@ async def enable_module(work: Work, key: str, config: dict[str, Any] | None = No
     activation = stored.get(key)
     if activation is not None and activation.enabled:
         if config is not None:
-            activation.config = validate_config(module, config)
+            activation.config = validate_config(module, merged_config(module, activation.config, config))
             await work.session.flush()
         return ModuleState(module, activation)  # already on: no lifecycle hook
     missing = [dep for dep in module.meta.depends_on if not (stored.get(dep) and stored[dep].enabled)]
@@ -139,9 +149,7 @@ async def enable_module(work: Work, key: str, config: dict[str, Any] | None = No
     await bump_modules_revision(work.session, work.tenant.id)
     work.hooks = work.runtime.hooks_for(work.enabled_modules | {key})
     config_object = module.config_model.model_validate(validated) if module.config_model else None
-    await work.runtime.module_hooks(key).call(
-        "module_enabled", tenant=work.tenant, session=work.session, config=config_object, actor=work.actor
-    )
+    await work.runtime.module_hooks(key).module_enabled(tenant=work.tenant, session=work.session, config=config_object, actor=work.actor)
     return ModuleState(module, activation)
 
 
@@ -169,7 +177,7 @@ async def disable_module(work: Work, key: str) -> ModuleState:
     await work.session.flush()
     await bump_modules_revision(work.session, work.tenant.id)
     work.hooks = work.runtime.hooks_for(work.enabled_modules - {key})
-    await work.runtime.module_hooks(key).call("module_disabled", tenant=work.tenant, session=work.session, actor=work.actor)
+    await work.runtime.module_hooks(key).module_disabled(tenant=work.tenant, session=work.session, actor=work.actor)
     return ModuleState(module, activation)
 
 
@@ -180,7 +188,7 @@ async def configure_module(work: Work, key: str, config: dict[str, Any]) -> Modu
     if activation is None:
         activation = ModuleActivation(module_key=key, enabled=False)
         work.session.add(activation)
-    activation.config = validate_config(module, config)
+    activation.config = validate_config(module, merged_config(module, activation.config, config))
     await work.session.flush()
     return ModuleState(module, activation)
 

@@ -1,18 +1,22 @@
 """Demo data of handvat 2: a few invented, pseudonymous families per demo gemeente, with
-signals, consent and referrals in several states (and their workflow history), so that
-the coalition's screens are not empty. References like "VK-DEMO-1" identify nobody."""
+signals, consent and referrals in several states, so that the coalition's screens are not
+empty. References like "VK-DEMO-1" identify nobody. The referrals take their steps through
+the workflow (backdated), as the members of the two organisations would."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any
+import uuid
 
 from sqlalchemy import func, select
 
-from core.plugin import Membership, Partner, Wijk, WorkflowHistory, utcnow
-from plugins.handvat2_signaleren.domain import add_working_days, suggest_classification
-from plugins.handvat2_signaleren.models import Consent, Family, Notification, PlanItem, Referral, Signal
-from plugins.handvat2_signaleren.workflow import REFERRAL_WORKFLOW, TRANSITION_LABELS
+from core.plugin import MemberInfo, Principal, Work, all_members, all_partners, all_wijken, utcnow
+from plugins.handvat2_signaleren import MODULE_KEY
+from plugins.handvat2_signaleren.domain import suggest_classification
+from plugins.handvat2_signaleren.models import Consent, Family, PlanItem, Referral, Signal
+from plugins.handvat2_signaleren.services.referrals import take_step
+from plugins.handvat2_signaleren.workflows import REFERRAL_WORKFLOW, ReferralState, Side
 
 #: (reference, registering partner type, phase, months from now, worries, risks, protection,
 #:  referral to partner type, support, steps taken)
@@ -31,12 +35,26 @@ def _month(today: dt.date, offset: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-async def seed(tenant: Any, session: Any) -> None:
+def _acting(work: Work, member: MemberInfo | None, partner_id: uuid.UUID, permission: str) -> Work:
+    """The demo's unit of work as a member of an organisation, for one step of theirs."""
+    principal = Principal(
+        subject=work.actor,
+        membership_id=member.id if member else None,
+        partner_id=partner_id,
+        roles=frozenset(member.roles) if member else frozenset(),
+        permissions=frozenset({permission}),
+    )
+    return dataclasses.replace(work, principal=principal)
+
+
+async def seed(work: Work) -> None:
+    session = work.session
     if (await session.execute(select(func.count()).select_from(Family))).scalar_one():
         return  # seeded before
-    partners = {partner.type: partner for partner in (await session.execute(select(Partner))).scalars()}
-    members = list((await session.execute(select(Membership).where(Membership.active.is_(True)))).scalars())
-    wijk = (await session.execute(select(Wijk).order_by(Wijk.code).limit(1))).scalar_one_or_none()
+    config = await work.module_config(MODULE_KEY)
+    partners = {partner.type: partner for partner in await all_partners(session)}
+    members = await all_members(session)
+    wijk = next(iter(await all_wijken(session)), None)
     today, now = dt.date.today(), utcnow()
     for reference, own_type, phase, months, worries, risks, protection, to_type, support, steps in FAMILIES:
         own, to = partners.get(own_type), partners.get(to_type)
@@ -55,7 +73,7 @@ async def seed(tenant: Any, session: Any) -> None:
         )
         session.add(family)
         await session.flush()
-        suggested = suggest_classification(risks, protection, several=3)
+        suggested = suggest_classification(risks, protection, several=config.several_risk_factors)
         session.add(
             Signal(
                 family_id=family.id,
@@ -96,36 +114,9 @@ async def seed(tenant: Any, session: Any) -> None:
         moment = now - dt.timedelta(days=18)
         for name in steps:
             transition = REFERRAL_WORKFLOW.transition(name)
-            session.add(
-                WorkflowHistory(
-                    workflow=REFERRAL_WORKFLOW.key,
-                    subject_id=referral.id,
-                    transition=name,
-                    from_state=referral.state,
-                    to_state=transition.target,
-                    actor="demo",
-                    occurred_at=moment,
-                )
-            )
-            referral.state = transition.target
-            if name == "versturen":
-                referral.sent_at, referral.respond_by = moment, add_working_days(moment.date(), 5)
-            elif name == "accepteren":
-                referral.responded_at = moment
-            elif name == "starten":
-                referral.started_at = moment
-            elif name == "afronden":
-                referral.completed_at, referral.outcome = moment, "geholpen"
-            if name != "versturen":
-                session.add(
-                    Notification(
-                        recipient_id=professional.id,
-                        referral_id=referral.id,
-                        transition=name,
-                        message=f"Verwijzing naar {to.name}: {TRANSITION_LABELS[name]}.",
-                        created_at=moment,
-                    )
-                )
+            member, partner_id = (professional, own.id) if transition.side == Side.REFERRER else (contact, to.id)
+            outcome = "geholpen" if transition.target == ReferralState.AFGEROND else None
+            await take_step(_acting(work, member, partner_id, transition.permission), referral, transition.name, outcome=outcome, at=moment)
             moment += dt.timedelta(days=3)
         if "financiele_hulp" in support or "schuldhulp" in support:
             session.add(PlanItem(family_id=family.id, domain="financieel", description="Samen de post en rekeningen op orde brengen", created_by=professional.id))

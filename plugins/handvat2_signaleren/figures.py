@@ -1,20 +1,24 @@
 """Figures for the coalition: counts of signals and referrals, never a family. A cell with
-fewer than the gemeente's threshold (default 10) is suppressed: its count is not given, so
-no one can be recognised in a small number."""
+fewer families than the gemeente's threshold (default 10, never below 5) is suppressed: its
+count is not given, so no one can be recognised in a small number. Each table is protected
+per month against its own totals (per row, per column, over the month) with core's
+small-cell suppression: where one hidden cell could be computed from a total and the other
+cells, further cells are hidden too (complementary suppression)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
-from core.plugin import Partner, ValidationFailed, Wijk, Work
+from core.plugin import ValidationFailed, Work, all_partners, all_wijken, disclose_table, disclosure_threshold
 from plugins.handvat2_signaleren.models import Referral, Signal
-from plugins.handvat2_signaleren.permissions import KEY
+from plugins.handvat2_signaleren import MODULE_KEY
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,45 @@ class Figures:
     median_days_to_completion: float | None
 
 
-def _cells(counter: Counter[tuple[str, ...]], families: dict[tuple[str, ...], set[Any]], names: tuple[str, ...], threshold: int) -> list[Cell]:
-    """A cell is shown when it concerns at least `threshold` families (one family signalled
-    ten times in a small wijk is still one family)."""
-    return [
-        Cell(dict(zip(names, key, strict=True)), count if len(families[key]) >= threshold else None)
-        for key, count in sorted(counter.items())
-    ]
+Key = tuple[str, ...]
+Layout = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # positions in a key: table, row, column
+
+
+def _cells(counter: Counter[Key], families: dict[Key, set[Any]], names: tuple[str, ...], threshold: int, layout: Layout) -> list[Cell]:
+    """The cells of `counter`, each a number of signals or referrals, in key order. A cell is
+    shown when it concerns at least `threshold` families (one family signalled ten times in a
+    small wijk is still one family), and when it cannot be computed from the totals.
+
+    `layout` cuts a key into the table it belongs to (a month), its row and its column, e.g.
+    wijk x worry per month; every table is protected against its row, column and grand totals,
+    which a reader may know from elsewhere or add up from another table here."""
+
+    def part(key: Key, positions: tuple[int, ...]) -> Key:
+        return tuple(key[position] for position in positions)
+
+    def distinct(selected: Iterable[Key]) -> int:
+        return len(set().union(*(families[key] for key in selected)))
+
+    tables: dict[Key, dict[tuple[Key, Key], Key]] = defaultdict(dict)
+    for key in counter:
+        tables[part(key, layout[0])][part(key, layout[1]), part(key, layout[2])] = key
+    cells: dict[Key, Cell] = {}
+    for keys in tables.values():
+        rows, columns = sorted({row for row, _ in keys}), sorted({column for _, column in keys})
+        disclosed = disclose_table(
+            {cell: counter[key] for cell, key in keys.items()},
+            threshold,
+            rows=rows,
+            columns=columns,
+            contributors={cell: len(families[key]) for cell, key in keys.items()},
+            row_contributors={row: distinct(key for (r, _), key in keys.items() if r == row) for row in rows},
+            column_contributors={column: distinct(key for (_, c), key in keys.items() if c == column) for column in columns},
+            total_contributors=distinct(keys.values()),
+        )
+        # A combination without signals is not listed: its count is 0, and a zero is never hidden.
+        for (row, column), key in keys.items():
+            cells[key] = Cell(dict(zip(names, key, strict=True)), disclosed.cells[row, column].value)
+    return [cells[key] for key in sorted(cells)]
 
 
 def _month(moment: dt.datetime) -> str:
@@ -62,8 +98,8 @@ def _month_bounds(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
 
 
 async def coalition_figures(work: Work, period_from: str | None, period_to: str | None) -> Figures:
-    config = await work.module_config(KEY)
-    threshold = config.min_cell_size
+    config = await work.module_config(MODULE_KEY)
+    threshold = disclosure_threshold(config.min_cell_size)
     today = dt.date.today()
     start = period_from or f"{today.year - 1:04d}-{today.month:02d}"
     end = period_to or f"{today:%Y-%m}"
@@ -73,8 +109,8 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
     if start > end:
         raise ValidationFailed("De periode begint na het einde.", field="from")
     begin, after = _month_bounds(start, end)
-    wijken = dict((await work.session.execute(select(Wijk.id, Wijk.name))).all())
-    partner_types = dict((await work.session.execute(select(Partner.id, Partner.type))).all())
+    wijken = {wijk.id: wijk.name for wijk in await all_wijken(work.session, active_only=False)}
+    partner_types = {partner.id: partner.type for partner in await all_partners(work.session, active_only=False)}
 
     signals = (
         await work.session.execute(
@@ -83,10 +119,10 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
             )
         )
     ).all()
-    by_worry: Counter[tuple[str, ...]] = Counter()
-    by_class: Counter[tuple[str, ...]] = Counter()
-    worry_families: dict[tuple[str, ...], set[Any]] = defaultdict(set)
-    class_families: dict[tuple[str, ...], set[Any]] = defaultdict(set)
+    by_worry: Counter[Key] = Counter()
+    by_class: Counter[Key] = Counter()
+    worry_families: dict[Key, set[Any]] = defaultdict(set)
+    class_families: dict[Key, set[Any]] = defaultdict(set)
     for row in signals:
         wijk, month = wijken.get(row.wijk_id, "onbekend"), _month(row.recorded_at)
         for worry in row.worries:
@@ -107,8 +143,8 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
             )
         ).all()
     )
-    by_partner: Counter[tuple[str, ...]] = Counter()
-    partner_families: dict[tuple[str, ...], set[Any]] = defaultdict(set)
+    by_partner: Counter[Key] = Counter()
+    partner_families: dict[Key, set[Any]] = defaultdict(set)
     for row in referrals:
         key = (_month(row.sent_at), partner_types.get(row.to_partner_id, "overig"), row.state, row.outcome or "")
         by_partner[key] += 1
@@ -137,9 +173,12 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
         period_from=start,
         period_to=end,
         threshold=threshold,
-        signals_by_worry=_cells(by_worry, worry_families, ("wijk", "month", "worry"), threshold),
-        signals_by_classification=_cells(by_class, class_families, ("wijk", "month", "classification"), threshold),
-        referrals_by_partner_type_and_state=_cells(by_partner, partner_families, ("month", "partner_type", "state", "outcome"), threshold),
+        # Per month: wijk x worry, wijk x classification, partner type x (state, outcome).
+        signals_by_worry=_cells(by_worry, worry_families, ("wijk", "month", "worry"), threshold, ((1,), (0,), (2,))),
+        signals_by_classification=_cells(by_class, class_families, ("wijk", "month", "classification"), threshold, ((1,), (0,), (2,))),
+        referrals_by_partner_type_and_state=_cells(
+            by_partner, partner_families, ("month", "partner_type", "state", "outcome"), threshold, ((0,), (1,), (2, 3))
+        ),
         acceptance_rate=round(accepted / answered * 20) / 20 if answered >= threshold else None,
         acceptance_basis=5 * round(answered / 5) if answered >= threshold else None,
         median_days_to_first_contact=median(to_contact),

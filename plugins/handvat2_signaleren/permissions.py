@@ -1,20 +1,20 @@
 """What handvat 2 lets whom do (defaults per role). Families are seen per organisation on
-top of these: see `services.visible_family_filter`."""
+top of these: see `services.visibility`."""
 
 from __future__ import annotations
 
 from core.plugin import ANALYST, COALITION_ADMIN, EXPERIENCE_EXPERT, PARTNER_WORKER, PRIVACY_OFFICER, PROFESSIONAL, Permission
+from plugins.handvat2_signaleren import MODULE_KEY
 
-KEY = "handvat2_signaleren"
-FAMILY_READ = f"{KEY}.family.read"
-FAMILY_WRITE = f"{KEY}.family.write"
-REFERRAL_SEND = f"{KEY}.referral.send"
-REFERRAL_RESPOND = f"{KEY}.referral.respond"
-REFERRAL_OVERDUE = f"{KEY}.referral.overdue"
-FEEDBACK_READ = f"{KEY}.feedback.read"
-GUIDE_READ = f"{KEY}.guide.read"
-FIGURES_READ = f"{KEY}.figures.read"
-FAMILY_RIGHTS = f"{KEY}.family.rights"
+FAMILY_READ = f"{MODULE_KEY}.family.read"
+FAMILY_WRITE = f"{MODULE_KEY}.family.write"
+REFERRAL_SEND = f"{MODULE_KEY}.referral.send"
+REFERRAL_RESPOND = f"{MODULE_KEY}.referral.respond"
+REFERRAL_OVERDUE = f"{MODULE_KEY}.referral.overdue"
+FEEDBACK_READ = f"{MODULE_KEY}.feedback.read"
+GUIDE_READ = f"{MODULE_KEY}.guide.read"
+FIGURES_READ = f"{MODULE_KEY}.figures.read"
+FAMILY_RIGHTS = f"{MODULE_KEY}.family.rights"
 
 PERMISSIONS = [
     Permission(

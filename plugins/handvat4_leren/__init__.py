@@ -1,29 +1,22 @@
 """Samen leren (handvat 4 van Kansrijke Start).
 
-The module object: metadata and hook implementations. Its features are added in their
-own issues; until then it contributes its metadata and its (empty) migration branch.
+Its features are added in their own issues; until then the module contributes its
+metadata and its (empty) migration branch.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from core.plugin import ModuleMeta, hookimpl
+from core.plugin import Module, ModuleMeta
 
 MODULE_KEY = "handvat4_leren"
 
-
-@hookimpl
-def module_meta() -> ModuleMeta:
-    return ModuleMeta(
+module = Module(
+    __name__,
+    ModuleMeta(
         key=MODULE_KEY,
         name="Samen leren",
         description="Trainingen, competenties en praktijkvoorbeelden om als coalitie samen te leren.",
         category="handvat",
-        plugin_api=">=1.0",
-    )
-
-
-@hookimpl
-def register_migrations() -> str:
-    return str(Path(__file__).parent / "migrations" / "versions")
+        plugin_api=">=1.1",
+    ),
+)

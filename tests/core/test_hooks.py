@@ -40,11 +40,60 @@ def test_every_hookspec_has_a_test_and_documentation() -> None:
     this_module = sys.modules[__name__]
     untested = [name for name in names if not hasattr(this_module, f"test_hook_{name}")]
     assert not untested, f"hookspecs without test_hook_<name>: {untested}"
-    documentation = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
-    undocumented = [name for name in names if f"### `{name}`" not in documentation]
-    assert not undocumented, f"hookspecs missing from docs/plugins.md: {undocumented}"
     for name in names:
         assert getattr(hookspecs, name).__doc__, f"{name} has no docstring"
+
+
+def test_every_hookspec_declares_scope_dispatch_and_real_types() -> None:
+    """Scope and dispatch live in the spec (the runtime reads them from `HOOKS`); arguments
+    and returns are typed, `Any` only where a module chooses the type (its config, the id
+    of its own thing)."""
+    import typing
+
+    import click  # noqa: F401  (typer's base, for resolving the annotations)
+    from pydantic import BaseModel
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from typer import Typer
+
+    from core.module_types import DomainEvent, EventType, GraphQLContribution, ModuleMeta, Permission, ScheduledJob, TenantInfo
+    from core.processing import ProcessingActivity
+    from core.work import Work
+    from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
+
+    namespace = {**vars(hookspecs), **locals()}
+    assert sorted(hookspecs.HOOKS) == hookspec_names()
+    for name, spec in hookspecs.HOOKS.items():
+        function = getattr(hookspecs, name)
+        assert spec.scope in tuple(hookspecs.Scope) and spec.dispatch in tuple(hookspecs.Dispatch)
+        assert bool(function.kansrijkestart_spec["firstresult"]) == (spec.dispatch is hookspecs.Dispatch.FIRST), name
+        hints = typing.get_type_hints(function, globalns=namespace)
+        assert set(hints) == {*spec.arguments, "return"}, f"{name}: every argument and the return are annotated"
+        loose = [argument for argument, hint in hints.items() if hint is typing.Any and argument not in {"config", "id"}]
+        assert not loose, f"{name}: {loose} typed Any"
+
+
+def test_the_facade_offers_each_tenant_and_lifecycle_hook_with_its_arguments() -> None:
+    """Callers use `work.hooks.<hook>(...)`; a hook the facade lacks, or whose arguments it
+    names differently, could only be reached by a string."""
+    from core.runtime import TenantHooks
+
+    for name, spec in hookspecs.HOOKS.items():
+        if spec.scope is hookspecs.Scope.PROCESS:
+            assert not hasattr(TenantHooks, name), f"{name} is process-scoped: collected at load, not dispatched"
+            continue
+        method = getattr(TenantHooks, name, None)
+        assert method is not None, f"TenantHooks has no {name}()"
+        assert tuple(inspect.signature(method).parameters)[1:] == spec.arguments, name
+
+
+def test_the_docs_describe_each_hook_once_with_its_arguments_scope_and_dispatch() -> None:
+    documentation = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for name, spec in hookspecs.HOOKS.items():
+        heading = f"### `{name}({', '.join(spec.arguments)})`"
+        assert documentation.count(f"### `{name}(") == 1, f"docs/plugins.md: {name} must have exactly one heading"
+        assert heading in documentation, f"docs/plugins.md: expected the heading {heading}"
+        section = documentation.split(heading, 1)[1].split("\n### ", 1)[0]
+        assert f"Scope: {spec.scope.value}, dispatch: {spec.dispatch.value}." in section, f"docs/plugins.md: {name} scope/dispatch"
 
 
 async def enable_tiny(api: Api, slug: str = "utrecht") -> None:
@@ -222,6 +271,32 @@ async def test_hook_register_scheduled_jobs(api: Api, world: World, platform: Pl
         stored = (await work.session.execute(select(tiny_notes.TinyNote))).scalars().one()
     assert (str(stored.id), stored.state) == (note["id"], "archived")
     assert await platform.run_scheduled_jobs(now=moved, names=["tiny_notes.archive_drafts"]) == {"tiny_notes.archive_drafts": 0}
+
+
+async def test_platform_scoped_job_runs_once_for_the_platform(platform: Platform) -> None:
+    """A platform-scoped job runs once, in the system context, whichever tenants exist."""
+    moved = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    assert await platform.run_scheduled_jobs(now=moved, names=["tiny_notes.count_everywhere"]) == {"tiny_notes.count_everywhere": 1}
+    assert tiny_notes.CALLS["platform_job"] == [("PlatformWork", moved)]
+
+
+def test_hook_register_cli_commands(world: World, platform: Platform, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module's commands become `kansrijk <module key> ...`, run in the tenant asked for."""
+    import typer
+    from typer.testing import CliRunner
+
+    from core.testing import TEST_SECRET
+    from gateway.cli import add_module_commands
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("KANSRIJK_SECRET_KEY", TEST_SECRET)
+    target = typer.Typer()
+    target.command("version")(lambda: None)  # a platform command, so groups stay groups
+    assert add_module_commands(target, platform.runtime) == ["tiny_notes"]
+    result = CliRunner().invoke(target, ["tiny_notes", "count", "--tenant", "utrecht"])
+    assert result.exit_code == 0 and result.output.splitlines()[-1] == "0 notes", result.output
+    result = CliRunner().invoke(target, ["tiny_notes", "count", "--tenant", "nergens"])
+    assert result.exit_code == 1 and "NOT_FOUND" in result.output
 
 
 async def test_hook_reference_exists(api: Api, world: World, platform: Platform) -> None:

@@ -100,6 +100,20 @@ async def test_config_is_validated_and_used(api: Api, world: World) -> None:
     assert (await api.gql("utrecht", "{ tinyGreeting }", user=PRO)).ok() == {"tinyGreeting": "Hoi"}
 
 
+async def test_a_change_of_config_keeps_the_settings_not_given(api: Api, world: World) -> None:
+    """Changing one setting (configureModule, or enableModule on an enabled module) leaves
+    the others as they were instead of silently returning them to their defaults."""
+    (await api.gql("utrecht", ENABLE, {"key": "tiny_notes", "config": {"greeting": "Goedemorgen", "max_notes": 7}}, user=ADMIN)).ok()
+    configure = "mutation($config: JSON!) { configureModule(input: {key: \"tiny_notes\", config: $config}) { module { config } } }"
+    changed = (await api.gql("utrecht", configure, {"config": {"max_notes": 8}}, user=ADMIN)).ok()
+    assert changed["configureModule"]["module"]["config"] == {"greeting": "Goedemorgen", "max_notes": 8}
+    again = (await api.gql("utrecht", ENABLE, {"key": "tiny_notes", "config": {"greeting": "Hoi"}}, user=ADMIN)).ok()
+    assert again["enableModule"]["module"]["config"] == {"greeting": "Hoi", "max_notes": 8}
+    refused = await api.gql("utrecht", configure, {"config": {"max_notes": 0}}, user=ADMIN)
+    assert refused.codes == ["INVALID_CONFIG"] and refused.errors[0]["extensions"]["field"] == "input.config.maxNotes"
+    assert (await module_state(api, "tiny_notes"))["config"] == {"greeting": "Hoi", "max_notes": 8}
+
+
 async def test_dependencies(api: Api, world: World) -> None:
     missing = await api.gql("utrecht", ENABLE, {"key": "tiny_extra"}, user=ADMIN)
     assert missing.codes == ["MODULE_DEPENDENCY_MISSING"]

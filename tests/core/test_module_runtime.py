@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from core import core_module
 from core.hookspecs import hookimpl
-from core.module_types import EventType, ModuleMeta, Permission, ScheduledJob
+from core.module_types import EventType, JobScope, ModuleMeta, Permission, ScheduledJob
 from core.runtime import ModuleLoadError, ModuleRuntime, ModuleSource, installed_module_sources
 
 HANDVATTEN = {"handvat1_zicht", "handvat2_signaleren", "handvat3_toegang", "handvat4_leren"}
@@ -110,6 +110,16 @@ def raising_hook() -> list:
             "may only hold greedy's own permissions",
         ),
         (source("hasty", plugin("hasty", register_scheduled_jobs=lambda: [ScheduledJob("hasty.job", "x", 5, _no_job)])), "at most once a minute"),
+        (source("typo", plugin("typo", workflow_guard=lambda workflw: None)), "for hook 'workflow_guard'"),
+        (
+            source("scoped", plugin("scoped", register_scheduled_jobs=lambda: [ScheduledJob("scoped.job", "x", 3600, _no_job, scope="gemeente")])),
+            "scoped.job has unknown scope 'gemeente'",
+        ),
+        (
+            source("lofty", plugin("lofty", register_scheduled_jobs=lambda: [ScheduledJob("lofty.job", "x", 3600, _no_job, ("lofty.a.b",), scope=JobScope.PLATFORM)])),
+            "cannot hold tenant permissions",
+        ),
+        (source("shouty", plugin("shouty", register_cli_commands=lambda: ["not", "typer"])), "must return a typer.Typer"),
     ],
 )
 def test_bad_module_is_skipped_or_fails_in_strict_mode(bad: ModuleSource, reason: str) -> None:
@@ -136,19 +146,19 @@ def test_duplicate_key_is_refused() -> None:
     assert "already loaded" in loaded.failed["twice"]
 
 
-def test_tenant_hooks_reach_only_enabled_modules_and_are_cached() -> None:
+async def test_tenant_hooks_reach_only_enabled_modules_and_are_cached() -> None:
     calls: list[str] = []
     first = plugin("first", workflow_guard=lambda workflow: calls.append("first"))
     second = plugin("second", workflow_guard=lambda workflow: calls.append("second"))
     loaded = runtime()
     loaded.load([source("first", first), source("second", second)])
     hooks = loaded.hooks_for({"second"})
-    hooks.caller("workflow_guard")(workflow=None, transition=None, subject=None, session=None, actor=None)
+    await hooks.workflow_guard(workflow=None, transition=None, subject=None, session=None, actor=None)
     assert calls == ["second"]
     assert loaded.hooks_for({"second"}) is hooks  # built once per set of enabled modules
     assert loaded.hooks_for({"first", "second"}) is not hooks
     calls.clear()
-    loaded.hooks_for({"first", "second", "not-installed"}).caller("workflow_guard")(
+    await loaded.hooks_for({"first", "second", "not-installed"}).workflow_guard(
         workflow=None, transition=None, subject=None, session=None, actor=None
     )
     assert sorted(calls) == ["first", "second"]

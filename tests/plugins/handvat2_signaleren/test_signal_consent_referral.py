@@ -13,7 +13,7 @@ from core.models import OutboxEvent, WorkflowHistory
 from core.platform import Platform
 from plugins.handvat2_signaleren.domain import add_working_days, identifying_data, suggest_classification
 from plugins.handvat2_signaleren.models import Consent, Family, Notification, Referral, Signal
-from plugins.handvat2_signaleren.workflow import REFERRAL_WORKFLOW
+from plugins.handvat2_signaleren.workflows import REFERRAL_WORKFLOW
 from tests.conftest import Api, World
 from tests.plugins.handvat2_signaleren.conftest import (
     CONSENT,

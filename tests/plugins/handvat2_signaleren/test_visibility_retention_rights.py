@@ -16,8 +16,9 @@ from core.models import OutboxEvent, WorkflowHistory
 from core.platform import Platform
 from core.processing import processing_history
 from plugins.handvat2_signaleren.models import DeletionRecord, Family, PlanItem, Referral, Signal
-from plugins.handvat2_signaleren.schema import SignalerenMutation, SignalerenQuery
-from plugins.handvat2_signaleren.services import NOBODY
+from plugins.handvat2_signaleren.graphql.mutations import SignalerenMutation
+from plugins.handvat2_signaleren.graphql.queries import SignalerenQuery
+from plugins.handvat2_signaleren.services.rights import NOBODY
 from tests.conftest import Api, World
 from tests.plugins.handvat2_signaleren.conftest import FAMILIES, FAMILY, Coalition, Coalitions, Flow
 

@@ -21,7 +21,7 @@ from plugins.handvat3_toegang.eligibility import (
     evaluate,
     evaluate_partially,
 )
-from plugins.handvat3_toegang.services import years_before
+from plugins.handvat3_toegang.profile import years_before
 from tests.conftest import Api, World
 from tests.plugins.handvat3_toegang.test_catalogue_and_check import (
     ADMIN,
@@ -34,6 +34,24 @@ from tests.plugins.handvat3_toegang.test_catalogue_and_check import (
 )
 
 PUBLIC_CHECK = CHECK.replace("setByGemeente legalBasisUrl", "setByGemeente")
+
+
+# -- parameters on a reference date without amounts -------------------------------------------------------
+
+
+async def test_parameters_on_a_date_without_amounts_are_refused_not_listed_empty(api: Api, toegang: None) -> None:
+    """A reference date on which the catalogue has no amounts at all answers VALIDATION_FAILED
+    on referenceDate (it was swallowed: every parameter listed without a value)."""
+    query = "query($d: Date) { toegangParameters(referenceDate: $d) { key value validFrom } }"
+    for day in ("1999-01-01", "2101-01-01"):
+        response = await api.gql("utrecht", query, {"d": day}, user=ADMIN)
+        assert response.codes == ["VALIDATION_FAILED"], response.body
+        assert response.errors[0]["extensions"]["field"] == "referenceDate"
+    # On a date with amounts, a national amount that only starts later has no value yet.
+    listed = (await api.gql("utrecht", query, {"d": "2025-06-01"}, user=ADMIN)).ok()["toegangParameters"]
+    values = {item["key"]: item for item in listed}
+    assert values["bijstandsnorm_alleenstaand"]["validFrom"] == "2025-01-01"
+    assert values["zorgtoeslag_vermogensgrens"] == {"key": "zorgtoeslag_vermogensgrens", "value": None, "validFrom": None}
 
 
 # -- the sociale kaart: an unknown wijk -------------------------------------------------------------------

@@ -17,9 +17,10 @@ from core.processing import ProcessingRecord
 from core.tenancy import TenantContext
 from plugins.handvat3_toegang import catalogue
 from plugins.handvat3_toegang.eligibility import check_rule
-from plugins.handvat3_toegang import services
+from plugins.handvat3_toegang.services import catalogue as catalogue_service
+from plugins.handvat3_toegang.services import check as check_service
 from plugins.handvat3_toegang.models import CatalogueRevision, Regeling, UsageCount
-from plugins.handvat3_toegang.services import Parameters, compile_conditions, run_vectors
+from plugins.handvat3_toegang.services.rules import Parameters, compile_conditions, run_vectors
 from tests.conftest import Api, World
 
 ADMIN = World.email("coalition_admin", "utrecht")
@@ -314,7 +315,7 @@ async def test_impossible_profiles_are_refused(api: Api, toegang: None, profile:
 async def test_statements_per_check_do_not_grow_with_the_catalogue(
     api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 0.0)  # the worst case: every check revalidates
+    monkeypatch.setattr(check_service.catalogue_cache, "revalidate_after", 0.0)  # the worst case: every check revalidates
     await api.token("utrecht", PRO)
     await platform.identity.keys.refresh(force=True)
     (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()  # warms the module cache
@@ -343,7 +344,7 @@ async def checked_keys(api: Api) -> list[str]:
 async def test_a_check_within_the_revalidation_window_reads_no_catalogue_table(
     api: Api, toegang: None, platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    monkeypatch.setattr(check_service.catalogue_cache, "revalidate_after", 3600.0)
     (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
     with count_statements(platform) as statements:
         (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
@@ -353,15 +354,15 @@ async def test_a_check_within_the_revalidation_window_reads_no_catalogue_table(
 @pytest.fixture
 async def cached(api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """The check's catalogue cached, with a revalidation window longer than any test."""
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    monkeypatch.setattr(check_service.catalogue_cache, "revalidate_after", 3600.0)
     assert "geldfit" in await checked_keys(api)
 
 
 async def hide_geldfit_and_check(work: Any) -> list[str]:
     """Hide geldfit in the unit of work and check within it (as a job or the CLI might)."""
     row = (await work.session.execute(select(Regeling).where(Regeling.key == "geldfit"))).scalar_one()
-    await services.set_visibility(work, row.id, hidden=True)
-    results = await services.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
+    await catalogue_service.set_visibility(work, row.id, hidden=True)
+    results = await check_service.check(work, {"household_type": "alleenstaande_ouder"}, dt.date(2026, 3, 1), public=False)
     return [result.regeling.key for result in results]
 
 
@@ -375,7 +376,7 @@ async def test_a_change_by_another_server_process_is_seen_once_revalidated(
         await work.session.execute(update(CatalogueRevision).values(token=uuid.uuid4()))
         await work.commit()
     assert "geldfit" in await checked_keys(api)  # within the window
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 0.0)  # the window has passed
+    monkeypatch.setattr(check_service.catalogue_cache, "revalidate_after", 0.0)  # the window has passed
     assert "geldfit" not in await checked_keys(api)
 
 
@@ -398,10 +399,10 @@ async def test_an_uncommitted_catalogue_change_is_not_served_to_other_requests(a
 async def test_a_check_loading_while_the_catalogue_changes_does_not_keep_the_old_one(
     api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)
+    monkeypatch.setattr(check_service.catalogue_cache, "revalidate_after", 3600.0)
     geldfit = {row["key"]: row for row in await regelingen(api)}["geldfit"]["id"]
     loaded, release = asyncio.Event(), asyncio.Event()
-    load = services._load_snapshot
+    load = check_service._load_snapshot
 
     async def slow_load(work: Any, token: Any) -> Any:
         snapshot = await load(work, token)
@@ -410,7 +411,7 @@ async def test_a_check_loading_while_the_catalogue_changes_does_not_keep_the_old
             await release.wait()  # the catalogue changes meanwhile
         return snapshot
 
-    monkeypatch.setattr(services, "_load_snapshot", slow_load)
+    monkeypatch.setattr(check_service, "_load_snapshot", slow_load)
     first = asyncio.create_task(checked_keys(api))
     await loaded.wait()
     hide = "mutation($id: ID!) { setRegelingVisibility(input: {id: $id, hidden: true}) { regeling { hidden } } }"
@@ -421,7 +422,7 @@ async def test_a_check_loading_while_the_catalogue_changes_does_not_keep_the_old
 
 
 async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services.catalogue_cache, "revalidate_after", 3600.0)  # changes in this process are seen at once
+    monkeypatch.setattr(check_service.catalogue_cache, "revalidate_after", 3600.0)  # changes in this process are seen at once
     def keys(data: dict) -> list[str]:
         return [result["regelingKey"] for result in data["eligibilityCheck"]]
 
@@ -451,11 +452,11 @@ async def test_usage_of_checks_is_counted_in_memory_and_written_later(api: Api, 
 
     (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
     assert await written() == 0  # a check writes nothing itself ...
-    interval, services.usage_tally.interval = services.usage_tally.interval, 0.0
+    interval, check_service.usage_tally.interval = check_service.usage_tally.interval, 0.0
     try:
         data = (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
     finally:
-        services.usage_tally.interval = interval
+        check_service.usage_tally.interval = interval
     checked = len(data["eligibilityCheck"])
     matched = sum(1 for result in data["eligibilityCheck"] if result["outcome"] == "ELIGIBLE")
     assert await written() == 2 * (checked + matched)  # ... until the interval passed: both checks at once

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from plugins.handvat3_toegang.services import readability
+from plugins.handvat3_toegang.services.catalogue import readability
 from tests.conftest import Api, World
 from tests.plugins.handvat3_toegang.test_catalogue_and_check import (
     ADMIN,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
+import typer
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from strawberry.types import Info
@@ -21,6 +22,7 @@ from core.plugin import (
     TENANT_ROLES,
     EventType,
     GraphQLContribution,
+    JobScope,
     ModuleMeta,
     NotFound,
     Permission,
@@ -38,6 +40,7 @@ from core.plugin import (
     parse_id,
     publish_event,
     record_processing,
+    run_command,
     readable_with,
 )
 
@@ -201,9 +204,36 @@ async def archive_drafts(work: Any, now: Any) -> int:
     return len(drafts)
 
 
+async def count_everywhere(work: Any, now: Any) -> int:
+    """A platform-scoped job: runs once, in the system context, not per tenant."""
+    CALLS["platform_job"].append((type(work).__name__, now))
+    return 1
+
+
 @hookimpl
 def register_scheduled_jobs() -> list[ScheduledJob]:
-    return [ScheduledJob(f"{KEY}.archive_drafts", "Archiveert conceptnotities.", 3600, archive_drafts)]
+    return [
+        ScheduledJob(f"{KEY}.archive_drafts", "Archiveert conceptnotities.", 3600, archive_drafts),
+        ScheduledJob(f"{KEY}.count_everywhere", "Eén keer voor het hele platform.", 3600, count_everywhere, scope=JobScope.PLATFORM),
+    ]
+
+
+commands = typer.Typer(help="Tiny notes.", no_args_is_help=True)
+
+
+@commands.command("count")
+def count_notes(tenant: str = typer.Option(..., "--tenant", help="Tenant slug.")) -> None:
+    """How many notes a gemeente has."""
+
+    async def count(work: Any) -> int:
+        return len((await work.session.execute(select(TinyNote.id))).all())
+
+    typer.echo(f"{run_command(count, tenant=tenant)} notes")
+
+
+@hookimpl
+def register_cli_commands() -> typer.Typer:
+    return commands
 
 
 @hookimpl

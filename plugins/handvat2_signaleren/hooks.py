@@ -1,0 +1,21 @@
+"""What handvat 2 answers other modules, through core's tenant hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.plugin import hookimpl
+from plugins.handvat2_signaleren import MODULE_KEY
+from plugins.handvat2_signaleren.services.families import family_exists
+
+#: The kind under which another module refers to a family of this module (by its id).
+FAMILY_REFERENCE = f"{MODULE_KEY}.family"
+
+
+@hookimpl
+async def reference_exists(kind: str, id: Any, session: Any) -> bool | None:
+    """Whether the family exists in this gemeente and may be referred to (not anonymised,
+    not erased); None for any other kind."""
+    if kind != FAMILY_REFERENCE:
+        return None
+    return await family_exists(session, id)

@@ -1,0 +1,168 @@
+"""Who sees what of handvat 2, in one place.
+
+A family is seen by members of the organisation that registered it (with `family.write`),
+and by members of an organisation with a referral that shares it now: sent to it, in a
+sharing state, under consent that is neither revoked nor expired (`family.read`). A
+partner worker therefore sees only families referred to their organisation; analysts and
+experts by experience see figures only; the platform operator, no member of any
+organisation, sees nothing; an anonymised family is seen by no one. A family or referral
+one may not see is NOT_FOUND, exactly like one that does not exist.
+
+The rules are functions of a `Viewer` (who asks), so that the batch reads of the GraphQL
+loaders, which get a session and keys but no unit of work, apply the same rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+
+from core.plugin import Conflict, NotFound, Work, paginate, parse_id, record_processing
+from plugins.handvat2_signaleren.models import Consent, Family, Referral
+from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_WRITE, REFERRAL_SEND
+from plugins.handvat2_signaleren.processing import ACTIVITY
+from plugins.handvat2_signaleren.services.errors import NoOrganisation, WrongOrganisation
+from plugins.handvat2_signaleren.workflows import SHARING_STATES
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who asks, as far as the rules of handvat 2 are concerned."""
+
+    membership_id: uuid.UUID | None
+    partner_id: uuid.UUID | None
+    permissions: frozenset[str]
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def viewer(work: Work) -> Viewer:
+    principal = work.principal
+    return Viewer(principal.membership_id, principal.partner_id, frozenset(principal.permissions))
+
+
+def own_organisation(work: Work) -> tuple[uuid.UUID, uuid.UUID]:
+    """(membership id, partner organisation id) of the member; handvat 2 works per organisation."""
+    if work.principal.membership_id is None or work.principal.partner_id is None:
+        raise NoOrganisation("Dit kan alleen als medewerker van een partnerorganisatie van de coalitie.")
+    return work.principal.membership_id, work.principal.partner_id
+
+
+# -- consent, on which sharing depends -----------------------------------------------------------
+
+
+def consent_valid(consent: Consent, today: dt.date) -> bool:
+    return consent.revoked_at is None and consent.valid_until >= today
+
+
+def consent_problem(consent: Consent, partner_id: uuid.UUID, today: dt.date) -> str | None:
+    """Why this consent does not allow sharing with the organisation now (None: it does)."""
+    if consent.revoked_at is not None:
+        return "De ouder heeft deze toestemming ingetrokken."
+    if consent.valid_until < today:
+        return f"Deze toestemming is verlopen op {consent.valid_until:%d-%m-%Y}."
+    if str(partner_id) not in consent.partner_ids:
+        return "De toestemming geldt niet voor deze organisatie."
+    return None
+
+
+def shares_with(partner: Any, today: dt.date) -> Any:
+    """The SQL condition for a referral that shares its family with this organisation now:
+    sent to it, in a sharing state, with consent that is neither revoked nor expired."""
+    valid_consent = exists(
+        select(Consent.id).where(
+            Consent.tenant_id == Referral.tenant_id, Consent.id == Referral.consent_id, Consent.revoked_at.is_(None), Consent.valid_until >= today
+        )
+    )
+    return (Referral.to_partner_id == partner) & Referral.state.in_(SHARING_STATES) & valid_consent
+
+
+# -- families and referrals ------------------------------------------------------------------------
+
+
+def visible_family_filter(who: Viewer, today: dt.date) -> Any:
+    """The SQL condition for the families this member's organisation may see."""
+    partner = who.partner_id
+    if partner is None or not who.may(FAMILY_READ):
+        return Family.id.is_(None)  # nothing
+    referred = exists(select(Referral.id).where(Referral.family_id == Family.id, shares_with(partner, today)))
+    condition = or_(Family.registering_partner_id == partner, referred) if who.may(FAMILY_WRITE) else referred
+    return condition & (Family.status != "anonymised")
+
+
+def visible_referral_filter(who: Viewer, today: dt.date) -> Any:
+    """Referrals this member's organisation may see: its own outgoing ones (not for a
+    partner worker), and incoming ones only while they share the family with valid consent
+    (as `visible_family_filter`); never those of an anonymised family."""
+    partner = who.partner_id
+    if partner is None or not who.may(FAMILY_READ):
+        return Referral.id.is_(None)
+    incoming = shares_with(partner, today)
+    condition = or_(Referral.from_partner_id == partner, incoming) if who.may(REFERRAL_SEND) else incoming
+    not_anonymised = exists(
+        select(Family.id).where(Family.id == Referral.family_id, Family.tenant_id == Referral.tenant_id, Family.status != "anonymised")
+    )
+    return condition & not_anonymised
+
+
+async def visible_family(work: Work, family_id: Any, *, field: str = "id", operation: str = "family", record: bool = True) -> Family:
+    """The family, when this member's organisation may see it (else NOT_FOUND: whether it
+    exists is not told). Records the read (a mutation records its own write instead)."""
+    identifier = parse_id(family_id, field)
+    statement = select(Family).where(Family.id == identifier, visible_family_filter(viewer(work), dt.date.today()))
+    family = (await work.session.execute(statement)).scalar_one_or_none()
+    if family is None:
+        raise NotFound("Dit gezin bestaat niet of uw organisatie mag het niet zien.", field=field)
+    if record:
+        record_processing(work, ACTIVITY, operation, [family.id], "read")
+    return family
+
+
+async def registered_family(work: Work, family_id: Any, *, field: str, operation: str, closed_too: bool = False) -> Family:
+    """A family this member may change: registered by their own organisation (an
+    organisation it was referred to sees it, but changes nothing and shares it no further)
+    and still open (a closed family is only reopened)."""
+    work.principal.require(FAMILY_WRITE)
+    own_organisation(work)
+    family = await visible_family(work, family_id, field=field, operation=operation, record=False)
+    if family.registering_partner_id != work.principal.partner_id:
+        raise WrongOrganisation("Alleen de organisatie die het gezin registreerde, legt hier iets over vast.", field=field)
+    if family.status != "open" and not closed_too:
+        raise Conflict("Dit gezin is afgesloten: heropen het eerst (closeFamily met closed: false).", field=field)
+    return family
+
+
+async def owning_family(work: Work, row: Any, message: str, operation: str, *, closed_too: bool = False) -> Family:
+    """The family of a consent or plan item this member may change; one answer whether the
+    row does not exist or is another organisation's (its existence is not told)."""
+    try:
+        if row is None:
+            raise NotFound(message, field="input.id")
+        return await registered_family(work, row.family_id, field="input.id", operation=operation, closed_too=closed_too)
+    except (NotFound, WrongOrganisation):
+        raise NotFound(message, field="input.id") from None
+
+
+# -- lists --------------------------------------------------------------------------------------------
+
+
+async def newest_first(
+    work: Work, statement: Any, model: Any, *, first: int | None, after: str | None, to_nodes: Callable[[list[Any]], Awaitable[list[Any]]]
+) -> Any:
+    """A page (a connection) of the rows of `statement`, newest first, turned into nodes a
+    page at a time."""
+    return await paginate(
+        work.session,
+        statement,
+        order_by=[model.created_at, model.id],
+        descending=True,
+        first=first,
+        after=after,
+        max_page_size=work.settings.graphql_max_page_size,
+        to_nodes=to_nodes,
+    )
