@@ -153,3 +153,19 @@ __all__ = [
     "WorkflowDefinition",
     "WorkflowSubject",
 ]
+
+#: What plugin API 1.0 exported and 1.1 no longer does, with what to use instead.
+_REMOVED_IN_1_1 = {
+    "Partner": "partners_by_id / all_partners (PartnerInfo)",
+    "Membership": "members_by_id / members_by_partner / all_members (MemberInfo)",
+    "Wijk": "wijken_by_code / wijken_by_id / all_wijken (WijkInfo)",
+    "WorkflowHistory": "workflow_history / anonymise_workflow_history / erase_workflow_history; apply_transition writes it",
+}
+
+
+def __getattr__(name: str) -> object:
+    # A module written for 1.0 that imports one of core's tables gets told what replaces it,
+    # instead of a bare "cannot import name".
+    if name in _REMOVED_IN_1_1:
+        raise ImportError(f"core.plugin no longer exports {name} (plugin API 1.1): use {_REMOVED_IN_1_1[name]}")
+    raise AttributeError(f"module 'core.plugin' has no attribute {name!r}")

@@ -182,3 +182,14 @@ def test_module_whose_graphql_clashes_is_skipped() -> None:
     assert "Query.partners (also in core)" in loaded.failed["clash"]
     with pytest.raises(ModuleLoadError):
         runtime(strict=True).load([source("clash", plugin("clash", register_graphql=lambda: GraphQLContribution(query=(ClashingQuery,))))])
+
+
+def test_a_module_written_for_1_0_that_imports_a_core_table_is_told_what_replaces_it() -> None:
+    def load() -> object:
+        from core.plugin import Partner  # noqa: F401  (what a 1.0 module could do)
+
+        return plugin("old_style")
+
+    loaded = runtime()
+    loaded.load([ModuleSource(key="old_style", load=load, version="1.0")])
+    assert "core.plugin no longer exports Partner (plugin API 1.1): use partners_by_id" in loaded.failed["old_style"]
