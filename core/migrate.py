@@ -266,8 +266,8 @@ def row_level_security_sql(table: str, shape: DataShape = DataShape.TENANT) -> l
     name = quote(table)
     statements = [f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"]
     statements += [f"DROP POLICY IF EXISTS {quote(policy)} ON {name}" for policy in MANAGED_POLICIES]
-    for policy, (command, using, check) in SHAPE_POLICIES[shape].items():
-        statement = f"CREATE POLICY {quote(policy)} ON {name} FOR {command}"
+    for policy, (applies_to, using, check) in SHAPE_POLICIES[shape].items():
+        statement = f"CREATE POLICY {quote(policy)} ON {name} FOR {applies_to}"
         if using is not None:
             statement += f" USING ({using})"
         if check is not None:

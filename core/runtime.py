@@ -10,6 +10,7 @@ built once per set of enabled modules and cached.
 from __future__ import annotations
 
 import inspect
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -435,7 +436,30 @@ class ModuleRuntime:
 def installed_module_sources() -> list[ModuleSource]:
     """Every installed entry point of the group, in a stable order."""
     sources = []
-    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+    for entry_point in _sorted_entry_points():
         version = entry_point.dist.version if entry_point.dist is not None else "0"
         sources.append(ModuleSource(key=entry_point.name, load=entry_point.load, version=version))
     return sources
+
+
+#: The distribution of the platform itself (its own modules are its entry points).
+PLATFORM_DISTRIBUTION = "kansrijkestart"
+
+
+def platform_module_sources() -> list[ModuleSource]:
+    """The modules the platform itself ships (the entry points of its own distribution), not
+    those installed beside it: for what is compared with committed documents (the SDL, the
+    permissions table), which describe the platform, whatever else an installation has."""
+    return [
+        source
+        for source, entry_point in zip(installed_module_sources(), _sorted_entry_points(), strict=True)
+        if entry_point.dist is not None and _normalized(entry_point.dist.metadata["Name"]) == PLATFORM_DISTRIBUTION
+    ]
+
+
+def _sorted_entry_points() -> list[Any]:
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()

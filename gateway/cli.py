@@ -22,7 +22,7 @@ from core.config import Settings
 from core.errors import DomainError
 from core.models import DeliveryStatus, Person, TenantStatus
 from core.platform import Platform
-from core.runtime import ModuleRuntime, installed_module_sources
+from core.runtime import ModuleRuntime, installed_module_sources, platform_module_sources
 from core.services import coalition
 from core.services import modules as module_service
 from core.services import tenants as tenant_service
@@ -258,8 +258,10 @@ def export_schema(
     permissions table in docs/security.md."""
     from gateway.docs import SECURITY_DOC, render_security_doc
 
-    # The SDL does not depend on the configuration; debug only spares the secret.
-    platform = Platform.create(settings(strict_modules=True, debug=True))
+    # The SDL does not depend on the configuration; debug only spares the secret. Only the
+    # platform's own modules: the committed documents describe the platform, not whatever
+    # else this installation has.
+    platform = Platform.create(settings(strict_modules=True, debug=True), discover=False, extra_modules=platform_module_sources())
     output.write_text(platform.schema.as_str() + "\n", encoding="utf-8")
     typer.echo(f"Schema written to {output}")
     if output.resolve() == SCHEMA_FILE.resolve() and SECURITY_DOC.exists():
