@@ -17,16 +17,21 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from core.errors import DomainError
+from core.errors import DomainError, ModuleNotEnabled
 
 T = TypeVar("T")
 COMMAND_ACTOR = "cli"
 
 
-def run_command(action: Callable[[Any], Awaitable[T]], *, tenant: str | None = None, actor: str = COMMAND_ACTOR) -> T:
+def run_command(
+    action: Callable[[Any], Awaitable[T]], *, tenant: str | None = None, module: str | None = None, actor: str = COMMAND_ACTOR
+) -> T:
     """Run `action(work)` and commit: with `tenant` (a slug) in a unit of work of that
     gemeente as the system (a coalition admin's permissions), without it in a
-    `PlatformWork` (system context: national reference data only)."""
+    `PlatformWork` (the system context, for national reference data). With `module` (your
+    module key) a gemeente that has not switched the module on is refused
+    (`MODULE_NOT_ENABLED`). When the action fails, what it processed is logged with status
+    `error` and nothing else is kept."""
     from core.config import Settings
     from core.platform import Platform
 
@@ -39,7 +44,13 @@ def run_command(action: Callable[[Any], Awaitable[T]], *, tenant: str | None = N
                     await platform_work.commit()
                     return result
             async with platform.work_as_system(tenant, actor) as work:
-                result = await action(work)
+                if module is not None and module not in work.enabled_modules:
+                    raise ModuleNotEnabled(f"De module {module} staat niet aan in {work.tenant.name}.")
+                try:
+                    result = await action(work)
+                except BaseException:
+                    await work.save_failure()
+                    raise
                 await work.commit()
                 return result
         finally:

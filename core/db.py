@@ -493,6 +493,10 @@ def _check_insert(state: Any, context: TenantContext | None) -> None:
         if not state.is_orm_statement:
             raise NoTenantContext("a statement on shared tables must use the models, not their tables")
         name = target.__name__  # type: ignore[union-attr]
+        # An upsert's update would reach a row whose owner the insert check never sees (the
+        # key is the id alone): shared rows are changed by an UPDATE, which is filtered.
+        if getattr(state.statement, "_post_values_clause", None) is not None:
+            raise NotOwner(f"an upsert (ON CONFLICT) on the shared table of {name} could change a row of another tenant: update it instead")
         _check_bulk_insert(state, context, "owner_tenant_id", lambda: NotOwner(f"bulk insert of a {name} owned by another tenant"))
     elif shape is DataShape.REFERENCE:
         _require_system(context, target)  # type: ignore[arg-type]

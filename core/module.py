@@ -34,7 +34,8 @@ Resources are imported when the platform asks for them, not when the package is 
 Tenant and lifecycle hooks (`on_domain_event`, `workflow_guard`, `workflow_transitioned`,
 `reference_exists`, `module_enabled`, `module_disabled`) are plain `@hookimpl` functions
 in the submodule `hooks` (override with `hooks=`): the object offers exactly those the
-submodule defines, so a module that does not subscribe to events is not asked.
+submodule defines, so a module that does not subscribe to events is not asked. A marked
+function whose name is no hook is refused at load (`unknown hook`), like in any module.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from core.hookspecs import HOOKS, Scope, hookimpl
+from core.hookspecs import HOOKS, PROJECT_NAME, Scope, hookimpl
 from core.module_types import ModuleMeta
 
 _ABSENT = object()
+#: The attribute pluggy's marker puts on a hook implementation.
+MARKER = f"{PROJECT_NAME}_impl"
 
 DEFAULT_RESOURCES = {
     "models": "models:MODELS",
@@ -129,11 +132,20 @@ class Module:
         return self._hooks  # type: ignore[return-value]
 
     def _implemented(self) -> list[str]:
+        """Every `@hookimpl` function of the hooks submodule. Offered to pluggy whatever its
+        name, so a misspelt hook is refused at load (`unknown hook`) as in any module; a
+        process hook there is refused too: the resources answer those."""
         hooks = self._hook_functions()
         if hooks is None:
             return []
-        declared = [name for name, spec in HOOKS.items() if spec.scope is not Scope.PROCESS]
-        return [name for name in declared if hasattr(getattr(hooks, name, None), "kansrijkestart_impl")]
+        marked = [name for name, value in vars(hooks).items() if callable(value) and hasattr(value, MARKER)]
+        misplaced = [name for name in marked if name in HOOKS and HOOKS[name].scope is Scope.PROCESS]
+        if misplaced:
+            raise ModuleDeclarationError(
+                f"{self.meta.key}: {', '.join(misplaced)} in {self.package}.{self.hooks_module} is answered by the module's "
+                "resources (see the Module object), not by a hook function"
+            )
+        return marked
 
     def __dir__(self) -> list[str]:
         # pluggy finds implementations by listing the object and reading its attributes
@@ -155,7 +167,7 @@ class Module:
         return list(self.resource("models") or [])
 
     @hookimpl
-    def register_migrations(self) -> str | None:
+    def register_migrations(self) -> str | None:  # None: a module without tables
         if self.migrations is None:
             return None
         return str(self._package_dir() / self.migrations)

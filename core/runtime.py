@@ -29,7 +29,7 @@ from core import hookspecs
 from core.hookspecs import Dispatch
 from core.access import ROLES
 from core.graphql.fields import non_public_fields, undeclared_root_fields
-from core.module_types import DomainEvent, EventType, GraphQLContribution, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
+from core.module_types import EventType, GraphQLContribution, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
 
 if TYPE_CHECKING:
     from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
@@ -126,17 +126,16 @@ class TenantHooks:
 
         return [(impl.plugin_name, bind(impl)) for impl in reversed(self._caller(name).get_hookimpls())]
 
-    async def _dispatch(self, name: str, **kwargs: Any) -> Any:
+    async def _dispatch(self, name: str, *, only: str | None = None, **kwargs: Any) -> Any:
+        """Call the implementations as the spec says (collect, or first answer). Notify hooks
+        are delivered per subscriber by their caller (`domain_event_subscribers`)."""
         dispatch = hookspecs.HOOKS[name].dispatch
         if dispatch is Dispatch.NOTIFY:
-            for plugin_name, call in self.implementations(name):
-                try:
-                    await call(**kwargs)
-                except Exception:
-                    log.exception("hook.failed", hook=name, module=plugin_name)
-            return None
+            raise TypeError(f"{name} is delivered to each subscriber on its own: use its subscribers")
         answers = []
-        for _plugin_name, call in self.implementations(name):
+        for plugin_name, call in self.implementations(name):
+            if only is not None and plugin_name != only:
+                continue
             answer = await call(**kwargs)
             if dispatch is Dispatch.FIRST and answer is not None:
                 return answer
@@ -158,20 +157,20 @@ class TenantHooks:
         await self._dispatch("workflow_transitioned", workflow=workflow, transition=transition, subject=subject, session=session, actor=actor)
 
     async def reference_exists(self, kind: str, id: Any, session: Any) -> bool | None:
-        """The owning module's answer, or None when no enabled module knows `kind`."""
-        answer = await self._dispatch("reference_exists", kind=kind, id=id, session=session)
+        """The answer of the module that owns `kind` (`<module key>.<thing>`), or None when
+        that module is not enabled here or does not know the kind. Only the owner is asked:
+        no other module can answer for its things."""
+        owner = kind.split(".", 1)[0]
+        answer = await self._dispatch("reference_exists", only=owner, kind=kind, id=id, session=session)
         return None if answer is None else bool(answer)
 
     async def seed_demo_data(self, tenant: TenantInfo, session: Any, work: Any) -> None:
         await self._dispatch("seed_demo_data", tenant=tenant, session=session, work=work)
 
-    async def on_domain_event(self, event: DomainEvent, session: Any) -> None:
-        """Every subscriber in turn, each isolated (the event delivery uses
-        `domain_event_subscribers` to give each its own transaction and retries)."""
-        await self._dispatch("on_domain_event", event=event, session=session)
-
     def domain_event_subscribers(self) -> list[tuple[str, Callable[..., Awaitable[Any]]]]:
-        """(module key, callable) of every enabled `on_domain_event` implementation."""
+        """(module key, callable) of every enabled `on_domain_event` implementation: the
+        `on_domain_event` hook (dispatch notify) is delivered to each subscriber in a
+        transaction of its own, with its own retries (core.events)."""
         return self.implementations("on_domain_event")
 
     def domain_event_subscriber(self, module_key: str) -> Callable[..., Awaitable[Any]] | None:

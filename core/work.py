@@ -124,8 +124,9 @@ class Work:
 @dataclass
 class PlatformWork:
     """The unit of work of a platform-scoped job or a module's command run without a
-    tenant: one session in the system context. National reference data is written here;
-    no tenant's data is reachable from it (tenant-scoped statements fail closed)."""
+    tenant: one session in the system context. National reference data is written here.
+    Tenant-scoped and shared tables are out of reach (their statements fail closed); the
+    platform's own tables are not, so a module reads and writes only its reference data."""
 
     session: Any
     runtime: ModuleRuntime

@@ -119,6 +119,8 @@ async def apply_transition(
     """Check and record a transition; return the new state. With `record` (the subject's
     row) the new state is stored on it, and the transition's `sets` timestamp too. `at`:
     the moment of the step (default now; the demo backdates its history)."""
+    if record is not None and (record.id != subject.id or getattr(record, definition.state_field) != subject.state):
+        raise ValueError(f"{definition.key}: the record given is not the subject (id or state differ)")
     transition = definition.transition(transition_name)
     if transition is None or subject.state not in transition.source:
         allowed = ", ".join(t.name for t in definition.allowed_from(subject.state)) or "geen"

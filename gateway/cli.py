@@ -821,7 +821,9 @@ def jobs_run(
 
 def add_module_commands(target: typer.Typer, runtime: ModuleRuntime) -> list[str]:
     """Add each loaded module's commands as `kansrijk <module key> ...`; the keys added."""
-    taken = {group.name for group in target.registered_groups} | {command.name for command in target.registered_commands}
+    taken = {group.name for group in target.registered_groups} | {
+        command.name or typer.main.get_command_name(command.callback.__name__) for command in target.registered_commands if command.callback
+    }
     added = []
     for key, module in runtime.modules.items():
         commands = module.contributions.cli_commands
@@ -837,6 +839,10 @@ def add_module_commands(target: typer.Typer, runtime: ModuleRuntime) -> list[str
 
 def cli() -> None:
     """The `kansrijk` command: the platform's commands plus those of the installed modules."""
+    from gateway.logging import configure_logging
+
+    # Loading the modules logs at info level: keep that out of the commands' output.
+    configure_logging(Settings(debug=True, log_json=False, log_level="WARNING"))
     runtime = ModuleRuntime(strict="--strict" in sys.argv[1:2])
     runtime.load(installed_module_sources())
     add_module_commands(app, runtime)

@@ -35,6 +35,11 @@ class RequestContext(Work):
         """The request's DataLoader over `fetch` (created on first use). One registry keyed by
         the function itself, so two resolvers asking the same thing share one batch, and two
         different functions can never take each other's place."""
+        if not callable(fetch):  # plugin API 1.0: loader(name, load_fn)
+            raise TypeError(
+                f"info.context.loader({fetch!r}, ...) is plugin API 1.0: since 1.1 the loaders are keyed by their function, "
+                "use `await info.context.load(fetch, key)` with fetch(session, keys) -> {key: value}"
+            )
         existing = self._loaders.get(fetch)
         if existing is None:
             session = self.session

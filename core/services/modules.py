@@ -114,7 +114,8 @@ def validate_config(module: LoadedModule, config: dict[str, Any] | None) -> dict
 def merged_config(module: Any, stored: dict[str, Any] | None, given: Any) -> Any:
     """A change of configuration sets the settings given and keeps the others as stored
     (an admin changing one setting does not silently reset the rest to their defaults).
-    Settings the module no longer knows are dropped from what was stored."""
+    Settings the module no longer knows are dropped from what was stored. The merge is by
+    setting: a setting whose value is a list or an object is replaced as a whole."""
     if not isinstance(given, dict) or module.config_model is None:
         return given
     known = module.config_model.model_fields
@@ -136,7 +137,8 @@ async def enable_module(work: Work, key: str, config: dict[str, Any] | None = No
         raise ModuleDependencyMissing(
             f"Zet eerst {', '.join(missing)} aan: {key} heeft die module(s) nodig.", field="input.key", missing=missing
         )
-    validated = validate_config(module, config if config is not None else (activation.config if activation else None))
+    stored_config = activation.config if activation else None
+    validated = validate_config(module, merged_config(module, stored_config, config) if config is not None else stored_config)
     if activation is None:
         activation = ModuleActivation(module_key=key)
         work.session.add(activation)

@@ -81,6 +81,10 @@ def test_the_facade_offers_each_tenant_and_lifecycle_hook_with_its_arguments() -
         if spec.scope is hookspecs.Scope.PROCESS:
             assert not hasattr(TenantHooks, name), f"{name} is process-scoped: collected at load, not dispatched"
             continue
+        if spec.dispatch is hookspecs.Dispatch.NOTIFY:  # delivered to each subscriber on its own
+            subscribers = f"{name.removeprefix('on_')}_subscribers"
+            assert hasattr(TenantHooks, subscribers) and not hasattr(TenantHooks, name), f"TenantHooks offers {subscribers}()"
+            continue
         method = getattr(TenantHooks, name, None)
         assert method is not None, f"TenantHooks has no {name}()"
         assert tuple(inspect.signature(method).parameters)[1:] == spec.arguments, name
@@ -280,22 +284,44 @@ async def test_platform_scoped_job_runs_once_for_the_platform(platform: Platform
     assert tiny_notes.CALLS["platform_job"] == [("PlatformWork", moved)]
 
 
-def test_hook_register_cli_commands(world: World, platform: Platform, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A module's commands become `kansrijk <module key> ...`, run in the tenant asked for."""
+async def test_hook_register_cli_commands(
+    world: World, platform: Platform, database_url: str, kansrijk_test_modules: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module's commands become `kansrijk <module key> ...`, run in the gemeente asked for
+    (and only where the module is on); a platform command keeps its name."""
+    import asyncio
+
     import typer
     from typer.testing import CliRunner
 
-    from core.testing import TEST_SECRET
+    from core import platform as platform_module
+    from core.testing import TEST_SECRET, enable_module
     from gateway.cli import add_module_commands
 
+    await enable_module(platform, "utrecht", "tiny_notes")
+    async with platform.work_as_system("utrecht", "test") as work:
+        work.session.add(tiny_notes.TinyNote(text="Eén"))
+        await work.commit()
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("KANSRIJK_SECRET_KEY", TEST_SECRET)
+    # The command builds its platform from what is installed: here the test modules too.
+    installed = platform_module.installed_module_sources
+    monkeypatch.setattr(platform_module, "installed_module_sources", lambda: [*installed(), *kansrijk_test_modules])
     target = typer.Typer()
-    target.command("version")(lambda: None)  # a platform command, so groups stay groups
+
+    @target.command()
+    def tiny_notes_cmd() -> None:  # named after its function, like the platform's own commands
+        """A platform command."""
+
     assert add_module_commands(target, platform.runtime) == ["tiny_notes"]
-    result = CliRunner().invoke(target, ["tiny_notes", "count", "--tenant", "utrecht"])
-    assert result.exit_code == 0 and result.output.splitlines()[-1] == "0 notes", result.output
-    result = CliRunner().invoke(target, ["tiny_notes", "count", "--tenant", "nergens"])
+    def kansrijk(*args: str) -> object:  # a command runs its own event loop, as from a shell
+        return asyncio.to_thread(CliRunner().invoke, target, list(args))
+
+    result = await kansrijk("tiny_notes", "count", "--tenant", "utrecht")
+    assert result.exit_code == 0 and result.output.splitlines()[-1] == "1 notes", result.output
+    result = await kansrijk("tiny_notes", "count", "--tenant", "s-hertogenbosch")
+    assert result.exit_code == 1 and "MODULE_NOT_ENABLED" in result.output
+    result = await kansrijk("tiny_notes", "count", "--tenant", "nergens")
     assert result.exit_code == 1 and "NOT_FOUND" in result.output
 
 

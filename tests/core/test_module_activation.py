@@ -114,6 +114,11 @@ async def test_a_change_of_config_keeps_the_settings_not_given(api: Api, world: 
     refused = await api.gql("utrecht", configure, {"config": {"max_notes": 0}}, user=ADMIN)
     assert refused.codes == ["INVALID_CONFIG"] and refused.errors[0]["extensions"]["field"] == "input.config.maxNotes"
     assert (await module_state(api, "tiny_notes"))["config"] == {"greeting": "Hoi", "max_notes": 8}
+    # Configured while off, then switched on with one setting: the other stays too.
+    (await api.gql("utrecht", DISABLE, {"key": "tiny_notes"}, user=ADMIN)).ok()
+    (await api.gql("utrecht", configure, {"config": {"max_notes": 9}}, user=ADMIN)).ok()
+    on = (await api.gql("utrecht", ENABLE, {"key": "tiny_notes", "config": {"greeting": "Dag"}}, user=ADMIN)).ok()
+    assert on["enableModule"]["module"]["config"] == {"greeting": "Dag", "max_notes": 9}
 
 
 async def test_dependencies(api: Api, world: World) -> None:

@@ -10,7 +10,7 @@ import pytest
 from core import core_module
 from core.module import Module, ModuleDeclarationError
 from core.module_types import ModuleMeta
-from core.runtime import ModuleRuntime, ModuleSource
+from core.runtime import ModuleLoadError, ModuleRuntime, ModuleSource
 from tests.support import declared_module
 from tests.support.declared_module import config, demo, events, hooks, permissions
 
@@ -68,3 +68,18 @@ def test_an_unknown_resource_kind_is_refused_at_declaration() -> None:
 def test_a_missing_migrations_folder_is_refused_at_load() -> None:
     module = Module(declared_module.__name__, ModuleMeta(key="declared", name="D", description="d"))
     assert "does not exist" in loaded(module, strict=False).failed["declared"]
+
+
+@pytest.mark.parametrize(
+    ("hooks", "reason"),
+    [
+        ("typo_hooks", "unknown hook 'on_domain_evnt'"),
+        ("misplaced_hooks", "register_models in tests.support.declared_module.misplaced_hooks is answered by the module's resources"),
+    ],
+)
+def test_a_misspelt_or_misplaced_hook_function_is_refused_at_load(hooks: str, reason: str) -> None:
+    module = Module(declared_module.__name__, ModuleMeta(key="declared", name="D", description="d"), migrations=None, hooks=hooks)
+    runtime = loaded(module, strict=False)
+    assert "declared" not in runtime.modules and reason in runtime.failed["declared"]
+    with pytest.raises(ModuleLoadError, match="declared"):
+        loaded(Module(declared_module.__name__, ModuleMeta(key="declared", name="D", description="d"), migrations=None, hooks=hooks))

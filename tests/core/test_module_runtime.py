@@ -193,3 +193,31 @@ def test_a_module_written_for_1_0_that_imports_a_core_table_is_told_what_replace
     loaded = runtime()
     loaded.load([ModuleSource(key="old_style", load=load, version="1.0")])
     assert "core.plugin no longer exports Partner (plugin API 1.1): use partners_by_id" in loaded.failed["old_style"]
+
+
+async def test_only_the_owner_of_a_kind_answers_reference_exists() -> None:
+    """A module answering for every kind (a bug, or worse) cannot speak for another's things."""
+    loaded = runtime()
+    greedy = plugin("greedy", reference_exists=lambda kind: True)
+    owner = plugin("owner", reference_exists=lambda kind, id: (id == "known") if kind == "owner.thing" else None)
+    loaded.load([source("greedy", greedy), source("owner", owner)])
+    hooks = loaded.hooks_for({"greedy", "owner"})
+    assert await hooks.reference_exists(kind="owner.thing", id="unknown", session=None) is False
+    assert await hooks.reference_exists(kind="owner.thing", id="known", session=None) is True
+    assert await loaded.hooks_for({"greedy"}).reference_exists(kind="owner.thing", id="known", session=None) is None
+
+
+def test_a_module_command_group_does_not_take_a_platform_commands_name() -> None:
+    import typer
+
+    from gateway.cli import add_module_commands
+
+    loaded = runtime()
+    loaded.load([source("migrate", plugin("migrate", register_cli_commands=lambda: typer.Typer())), source("fine", plugin("fine", register_cli_commands=lambda: typer.Typer()))])
+    target = typer.Typer()
+
+    @target.command()
+    def migrate() -> None:  # named after its function, as the platform's own commands are
+        """Taken."""
+
+    assert add_module_commands(target, loaded) == ["fine"]

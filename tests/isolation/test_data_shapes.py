@@ -25,6 +25,7 @@ from core.db import (
     TenantScopedModel,
     create_engine,
     data_shape,
+    dialect_insert,
 )
 from core.errors import Forbidden
 from core.models import Partner, Tenant
@@ -222,6 +223,11 @@ async def test_only_the_owner_writes_a_shared_row(shapes: Shapes) -> None:
         assert changed.rowcount == 0 and removed.rowcount == 0
         with pytest.raises(NotOwner):
             await session.execute(update(ShapeExample).values(owner_tenant_id=shapes.a.id))
+        await session.rollback()
+        # An upsert on A's id would update A's row through the back door: refused.
+        upsert = dialect_insert(session)(ShapeExample).values(id=ids["a_published"], title="Gekaapt", published=True)
+        with pytest.raises(NotOwner):
+            await session.execute(upsert.on_conflict_do_update(index_elements=["id"], set_={"title": "Gekaapt"}))
         await session.rollback()
         # A Core statement on the table itself would escape the filter: refused.
         table = ShapeExample.__table__

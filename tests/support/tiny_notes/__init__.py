@@ -228,7 +228,7 @@ def count_notes(tenant: str = typer.Option(..., "--tenant", help="Tenant slug.")
     async def count(work: Any) -> int:
         return len((await work.session.execute(select(TinyNote.id))).all())
 
-    typer.echo(f"{run_command(count, tenant=tenant)} notes")
+    typer.echo(f"{run_command(count, tenant=tenant, module=KEY)} notes")
 
 
 @hookimpl
