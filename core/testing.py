@@ -327,7 +327,14 @@ async def make_partner(
 
 async def enable_module(platform: Platform, slug: str, key: str, config: dict[str, Any] | None = None) -> Any:
     """Switch module `key` on for `slug`, with `config` handled as the `enableModule` mutation
-    handles it (also on an enabled module). Its `module_enabled` hook runs, as in production."""
+    handles it (also on an enabled module), after the modules it depends on (each with its
+    defaults, when not on yet). Its `module_enabled` hook runs, as in production."""
+    module = platform.runtime.modules.get(key)
+    for dependency in module.meta.depends_on if module is not None else ():
+        async with platform.work_as_system(slug, "test") as work:
+            already_on = dependency in work.enabled_modules
+        if not already_on:
+            await enable_module(platform, slug, dependency)
     async with platform.work_as_system(slug, "test") as work:
         state = await module_service.enable_module(work, key, config)
         await work.commit()

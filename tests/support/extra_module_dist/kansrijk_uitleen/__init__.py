@@ -1,51 +1,22 @@
 """uitleen: a lending point for baby goods, an extra module installed beside the platform.
 
-It uses only the public plugin API (`core.plugin`): a table with its own migration branch,
-a query and a mutation with their permissions, and a per-gemeente configuration.
+It uses only the public plugin API (`core.plugin`), in the module shape of docs/plugins.md: a
+table with its own migration branch (`models.py`, `migrations/versions/`), a query and a
+mutation with their permissions (`graphql/`, over `services/`), and a per-gemeente
+configuration (`config.py`).
 """
 
-from __future__ import annotations
+from core.plugin import Module, ModuleMeta
 
-from pathlib import Path
+MODULE_KEY = "uitleen"
 
-from core.plugin import GraphQLContribution, ModuleMeta, Permission, hookimpl
-
-from .models import UitleenItem
-from .permissions import KEY, PERMISSIONS
-from .schema import Mutation, Query, UitleenConfig
-
-
-@hookimpl
-def module_meta() -> ModuleMeta:
-    return ModuleMeta(
-        key=KEY,
+module = Module(
+    __name__,
+    ModuleMeta(
+        key=MODULE_KEY,
         name="Uitleenpunt",
         description="Babyspullen die partners van de coalitie uitlenen.",
         category="aanvulling",
-        plugin_api=">=1.0",
-    )
-
-
-@hookimpl
-def register_models() -> list[type]:
-    return [UitleenItem]
-
-
-@hookimpl
-def register_migrations() -> str:
-    return str(Path(__file__).parent / "migrations" / "versions")
-
-
-@hookimpl
-def register_graphql() -> GraphQLContribution:
-    return GraphQLContribution(query=(Query,), mutation=(Mutation,))
-
-
-@hookimpl
-def register_permissions() -> list[Permission]:
-    return PERMISSIONS
-
-
-@hookimpl
-def module_config_model() -> type[UitleenConfig]:
-    return UitleenConfig
+        plugin_api=">=1.1",
+    ),
+)

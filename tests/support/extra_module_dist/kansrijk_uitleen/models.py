@@ -1,7 +1,5 @@
 """The module's one table."""
 
-from __future__ import annotations
-
 import uuid
 
 from sqlalchemy import Column, String
@@ -19,3 +17,6 @@ class UitleenItem(TenantScopedModel, table=True):
     # The organisation of the member who added it (None: added by someone outside a partner).
     partner_id: uuid.UUID | None = Field(default=None)
     available: bool = Field(default=True, nullable=False)
+
+
+MODELS = [UitleenItem]

@@ -1,12 +1,11 @@
-"""The permissions of the module and the roles that have them by default."""
-
-from __future__ import annotations
+"""The permissions of the module, one constant each, and the roles that have them by default."""
 
 from core.plugin import COALITION_ADMIN, PARTNER_WORKER, PROFESSIONAL, Permission
 
-KEY = "uitleen"
-ITEM_READ = f"{KEY}.item.read"
-ITEM_WRITE = f"{KEY}.item.write"
+from kansrijk_uitleen import MODULE_KEY
+
+ITEM_READ = f"{MODULE_KEY}.item.read"
+ITEM_WRITE = f"{MODULE_KEY}.item.write"
 
 PERMISSIONS = [
     Permission(ITEM_READ, "De spullen van het uitleenpunt zien.", (COALITION_ADMIN, PROFESSIONAL, PARTNER_WORKER)),

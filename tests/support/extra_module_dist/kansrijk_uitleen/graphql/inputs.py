@@ -1,0 +1,8 @@
+"""Input types."""
+
+import strawberry
+
+
+@strawberry.input
+class AddUitleenItemInput:
+    name: str

@@ -1,0 +1,1 @@
+"""The aggregates: `items` (what the lending point holds)."""
