@@ -97,3 +97,21 @@ def test_every_plugin_has_the_module_shape() -> None:
         init = ast.parse((ROOT / "plugins" / key / "__init__.py").read_text(encoding="utf-8"))
         functions = [node.name for node in ast.walk(init) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
         assert not functions, f"{key}/__init__.py declares {functions}: only the Module object belongs there"
+
+
+def test_the_graphql_layer_of_a_module_is_thin() -> None:
+    """No SQL, no processing-log call in a module's GraphQL package: what decides (who sees
+    what, what is logged) lives in its services, where the CLI, jobs and tests use it too."""
+    offending = []
+    for package in plugin_packages():
+        for path in sorted((package / "graphql").glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for name in imports_of(path):
+                if name.split(".")[0] in {"sqlalchemy", "sqlmodel"}:
+                    offending.append(f"{path.relative_to(ROOT)}: imports {name}")
+            for node in ast.walk(tree):
+                called = node.func if isinstance(node, ast.Call) else None
+                name = getattr(called, "attr", None) or getattr(called, "id", None)
+                if name in {"execute", "scalars", "record_processing", "processing_history"}:
+                    offending.append(f"{path.relative_to(ROOT)}:{node.lineno}: calls {name}")
+    assert not offending, offending
