@@ -143,7 +143,7 @@ async def run_for(seconds: float, clients: int, work: Callable[[], Awaitable[boo
 def api_move(client: httpx.AsyncClient, gemeente: Gemeente, outcomes: Counter[str]) -> Callable[[], Awaitable[bool]]:
     async def move() -> bool:
         referral = gemeente.stock.pop()
-        response = await gemeente.post(client, "schuldhulp", MOVE, {"i": {"id": referral, "transition": "accepteren"}})
+        response = await gemeente.post(client, "schuldhulp", MOVE, {"i": {"id": referral, "transition": "ACCEPTEREN"}})
         body = response.json()
         codes = [error.get("extensions", {}).get("code") for error in body.get("errors") or []]
         outcomes[f"{response.status_code} {','.join(codes) or 'ok'}"] += 1

@@ -110,6 +110,45 @@ class Settings(BaseSettings):
         ge=1,
         description="Attempts to deliver an event to one subscriber before the delivery goes to the dead letter (`kansrijk events`).",
     )
+    webhook_delivery_interval: int = Field(
+        default=5, ge=0, description="Seconds between the job engine's rounds that send due webhook deliveries (0: off)."
+    )
+    webhook_timeout: float = Field(
+        default=10, gt=0, le=60, description="Seconds a webhook receiver has to connect and answer before the attempt counts as failed."
+    )
+    webhook_concurrency: int = Field(
+        default=10, ge=1, le=200, description="Webhook deliveries one worker sends at the same time."
+    )
+    webhook_retry_base_delay: float = Field(
+        default=60.0, ge=0, description="Seconds before the first retry of a failed webhook delivery; each next retry waits twice as long (with jitter)."
+    )
+    webhook_retry_max_delay: float = Field(
+        default=3 * 3600.0, ge=0, description="The longest wait between two attempts of a webhook delivery, in seconds."
+    )
+    webhook_max_attempts: int = Field(
+        default=16,
+        ge=1,
+        description="Attempts of a webhook delivery before it is dead (the default schedule spans about 25 hours).",
+    )
+    webhook_secret_grace: int = Field(
+        default=24 * 3600,
+        ge=0,
+        le=30 * 24 * 3600,
+        description="Seconds the previous secret of a webhook subscription stays valid after a rotation (unless the rotation is finished earlier).",
+    )
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description=(
+            "Allow webhook URLs that resolve to loopback, private, link-local or other non-public addresses"
+            " (for a receiver inside the gemeente's own network; keep off otherwise: it guards against SSRF)."
+        ),
+    )
+    webhook_ca_bundle: str | None = Field(
+        default=None, description="A PEM file with the certificate authorities webhook receivers are checked against (default: the system's)."
+    )
+    webhook_delivery_retention_days: int = Field(
+        default=30, ge=1, description="Days a delivered or dead webhook delivery stays in the delivery log."
+    )
     db_lock_timeout: float = Field(
         default=5, ge=0, le=600, description="Seconds a statement waits for a lock before the request answers BUSY (0: no limit)."
     )
@@ -129,6 +168,13 @@ class Settings(BaseSettings):
         ge=1,
         le=300,
         description="Seconds between sealings of the processing log (chaining new records): the longest a record stays unsealed while the job engine runs.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to /metrics. Unset: /metrics answers anyone, so serve it on an internal network only.",
+    )
+    metrics_query_timeout: float = Field(
+        default=5, gt=0, le=60, description="Seconds /metrics may spend counting backlogs (jobs, outbox, unsealed records) in the database."
     )
     mail_sender: str = Field(
         default="console", description="How mail is sent: `console` (log it) or `file` (write .eml files to mail_dir)."

@@ -24,6 +24,7 @@ from core.processing import PROCESSING_MODELS, ProcessingActivity
 from core.models import CORE_MODELS, Membership, Partner, Person, Wijk
 from core.hookspecs import hookimpl
 from core.module_types import EventType, GraphQLContribution, Permission, TenantInfo
+from core.webhooks.models import WEBHOOK_ACTIVITY, WEBHOOK_MODELS, WEBHOOK_PAUSED
 from core.workflows import WORKFLOW_TRANSITIONED
 
 CORE_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations" / "versions"
@@ -62,6 +63,16 @@ CORE_PERMISSIONS = [
         "Het register van verwerkingsactiviteiten van de gemeente lezen.",
         (COALITION_ADMIN, PRIVACY_OFFICER),
     ),
+    Permission(
+        "core.webhook.read",
+        "De webhook-abonnementen van de gemeente zien (welke systemen welke meldingen krijgen) en hun afleverlog.",
+        (COALITION_ADMIN, PRIVACY_OFFICER),
+    ),
+    Permission(
+        "core.webhook.manage",
+        "Systemen van de gemeente abonneren op meldingen (webhooks), hun secret wisselen, pauzeren en afleveringen opnieuw versturen.",
+        _ADMIN,
+    ),
 ]
 
 
@@ -75,13 +86,27 @@ def register_processing_activities() -> list[ProcessingActivity]:
             legal_basis="AVG art. 5 lid 2 (verantwoordingsplicht) en art. 15 (recht op inzage); NEN 7513.",
             data_categories=("logregels over de betrokkene",),
             retention="Zolang het logboek zelf wordt bewaard.",
-        )
+        ),
+        ProcessingActivity(
+            key=WEBHOOK_ACTIVITY,
+            name="Meldingen (webhooks) aan systemen van de gemeente",
+            purpose=(
+                "Systemen van de gemeente (portaal, dashboard, datawarehouse) laten weten dat er iets gebeurde, zodat zij met "
+                "hun eigen toegang ophalen wat zij mogen zien."
+            ),
+            legal_basis=(
+                "De grondslag van de verwerking waarover de melding gaat (de taak van de gemeente en haar partners); de melding "
+                "zelf bevat alleen ids en codes (dataminimalisatie en privacy by design, AVG art. 5 lid 1 sub c en art. 25)."
+            ),
+            data_categories=("ids en codes van een gebeurtenis, geen persoonsgegevens in de melding",),
+            retention="De afleverlog: 30 dagen na aflevering; dit logboek zolang het zelf wordt bewaard.",
+        ),
     ]
 
 
 @hookimpl
 def register_models() -> list[type]:
-    return [*CORE_MODELS, *IDENTITY_MODELS, *PROCESSING_MODELS]
+    return [*CORE_MODELS, *IDENTITY_MODELS, *PROCESSING_MODELS, *WEBHOOK_MODELS]
 
 
 @hookimpl
@@ -96,7 +121,25 @@ def register_permissions() -> list[Permission]:
 
 @hookimpl
 def register_event_types() -> list[EventType]:
-    return [EventType(WORKFLOW_TRANSITIONED, "Een workflow deed een stap (workflow, subject_id, transition, from_state, to_state).")]
+    return [
+        EventType(
+            WORKFLOW_TRANSITIONED,
+            "Een workflow (van welke module ook) deed een stap. Eén workflow volgen: abonneer op `<workflow>.transitioned`.",
+            payload={
+                "workflow": ("string", "De workflow, bijv. handvat2_signaleren.referral."),
+                "subject_id": ("uuid", "Het record dat de stap deed (bijv. de verwijzing)."),
+                "transition": ("string", "De stap."),
+                "from_state": ("string", "De toestand ervoor."),
+                "to_state": ("string", "De toestand erna."),
+            },
+            data_subject="subject_id",
+        ),
+        EventType(
+            WEBHOOK_PAUSED,
+            "Een webhook-abonnement is gepauzeerd omdat het bleef mislukken (FAILING) of de ontvanger 410 Gone antwoordde (GONE).",
+            payload={"subscription_id": ("uuid", "Het abonnement."), "reason": ("string", "failing of gone.")},
+        ),
+    ]
 
 
 @hookimpl
@@ -104,8 +147,11 @@ def register_graphql() -> GraphQLContribution:
     from core.graphql.access_schema import AccessMutation, AccessQuery
     from core.graphql.core_schema import CoreMutation, CoreQuery
     from core.graphql.privacy_schema import PrivacyQuery
+    from core.graphql.webhook_schema import WebhookMutation, WebhookQuery
 
-    return GraphQLContribution(query=(CoreQuery, AccessQuery, PrivacyQuery), mutation=(CoreMutation, AccessMutation))
+    return GraphQLContribution(
+        query=(CoreQuery, AccessQuery, PrivacyQuery, WebhookQuery), mutation=(CoreMutation, AccessMutation, WebhookMutation)
+    )
 
 
 def demo_coalition(code: str) -> dict[str, Any] | None:

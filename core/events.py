@@ -91,6 +91,7 @@ async def rollback(session: Any) -> None:
 
 async def dispatch(session: Any, hooks: Any, events: list[DomainEvent]) -> None:
     queue = list(events)
+    webhooks: dict[str, Any] = {}  # the tenant's webhook subscriptions, read once for these events
     while queue:
         event = queue.pop(0)
         failures: list[tuple[str, str]] = []
@@ -103,13 +104,23 @@ async def dispatch(session: Any, hooks: Any, events: list[DomainEvent]) -> None:
                 await rollback(session)
                 log.exception("event.subscriber_failed", event_type=event.type, module=module_key)
                 failures.append((module_key, error_summary(exc)))
-        # Marked dispatched in the same transaction that records the failed deliveries: an
-        # event is either still pending (delivered again to every subscriber) or dispatched
-        # with each failure on record for `retry_due`.
+        # Marked dispatched in the same transaction that records the failed deliveries and
+        # writes its webhook deliveries: an event is either still pending (delivered again to
+        # every subscriber) or dispatched with each failure and each webhook on record.
         await session.execute(update(OutboxEvent).where(OutboxEvent.id == event.id).values(dispatched_at=utcnow()))
         if failures:
             await record_failures(session, event.id, failures)
+        await create_webhook_deliveries(session, event, webhooks)
         await session.commit()
+
+
+async def create_webhook_deliveries(session: Any, event: DomainEvent, known: dict[str, Any]) -> int:
+    """The event's webhook deliveries (`core.webhooks.fanout`; imported here, when the
+    outbox runs, because the webhooks' catalogue needs the workflows, which need this
+    module). `known` keeps the subscriptions read for the first of several events."""
+    from core.webhooks.fanout import create_deliveries
+
+    return await create_deliveries(session, event, known)
 
 
 async def dispatch_pending(session: Any, hooks: Any, *, older_than: dt.timedelta = dt.timedelta(0), limit: int = 100) -> int:

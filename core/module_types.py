@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,18 +42,70 @@ class Permission:
     name: str
     description: str
     default_roles: tuple[str, ...] = ()
+    #: False for a permission whose data is seen through the caller's own partner
+    #: organisation (a family, a referral): an API client has none, so it cannot be given
+    #: the permission as a scope (refused with `INVALID_SCOPE`, saying why) instead of
+    #: getting empty answers.
+    for_clients: bool = True
 
     def __post_init__(self) -> None:
         if not PERMISSION_PATTERN.match(self.name):
             raise ValueError(f"permission {self.name!r} must look like module.resource.action")
 
 
+#: The types a payload field of an `EventType` may have (JSON Schema in brackets): `uuid`
+#: (string, format uuid), `string` (a code or a name from code, never free text), `date`
+#: (string, format date), `datetime` (string, format date-time, UTC), `integer`, `boolean`,
+#: and a list of any of these, e.g. `string[]`.
+PAYLOAD_FIELD_TYPES = ("uuid", "string", "date", "datetime", "integer", "boolean")
+
+
 @dataclass(frozen=True)
 class EventType:
-    """A domain event type a module publishes, e.g. `handvat2_signaleren.referral.accepted`."""
+    """A domain event type a module publishes, e.g. `handvat2_signaleren.referral.feedback`.
+
+    `version` is the version of its payload schema: raise it when a field changes meaning or
+    goes away (adding a field is no new version). `payload` documents the payload: field name
+    -> `(type, description)`, the type one of `PAYLOAD_FIELD_TYPES` (or a list of one, e.g.
+    `"uuid[]"`). Payloads hold ids and codes only, never personal details or free text;
+    webhooks send exactly the declared fields. `data_subject`: the payload field whose id the
+    processing log files a webhook delivery of the event under: the person's id where the
+    payload has one (`family_id`), else the record about a person the event concerns (a
+    referral); None when the event concerns no person (a regeling was referred to)."""
 
     name: str
     description: str
+    version: int = 1
+    payload: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    data_subject: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.version < 1:
+            raise ValueError(f"event type {self.name}: version must be 1 or more")
+        for name, spec in self.payload.items():
+            if not (isinstance(spec, tuple) and len(spec) == 2 and spec[0].removesuffix("[]") in PAYLOAD_FIELD_TYPES):
+                raise ValueError(f"event type {self.name}: payload field {name!r} must be (type, description), type one of {PAYLOAD_FIELD_TYPES}")
+        if self.data_subject is not None and self.data_subject not in self.payload:
+            raise ValueError(f"event type {self.name}: data_subject {self.data_subject!r} is not a payload field")
+
+    def json_schema(self) -> dict[str, Any]:
+        """The payload (the `data` of a webhook) as a JSON Schema. Other properties are
+        allowed: a field added later is no new version, and receivers ignore what they do not know."""
+        formats = {"uuid": {"type": "string", "format": "uuid"}, "date": {"type": "string", "format": "date"},
+                   "datetime": {"type": "string", "format": "date-time"}, "string": {"type": "string"},
+                   "integer": {"type": "integer"}, "boolean": {"type": "boolean"}}  # fmt: skip
+        properties: dict[str, Any] = {}
+        for name, (kind, description) in self.payload.items():
+            item = formats[kind.removesuffix("[]")]
+            properties[name] = {"type": "array", "items": item} if kind.endswith("[]") else dict(item)
+            properties[name]["description"] = description
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"{self.name} v{self.version}",
+            "type": "object",
+            "properties": properties,
+            "required": sorted(self.payload),
+        }
 
 
 class JobScope(enum.StrEnum):

@@ -39,11 +39,14 @@ from core.runtime import ModuleRuntime, ModuleSource, TenantHooks, installed_mod
 from core.services import modules as module_service
 from core.services.tenants import require_by_slug, tenant_info
 from core.tenancy import TenantContext, system_context, tenant_context
+from core.webhooks.delivery import deliver_due, forget_old_deliveries
 from core.work import PlatformWork, Work
 
 log = structlog.get_logger(__name__)
 
 
+#: Seconds between the job engine's removals of old webhook deliveries from the delivery log.
+WEBHOOK_CLEANUP_INTERVAL = 3600
 #: Seconds between the job engine's sealing of every tenant's processing log: it seals what
 #: a process that stopped left unsealed (a running process seals its own within seconds).
 SEAL_BACKSTOP_INTERVAL = 60
@@ -175,6 +178,11 @@ class Platform:
                 log.exception("event.retry_round_failed", tenant=tenant.slug)
         return attempted
 
+    async def deliver_webhooks(self, *, now: dt.datetime | None = None, ids: Collection[uuid.UUID] | None = None) -> int:
+        """Send the webhook deliveries that are due (as of `now`; only those `ids`, when
+        given), tenant by tenant (`core.webhooks.delivery`). Returns how many attempts were made."""
+        return await deliver_due(self, now=now, ids=ids)
+
     def periodic_tasks(self) -> list[PlatformTask]:
         """Everything the platform runs on a schedule, each once per interval across all
         processes: the job engine (`kansrijk worker` on PostgreSQL, the server process on
@@ -183,6 +191,8 @@ class Platform:
             PlatformTask("outbox.dispatch", self.settings.outbox_interval, self.dispatch_pending_events),
             PlatformTask("events.retry", self.settings.event_retry_interval, self.retry_event_deliveries),
             PlatformTask("processing_log.seal", SEAL_BACKSTOP_INTERVAL, self.seal_processing_logs),
+            PlatformTask("webhooks.deliver", self.settings.webhook_delivery_interval, self.deliver_webhooks),
+            PlatformTask("webhooks.cleanup", WEBHOOK_CLEANUP_INTERVAL, partial(forget_old_deliveries, self)),
         ]
         for _module_key, job in self.runtime.scheduled_jobs():
             tasks.append(PlatformTask(f"job.{job.name}", job.interval, partial(self.run_scheduled_job, job.name), job.per_process))

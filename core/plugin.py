@@ -25,7 +25,7 @@ from core.events import forget_events, publish_event
 from core.tenancy import NotOwner, ReferenceDataReadOnly
 from core.graphql.context import RequestContext
 from core.graphql.fields import container, field, input_data, mutation, readable_with
-from core.graphql.pagination import Connection, Edge, PageInfo, paginate
+from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list
 from core.hookspecs import hookimpl
 from core.module import Module
 from core.commands import run_command
@@ -119,6 +119,7 @@ __all__ = [
     "NotFound",
     "NotOwner",
     "PageInfo",
+    "paginate_list",
     "paginate",
     "parse_id",
     "PartnerInfo",

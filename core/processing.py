@@ -35,7 +35,9 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -156,8 +158,28 @@ class Trace:
             return cls(trace_id=match.group(1), span_id=secrets.token_hex(8), parent_span_id=match.group(2))
         return cls(trace_id=secrets.token_hex(16), span_id=secrets.token_hex(8))
 
+    @classmethod
+    def current(cls) -> Trace:
+        """The trace context of the code running now: the span of the request being served
+        (bound by the gateway from its OpenTelemetry server span, `use_trace`), so that its
+        records carry the ids the trace has; outside a request (CLI, jobs) a new trace."""
+        return _CURRENT_TRACE.get() or cls.from_header(None)
+
     def header(self) -> str:
         return f"00-{self.trace_id}-{self.span_id}-01"
+
+
+_CURRENT_TRACE: ContextVar[Trace | None] = ContextVar("kansrijk_trace", default=None)
+
+
+@contextmanager
+def use_trace(trace: Trace) -> Iterator[Trace]:
+    """Process in `trace` until the block ends (`Trace.current()` answers it)."""
+    token = _CURRENT_TRACE.set(trace)
+    try:
+        yield trace
+    finally:
+        _CURRENT_TRACE.reset(token)
 
 
 @dataclass

@@ -28,12 +28,16 @@ from core.jobs import run_in_process
 from core.platform import Platform
 from core.runtime import ModuleSource
 from core.validation import request_errors
+from gateway.api_contract import ApiVersionHeader
+from gateway.api_contract import router as api_contract_router
 from gateway.auth import challenge
 from gateway.auth_routes import router as auth_router
 from gateway.graphql_http import router as graphql_router
 from gateway.oauth import PlatformAuthorizationServer, allow_plain_http_in_development
 from gateway.oauth import router as oauth_router
 from gateway.logging import AccessLogMiddleware, configure_logging
+from gateway.observability import FASTAPI_OPTIONS, ObservabilityMiddleware
+from gateway.observability import router as observability_router
 from gateway.oidc import OidcClients
 from gateway.rate_limit import RateLimiter
 from gateway.oidc import router as oidc_router
@@ -60,7 +64,8 @@ PREPARE_RETRY_SECONDS = 3.0
 #: database or role, not migrated. Anything else is a bug and fails start-up.
 DATABASE_ERRORS = (OSError, TimeoutError, SQLAlchemyError)
 #: Always answered: they say themselves whether the server can serve.
-UNGATED_PATHS = frozenset({"/health", "/ready"})
+#: Answered before the database is ready: they do not need it (the schemas are built at start).
+UNGATED_PATHS = frozenset({"/health", "/ready", "/metrics", "/api/schema.graphql", "/api/public-schema.graphql"})
 GRAPHQL_PATH = re.compile(r"^/t/[^/]+/(public/)?graphql/?$")
 
 
@@ -204,6 +209,7 @@ def create_app(
         docs_url="/docs" if settings.debug else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.debug else None,
+        **FASTAPI_OPTIONS,
     )
     app.state.platform = platform
     app.state.readiness = readiness
@@ -218,7 +224,9 @@ def create_app(
         https_only=not settings.debug,
     )
     app.add_middleware(AccessLogMiddleware)  # inner: runs with the request id set
+    app.add_middleware(ObservabilityMiddleware)  # a trace span and metrics of every request
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(ApiVersionHeader)  # outermost: every answer, refusals included
     app.state.authorization_server = PlatformAuthorizationServer(platform)
     app.state.oidc_clients = OidcClients()
     app.state.public_rate_limiter = RateLimiter(settings.public_rate_limit, settings.rate_limit_storage)
@@ -228,6 +236,8 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(oauth_router)
     app.include_router(oidc_router)
+    app.include_router(observability_router)
+    app.include_router(api_contract_router)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:

@@ -26,6 +26,8 @@ from core.runtime import ModuleRuntime, installed_module_sources, platform_modul
 from core.services import coalition
 from core.services import modules as module_service
 from core.services import tenants as tenant_service
+from gateway.cli_processing import audit_export
+from gateway.cli_webhooks import webhooks_app
 
 app = typer.Typer(help="Kansrijke Start platform: operate it from the command line.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Gemeenten (tenants).", no_args_is_help=True)
@@ -38,6 +40,7 @@ client_app = typer.Typer(help="API clients (machines) and their credentials.", n
 keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The processing log of personal data.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+audit_app.command("export")(audit_export)
 app.add_typer(client_app, name="client")
 app.add_typer(keys_app, name="keys")
 
@@ -250,23 +253,63 @@ def migrate() -> None:
     typer.echo(f"Database at: {', '.join(heads)}")
 
 
+def own_platform() -> Platform:
+    """The platform with its own modules only: the committed documents describe the platform,
+    not whatever else this installation has. The SDL does not depend on the configuration;
+    debug only spares the secret."""
+    return Platform.create(settings(strict_modules=True, debug=True), discover=False, extra_modules=platform_module_sources())
+
+
 @app.command("export-schema")
 def export_schema(
-    output: Annotated[Path, typer.Option(help="File to write the SDL to.")] = SCHEMA_FILE,
+    output: Annotated[Path, typer.Option(help="File to write the tenant schema's SDL to.")] = SCHEMA_FILE,
 ) -> None:
-    """Write the GraphQL schema (SDL) to docs/schema.graphql (or --output), and the roles and
-    permissions table in docs/security.md."""
+    """Write the GraphQL schemas (SDL): the tenant schema to docs/schema.graphql (or --output)
+    and the public one to docs/public-schema.graphql, and the roles and permissions table in
+    docs/security.md."""
+    from gateway.api_contract import SDL_FILES, schema_sdls
     from gateway.docs import SECURITY_DOC, render_security_doc
 
-    # The SDL does not depend on the configuration; debug only spares the secret. Only the
-    # platform's own modules: the committed documents describe the platform, not whatever
-    # else this installation has.
-    platform = Platform.create(settings(strict_modules=True, debug=True), discover=False, extra_modules=platform_module_sources())
-    output.write_text(platform.schema.as_str() + "\n", encoding="utf-8")
+    platform = own_platform()
+    sdls = schema_sdls(platform)
+    output.write_text(sdls["tenant"], encoding="utf-8")
     typer.echo(f"Schema written to {output}")
-    if output.resolve() == SCHEMA_FILE.resolve() and SECURITY_DOC.exists():
-        SECURITY_DOC.write_text(render_security_doc(platform, SECURITY_DOC.read_text(encoding="utf-8")), encoding="utf-8")
-        typer.echo(f"Permissions table written to {SECURITY_DOC}")
+    if output.resolve() == SCHEMA_FILE.resolve():
+        SDL_FILES["public"].write_text(sdls["public"], encoding="utf-8")
+        typer.echo(f"Public schema written to {SDL_FILES['public']}")
+        if SECURITY_DOC.exists():
+            SECURITY_DOC.write_text(render_security_doc(platform, SECURITY_DOC.read_text(encoding="utf-8")), encoding="utf-8")
+            typer.echo(f"Permissions table written to {SECURITY_DOC}")
+
+
+schema_app = typer.Typer(help="The API contract: breaking changes against the released schemas.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("changes")
+def schema_changes() -> None:
+    """List the breaking changes against the released schemas that CHANGELOG.md does not
+    list yet, as lines to paste under the version that makes them (exit 1 when any)."""
+    from gateway.api_contract import CHANGELOG, unlisted_breaking_changes
+
+    unlisted = unlisted_breaking_changes(own_platform(), CHANGELOG.read_text(encoding="utf-8"))
+    for name, changes in unlisted.items():
+        for change in changes:
+            typer.echo(f"- `{name}` {change}")
+    if unlisted:
+        raise typer.Exit(1)
+    typer.echo("No unlisted breaking changes.", err=True)
+
+
+@schema_app.command("release")
+def schema_release() -> None:
+    """Mark the current schemas as released: later breaking changes are counted against them."""
+    from gateway.api_contract import RELEASED_FILES, schema_sdls
+
+    RELEASED_FILES["tenant"].parent.mkdir(parents=True, exist_ok=True)
+    for name, sdl in schema_sdls(own_platform()).items():
+        RELEASED_FILES[name].write_text(sdl, encoding="utf-8")
+        typer.echo(f"Released {name} schema written to {RELEASED_FILES[name]}")
 
 
 # -- tenants ---------------------------------------------------------------------------------------
@@ -434,6 +477,7 @@ def module_purge(
 
 events_app = typer.Typer(help="Domain events: failed deliveries to a module, their retries and the dead letter.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 async def _event_tenants(platform: Platform, slug: str | None) -> list[tuple[str, Any]]:

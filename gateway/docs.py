@@ -19,13 +19,14 @@ def permissions_table(platform: Platform) -> str:
         "|---|---|",
         *(f"| `{role.name}` | {role.description} |" for role in ROLES.values()),
         "",
-        "| permission | what it allows | " + " | ".join(f"`{role}`" for role in roles) + " |",
-        "|---|---|" + "---|" * len(roles),
+        "| permission | what it allows | " + " | ".join(f"`{role}`" for role in roles) + " | API client |",
+        "|---|---|" + "---|" * len(roles) + "---|",
     ]
     for name in sorted(platform.permissions.permissions):
         permission = platform.permissions.permissions[name]
         marks = " | ".join("✓" if name in platform.permissions.grants[role] else "" for role in roles)
-        lines.append(f"| `{name}` | {permission.description} | {marks} |")
+        client = "scope" if permission.for_clients else "no: needs an organisation"
+        lines.append(f"| `{name}` | {permission.description} | {marks} | {client} |")
     return "\n".join(lines)
 
 

@@ -1,10 +1,15 @@
 """GraphQL over HTTP: `POST /t/{tenant_slug}/graphql` (JSON), one tenant per request.
 
-Request-level problems (unknown or suspended tenant, not logged in, not a member, a body
-that is not a GraphQL request) answer with the matching HTTP status and a GraphQL-shaped
-body `{"errors": [{"message", "extensions": {"code"}}]}`. Field errors answer 200 with
-`data` and `errors`; every error carries `extensions.code`. Unexpected errors are logged
-with their traceback and masked.
+Two kinds of answer, as the GraphQL-over-HTTP draft describes (docs/api.md):
+
+- A request error (unknown or suspended tenant, not logged in, not a member, a body that
+  is not a GraphQL request, a document that does not parse or validate): a 4xx (or 503)
+  status and `{"errors": [...]}` without `data`: nothing was executed.
+- Once execution started: 200 with `data` (fields that failed are null, with an error at
+  their path) and `errors` if any.
+
+Every error carries `extensions.code` (the enum `ErrorCode` of the SDL). Unexpected errors
+are logged with their traceback and masked.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from core.platform import Platform
 from core.processing import Trace
 from core.validation import MAX_JSON_NESTING, UnsafeInput, check_json_input, has_unsafe_characters
 from gateway.auth import INVALID_TOKEN_HEADER, authenticate, challenge
+from gateway.observability import graphql_operation
 
 log = structlog.get_logger(__name__)
 
@@ -111,9 +117,11 @@ async def _execute(request: Request, schema: Any, open_context: Callable[[Trace]
         return _request_error(
             400, "Dit document bevat meerdere operaties: geef operationName op.", "GRAPHQL_VALIDATION_FAILED"
         )
-    trace = Trace.from_header(request.headers.get("traceparent"))
+    operation = graphql_operation(request, schema, query, operation_name)
     try:
-        async with open_context(trace) as context:
+        # The request's span (gateway.observability): its ids go into the processing log.
+        async with open_context(Trace.current()) as context:
+            operation.tenant = context.tenant.slug
             result = await schema.execute(
                 query,
                 variable_values=variables,
@@ -141,10 +149,15 @@ async def _execute(request: Request, schema: Any, open_context: Callable[[Trace]
     except CannotGetOperationTypeError:
         return _request_error(400, "Deze operatie staat niet in het document (operationName).", "GRAPHQL_VALIDATION_FAILED")
     body = result_body(result, debug=platform.settings.debug)
+    operation.finish(body)
     # A document that could not run at all (parse or validation errors carry no path) is a
     # bad request; once execution started the answer is 200 with field errors.
     document_failed = result.data is None and bool(result.errors) and all(not error.path for error in result.errors)
-    headers = {"traceparent": trace.header()}
+    if document_failed:
+        # A request error: nothing was executed, so the answer has no `data` (GraphQL spec,
+        # "Response"), like every other request error of this endpoint.
+        body.pop("data", None)
+    headers: dict[str, str] = {}
     wait = retry_after(body)
     if wait is not None:
         headers["Retry-After"] = wait

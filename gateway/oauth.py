@@ -270,7 +270,7 @@ async def metadata(request: Request) -> JSONResponse:
             "grant_types_supported": ["client_credentials", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
-            "scopes_supported": sorted(platform.permissions.permissions),
+            "scopes_supported": sorted(name for name, permission in platform.permissions.permissions.items() if permission.for_clients),
             "response_types_supported": ["none"],
             "service_documentation": f"{issuer}/docs",
         }

@@ -4,6 +4,7 @@ provider and its login policy. All of it is for the coalition admin."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import strawberry
@@ -11,12 +12,22 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core.db import utcnow
-from core.graphql.fields import container, field, mutation, readable_with
+from core.graphql.fields import container, field, input_data, mutation, readable_with
+from core.graphql.pagination import Connection, paginate, paginate_list
+from core.graphql.roles import RoleEnum, roles_of
 from core.identity import clients as client_service
 from core.identity import invitations as invitation_service
 from core.identity import providers as provider_service
 from core.identity.models import ApiClient, ClientGrant, IdentityProvider, Invitation
 from core.models import Tenant
+
+
+@strawberry.enum(name="InvitationStatus", description="Waar een uitnodiging staat.")
+class InvitationStatus(enum.Enum):
+    OPEN = strawberry.enum_value("open", description="Nog niet gebruikt en niet verlopen.")
+    ACCEPTED = strawberry.enum_value("aangenomen", description="Aangenomen: de persoon is lid.")
+    REVOKED = strawberry.enum_value("ingetrokken", description="Ingetrokken door een coalitieregisseur.")
+    EXPIRED = strawberry.enum_value("verlopen", description="Verlopen zonder te zijn gebruikt.")
 
 
 @readable_with("core.member.manage")
@@ -25,20 +36,20 @@ class InvitationNode:
     id: strawberry.ID
     email: str
     display_name: str
-    roles: list[str]
+    roles: list[RoleEnum]
     invited_by: str
     created_at: dt.datetime
     expires_at: dt.datetime
     accepted_at: dt.datetime | None
     revoked_at: dt.datetime | None
 
-    @strawberry.field(description="open, aangenomen, ingetrokken of verlopen")
-    def status(self) -> str:
+    @strawberry.field(description="Waar de uitnodiging staat.")
+    def status(self) -> InvitationStatus:
         if self.accepted_at:
-            return "aangenomen"
+            return InvitationStatus.ACCEPTED
         if self.revoked_at:
-            return "ingetrokken"
-        return "verlopen" if self.expires_at <= utcnow() else "open"
+            return InvitationStatus.REVOKED
+        return InvitationStatus.EXPIRED if self.expires_at <= utcnow() else InvitationStatus.OPEN
 
     @classmethod
     def from_row(cls, row: Invitation) -> InvitationNode:
@@ -46,7 +57,7 @@ class InvitationNode:
             id=strawberry.ID(str(row.id)),
             email=row.email,
             display_name=row.display_name,
-            roles=list(row.roles),
+            roles=roles_of(row.roles),
             invited_by=row.invited_by,
             created_at=row.created_at,
             expires_at=row.expires_at,
@@ -123,7 +134,7 @@ class LoginPolicyNode:
 class InviteMemberInput:
     email: str
     display_name: str
-    roles: list[str]
+    roles: list[RoleEnum]
     job_title: str | None = None
     partner_id: strawberry.ID | None = None
 
@@ -194,13 +205,26 @@ def _login_url(info: Info) -> str:
 @strawberry.type
 class AccessQuery:
     @field(permission="core.member.manage", description="Uitnodigingen, nieuwste eerst.")
-    async def invitations(self, info: Info) -> list[InvitationNode]:
-        rows = (await info.context.session.execute(select(Invitation).order_by(Invitation.created_at.desc()))).scalars()
-        return [InvitationNode.from_row(row) for row in rows]
+    async def invitations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[InvitationNode]:
+        return await paginate(
+            info.context.session,
+            select(Invitation),
+            order_by=[Invitation.created_at, Invitation.id],
+            descending=True,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.graphql_max_page_size,
+            to_node=InvitationNode.from_row,
+        )
 
     @field(permission="core.client.manage", description="API-clients met toegang tot deze gemeente.")
-    async def api_client_grants(self, info: Info) -> list[ApiClientGrantNode]:
-        return [ApiClientGrantNode.from_rows(grant, client) for grant, client in await client_service.grants(info.context)]
+    async def api_client_grants(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ApiClientGrantNode]:
+        grants = [ApiClientGrantNode.from_rows(grant, client) for grant, client in await client_service.grants(info.context)]
+        return paginate_list(grants, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
 
     @field(permission="core.identity.manage", description="De inlogvoorziening van de gemeente, als die is ingesteld.")
     async def identity_provider(self, info: Info) -> IdentityProviderNode | None:
@@ -217,7 +241,7 @@ class AccessQuery:
 class AccessMutation:
     @mutation(permission="core.member.manage", description="Iemand per e-mail uitnodigen voor een rol (de link is eenmalig en verloopt).")
     async def invite_member(self, info: Info, input: InviteMemberInput) -> InvitationPayload:
-        data: dict[str, Any] = {key: value for key, value in vars(input).items()}
+        data: dict[str, Any] = input_data(input)
         row = await invitation_service.invite(info.context, data)
         return InvitationPayload(invitation=InvitationNode.from_row(row))
 

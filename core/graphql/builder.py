@@ -16,6 +16,7 @@ from strawberry.types.base import StrawberryList, StrawberryOptional, has_object
 from strawberry.types.field import StrawberryField
 
 from core.config import Settings
+from core.graphql.contract import SCALAR_MAP, apply_contract, error_code_enum
 from core.graphql.fields import READ_PERMISSION_ATTR, ModuleGate, RequirePermission, Transactional
 from core.graphql.limits import limited_validation
 from core.validation import MAX_JSON_NESTING
@@ -71,6 +72,18 @@ def _guard_secured_types(root: type) -> None:
             _add_once(strawberry_field, RequirePermission(permission))
 
 
+def _module_packages(runtime: ModuleRuntime) -> list[str]:
+    """The Python packages of the loaded modules (where their own error classes live)."""
+    packages = set()
+    for module in runtime.modules.values():
+        plugin = module.plugin
+        # A `Module` object names its package; a module written as a plain Python module is one.
+        name = getattr(plugin, "package", None) or getattr(plugin, "__name__", None)
+        if isinstance(name, str):
+            packages.add(name)
+    return sorted(packages)
+
+
 class PlatformSchema(strawberry.Schema):
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Errors are logged where they are formatted (core.graphql.errors): unexpected ones
@@ -119,10 +132,13 @@ def build_public_schema(runtime: ModuleRuntime, settings: Settings) -> strawberr
         if plugin_name != CORE_PLUGIN_NAME:
             for strawberry_field in type_.__strawberry_definition__.fields:
                 _add_once(strawberry_field, ModuleGate(plugin_name))
+    query = merge_types("PublicQuery", tuple(type_ for _plugin, type_ in queries))
+    apply_contract([query], _object_fields(query))
     return PlatformSchema(
-        query=merge_types("PublicQuery", tuple(type_ for _plugin, type_ in queries)),
+        query=query,
+        types=[error_code_enum(_module_packages(runtime))],
         extensions=_extensions(settings),
-        config=StrawberryConfig(disable_field_suggestions=not settings.debug),
+        config=StrawberryConfig(disable_field_suggestions=not settings.debug, scalar_map=SCALAR_MAP),
     )
 
 
@@ -155,12 +171,13 @@ def build_schema(runtime: ModuleRuntime, settings: Settings) -> strawberry.Schem
     for root in (query, mutation):
         if root is not None:
             _guard_secured_types(root)
+            apply_contract([query, mutation], _object_fields(root))
 
     return PlatformSchema(
         query=query,
         mutation=mutation,
-        types=extra_types,
+        types=[*extra_types, error_code_enum(_module_packages(runtime))],
         extensions=_extensions(settings),
-        config=StrawberryConfig(disable_field_suggestions=not settings.debug),
+        config=StrawberryConfig(disable_field_suggestions=not settings.debug, scalar_map=SCALAR_MAP),
     )
 

@@ -29,6 +29,11 @@ class RequestContext(Work):
     async def forget_attempt(self) -> None:
         """Also forget what the DataLoaders read in the attempt that is run again."""
         await super().forget_attempt()
+        self.forget_loaded()
+
+    def forget_loaded(self) -> None:
+        """Drop what the DataLoaders hold: a mutation may change it (a document's mutations
+        run one after another, and each must read what the ones before it wrote)."""
         self._loaders.clear()
 
     def loader(self, fetch: Fetch) -> DataLoader[Any, Any]:

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from core.access import validate_tenant_roles
 from core.graphql.fields import container, field, input_data, mutation, readable_with
 from core.graphql.pagination import Connection, paginate
+from core.graphql.roles import RoleEnum, roles_of
 from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
 from core.services import coalition
 from core.services import modules as module_service
@@ -78,7 +79,7 @@ class MemberNode:
     email: str
     display_name: str
     job_title: str | None
-    roles: list[str]
+    roles: list[RoleEnum]
     active: bool
     created_at: dt.datetime
     partner_id: strawberry.Private[uuid.UUID | None]
@@ -90,7 +91,7 @@ class MemberNode:
             email=row.email,
             display_name=row.display_name,
             job_title=row.job_title,
-            roles=list(row.roles),
+            roles=roles_of(row.roles),
             active=row.active,
             created_at=row.created_at,
             partner_id=row.partner_id,
@@ -175,7 +176,7 @@ class TenantNode:
 @strawberry.type(name="Me", description="Wie deze aanvraag doet.")
 class MeNode:
     subject: str
-    roles: list[str]
+    roles: list[RoleEnum]
     permissions: list[str]
     membership_id: strawberry.Private[uuid.UUID | None]
 
@@ -224,7 +225,7 @@ class PartnerFilter:
 class MemberFilter:
     active: bool | None = None
     partner_id: strawberry.ID | None = None
-    role: str | None = None
+    role: RoleEnum | None = None
     search: str | None = strawberry.field(default=None, description="Deel van naam of e-mailadres.")
 
 
@@ -267,7 +268,7 @@ class IdInput:
 class CreateMemberInput:
     email: str
     display_name: str
-    roles: list[str]
+    roles: list[RoleEnum]
     job_title: str | None = None
     partner_id: strawberry.ID | None = None
 
@@ -276,7 +277,7 @@ class CreateMemberInput:
 class UpdateMemberInput:
     id: strawberry.ID
     display_name: str | None = strawberry.UNSET
-    roles: list[str] | None = strawberry.UNSET
+    roles: list[RoleEnum] | None = strawberry.UNSET
     job_title: str | None = strawberry.UNSET
     partner_id: strawberry.ID | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
@@ -368,7 +369,7 @@ class CoreQuery:
         principal = info.context.principal
         return MeNode(
             subject=principal.subject,
-            roles=sorted(principal.roles),
+            roles=roles_of(sorted(principal.roles)),
             permissions=sorted(principal.permissions),
             membership_id=principal.membership_id,
         )
@@ -430,9 +431,10 @@ class CoreQuery:
                     or_(func.lower(Membership.display_name).like(pattern), Membership.email.like(pattern))
                 )
             if filter.role:
-                validate_tenant_roles([filter.role], field_name="filter.role")
+                role = filter.role.value
+                validate_tenant_roles([role], field_name="filter.role")
                 # Roles are a JSON list of known names; its text holds each as "name".
-                statement = statement.where(cast(Membership.roles, String).like(f'%"{filter.role}"%'))
+                statement = statement.where(cast(Membership.roles, String).like(f'%"{role}"%'))
         return await paginate(
             info.context.session,
             statement,

@@ -95,6 +95,7 @@ class Transactional(FieldExtension):
         context = info.context
         attempts = context.settings.transaction_attempts
         for attempt in range(1, attempts + 1):
+            context.forget_loaded()
             await begin_write(context.session)
             try:
                 result = await next_(source, info, **kwargs)

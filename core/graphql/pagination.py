@@ -71,12 +71,55 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
                 value = uuid.UUID(value)
             elif python_type is dt.datetime:
                 value = dt.datetime.fromisoformat(value)
+            elif python_type is dt.date:
+                value = dt.date.fromisoformat(value)
             elif not isinstance(value, python_type) or isinstance(value, bool) != (python_type is bool):
                 raise TypeError(f"cursor value of the wrong type for {column.key}")
             values.append(value)
         return values
     except (ValueError, TypeError, AttributeError, binascii.Error, json.JSONDecodeError, RecursionError) as exc:
         raise ValidationFailed("Ongeldige cursor.", field="after") from exc
+
+
+def _page_size(first: int | None, max_page_size: int) -> int:
+    page_size = max_page_size if first is None else first
+    if page_size < 0 or page_size > max_page_size:
+        raise ValidationFailed(f"first moet tussen 0 en {max_page_size} liggen.", field="first")
+    return page_size
+
+
+def _connection(nodes: Sequence[Any], cursors: Sequence[str], *, has_next: bool, after: str | None, total: int) -> Connection[Any]:
+    edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+def paginate_list(items: Sequence[Any], *, first: int | None, after: str | None, max_page_size: int) -> Connection[Any]:
+    """One page of a list computed in memory (a check's outcomes, search hits, a small
+    register) as a connection: the same shape, arguments and limits as `paginate`, with
+    the position in the list as the cursor (such lists are recomputed per request, so a
+    keyset has nothing stable to hold on to)."""
+    page_size = _page_size(first, max_page_size)
+    start = 0
+    if after:
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(after.encode()))
+            if not isinstance(raw, list) or len(raw) != 1 or type(raw[0]) is not int or raw[0] < 0:
+                raise ValueError
+        except (ValueError, binascii.Error, json.JSONDecodeError, RecursionError) as exc:
+            raise ValidationFailed("Ongeldige cursor.", field="after") from exc
+        start = raw[0] + 1
+    page = list(items[start : start + page_size])
+    cursors = [_encode([start + offset]) for offset in range(len(page))]
+    return _connection(page, cursors, has_next=start + page_size < len(items), after=after, total=len(items))
 
 
 async def paginate(
@@ -97,9 +140,7 @@ async def paginate(
     (`to_node`) or as a page (`to_nodes`: e.g. loading what they need in one query)."""
     if (to_node is None) == (to_nodes is None):
         raise TypeError("give either to_node or to_nodes")
-    page_size = max_page_size if first is None else first
-    if page_size < 0 or page_size > max_page_size:
-        raise ValidationFailed(f"first moet tussen 0 en {max_page_size} liggen.", field="first")
+    page_size = _page_size(first, max_page_size)
     total = (await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
     page_statement = statement.order_by(*(column.desc() for column in order_by) if descending else order_by)
     if after:
@@ -111,16 +152,5 @@ async def paginate(
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     nodes = await to_nodes(rows) if to_nodes is not None else [to_node(row) for row in rows]
-    edges = [
-        Edge(cursor=_encode([getattr(row, column.key) for column in order_by]), node=node) for row, node in zip(rows, nodes, strict=True)
-    ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=total,
-    )
+    cursors = [_encode([getattr(row, column.key) for column in order_by]) for row in rows]
+    return _connection(nodes, cursors, has_next=has_next, after=after, total=total)

@@ -4,16 +4,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
 from core.graphql.fields import field, readable_with
-from core.processing import ProcessingRecord, RegisteredActivity, record_processing, records_about
+from core.graphql.pagination import Connection, paginate, paginate_list
+from core.processing import RESULTS, ProcessingRecord, RegisteredActivity, record_processing, records_about
 from core.validation import parse_id
 
 LOG_INSPECTION = "core.processing_log_inspection"
+
+
+@strawberry.enum(name="ProcessingStatus", description="Of de verwerking slaagde.")
+class ProcessingStatus(enum.Enum):
+    OK = strawberry.enum_value("ok", description="De verwerking is uitgevoerd.")
+    ERROR = strawberry.enum_value("error", description="De verwerking mislukte; er is niets opgeslagen.")
+
+
+@strawberry.enum(name="ProcessingActorType", description="Wie de verwerking deed.")
+class ProcessingActorType(enum.Enum):
+    PERSON = strawberry.enum_value("person", description="Een ingelogd persoon.")
+    CLIENT = strawberry.enum_value("client", description="Een API-client (bijvoorbeeld een systeem van de gemeente).")
+    SYSTEM = strawberry.enum_value("system", description="Het platform zelf (een geplande taak).")
+
+
+ProcessingResult = strawberry.enum(
+    enum.Enum("ProcessingResult", {result.upper(): result for result in RESULTS}),  # type: ignore[misc]
+    name="ProcessingResult",
+    description="Wat er met de gegevens gebeurde.",
+)
 
 
 @readable_with("core.processing_register.read")
@@ -48,9 +70,9 @@ class ProcessingRecordNode:
     ended_at: dt.datetime
     operation: str
     activity: str
-    status: str
-    result: str
-    actor_type: str
+    status: ProcessingStatus
+    result: ProcessingResult  # type: ignore[valid-type]
+    actor_type: ProcessingActorType
     actor: str
     on_behalf_of: str | None
     trace_id: str
@@ -64,9 +86,9 @@ class ProcessingRecordNode:
             ended_at=row.ended_at,
             operation=row.operation,
             activity=row.activity,
-            status=row.status,
-            result=row.result,
-            actor_type=row.actor_type,
+            status=ProcessingStatus(row.status),
+            result=ProcessingResult(row.result),
+            actor_type=ProcessingActorType(row.actor_type),
             actor=row.actor,
             on_behalf_of=row.on_behalf_of,
             trace_id=row.trace_id,
@@ -80,18 +102,30 @@ class PrivacyQuery:
         permission="core.processing_log.read",
         description="Wie de gegevens van deze betrokkene (bijvoorbeeld een gezin) verwerkte, wanneer en waarom.",
     )
-    async def processing_log(self, info: Info, data_subject_id: strawberry.ID) -> list[ProcessingRecordNode]:
+    async def processing_log(
+        self, info: Info, data_subject_id: strawberry.ID, first: int | None = None, after: str | None = None
+    ) -> Connection[ProcessingRecordNode]:
         subject = parse_id(data_subject_id, "dataSubjectId")
         context = info.context
         rows = await records_about(context.session, context.settings.secret_key.get_secret_value(), context.tenant.id, subject)
         record_processing(context, LOG_INSPECTION, "processingLog", [subject], "read")
-        return [ProcessingRecordNode.from_row(row) for row in rows]
+        records = [ProcessingRecordNode.from_row(row) for row in rows]
+        return paginate_list(records, first=first, after=after, max_page_size=context.settings.graphql_max_page_size)
 
     @field(permission="core.processing_register.read", description="Het register van verwerkingsactiviteiten van de gemeente.")
-    async def processing_activities(self, info: Info) -> list[ProcessingActivityNode]:
+    async def processing_activities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ProcessingActivityNode]:
         from core.processing import ensure_register
 
         session = info.context.session
         await ensure_register(session, info.context.runtime, info.context.runtime.processing_activity_keys)
-        rows = (await session.execute(select(RegisteredActivity).order_by(RegisteredActivity.key))).scalars()
-        return [ProcessingActivityNode.from_row(row) for row in rows]
+        return await paginate(
+            session,
+            select(RegisteredActivity),
+            order_by=[RegisteredActivity.key],
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.graphql_max_page_size,
+            to_node=ProcessingActivityNode.from_row,
+        )

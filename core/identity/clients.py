@@ -44,6 +44,15 @@ def _check_scopes(scopes: Iterable[str], registry: PermissionRegistry, *, field:
     unknown = [scope for scope in cleaned if not registry.is_declared(scope)]
     if unknown:
         raise ValidationFailed(f"Onbekende scope(s): {', '.join(unknown)}.", field=field)
+    personal = [scope for scope in cleaned if not registry.permissions[scope].for_clients]
+    if personal:
+        raise ValidationFailed(
+            f"Een API-client kan deze scope(s) niet gebruiken: {', '.join(personal)}. Deze gegevens zijn alleen "
+            "zichtbaar voor medewerkers van de partnerorganisatie waarmee het gezin te maken heeft; een client hoort "
+            "bij geen organisatie.",
+            field=field,
+            code="INVALID_SCOPE",
+        )
     return cleaned
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
-from plugins.handvat2_signaleren.domain import shipped_content
+from plugins.handvat2_signaleren.domain import FACTOR_KINDS, shipped_content
 
 
 class GuideContent(BaseModel):
@@ -18,7 +18,7 @@ class GuideContent(BaseModel):
 class FactorItem(BaseModel):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
     label: str = Field(min_length=2, max_length=200)
-    kind: str | None = Field(default=None, pattern=r"^(sociaal|psychisch|medisch)$")
+    kind: str | None = Field(default=None, pattern=rf"^({'|'.join(FACTOR_KINDS)})$")
 
 
 class Config(BaseModel):

@@ -22,6 +22,7 @@ PLAN_DOMAINS = ("financieel", "materieel", "opvoeding", "sociaal")
 PLAN_STATUSES = ("open", "bezig", "gereed", "gestopt")
 CONSENT_METHODS = ("mondeling", "schriftelijk")
 OUTCOMES = ("geholpen", "deels_geholpen", "niet_geholpen", "geen_contact", "elders_geholpen")
+FACTOR_KINDS = ("sociaal", "psychisch", "medisch")  # the kind of a risk factor
 CLASSIFICATIONS = {
     "A": "zelfredzaam",
     "B": "potentieel kwetsbaar",

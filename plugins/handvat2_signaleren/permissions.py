@@ -22,20 +22,25 @@ PERMISSIONS = [
         "Gezinnen zien waarmee je organisatie te maken heeft: die je organisatie registreerde (met gezin registreren) "
         "of die met toestemming naar je organisatie zijn verwezen.",
         (PROFESSIONAL, PARTNER_WORKER),
+        for_clients=False,
     ),
     Permission(
         FAMILY_WRITE,
         "Een gezin registreren, signalen, toestemming en het ondersteuningsplan vastleggen, een gezin afsluiten.",
         (PROFESSIONAL,),
+        for_clients=False,
     ),
-    Permission(REFERRAL_SEND, "Een gezin warm doorverwijzen of een verwijzing terugtrekken.", (PROFESSIONAL,)),
+    Permission(REFERRAL_SEND, "Een gezin warm doorverwijzen of een verwijzing terugtrekken.", (PROFESSIONAL,), for_clients=False),
     Permission(
         REFERRAL_RESPOND,
         "Een verwijzing naar je organisatie accepteren, afwijzen, starten en afronden.",
         (PROFESSIONAL, PARTNER_WORKER),
+        for_clients=False,
     ),
     Permission(REFERRAL_OVERDUE, "Verwijzingen zien waarop te laat is gereageerd (zonder gegevens over het gezin).", (COALITION_ADMIN,)),
-    Permission(FEEDBACK_READ, "Je terugkoppelingen over verwijzingen zien en als gelezen markeren.", (PROFESSIONAL, PARTNER_WORKER)),
+    Permission(
+        FEEDBACK_READ, "Je terugkoppelingen over verwijzingen zien en als gelezen markeren.", (PROFESSIONAL, PARTNER_WORKER), for_clients=False
+    ),
     Permission(
         GUIDE_READ,
         "De gesprekshulp per zorg en de lijsten met risico- en beschermende factoren zien.",

@@ -19,6 +19,7 @@ CATEGORIES = (
     "opvoeden", "kinderopvang", "kennis", "vrije_tijd", "verlof", "zorg", "wonen",
 )  # fmt: skip
 LEVELS = ("landelijk", "gemeente", "partner")
+UNITS = ("euro", "euro_per_maand", "euro_per_jaar", "procent", "maanden")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def national_parameters() -> dict[str, ParameterDefinition]:
     raw = yaml.safe_load((DATA / "national_parameters.yaml").read_text(encoding="utf-8"))
     definitions = {}
     for item in raw["parameters"]:
+        if item.get("unit", "") not in UNITS:
+            raise ValueError(f"parameter {item['key']}: unknown unit {item.get('unit')!r} (known: {', '.join(UNITS)})")
         versions = tuple(
             sorted(
                 (ParameterVersion(_date(value["valid_from"]), float(value["value"]), value.get("source_url", "")) for value in item["values"]),
@@ -69,7 +72,7 @@ def national_parameters() -> dict[str, ParameterDefinition]:
         definitions[item["key"]] = ParameterDefinition(
             key=item["key"],
             name=item.get("name", item["key"]),
-            unit=item.get("unit", ""),
+            unit=item["unit"],
             legal_basis_url=item.get("legal_basis_url", ""),
             overridable=bool(item.get("overridable", False)),
             versions=versions,

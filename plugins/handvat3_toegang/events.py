@@ -8,7 +8,13 @@ from plugins.handvat3_toegang import MODULE_KEY
 #: A professional referred a family to a regeling (payload: regeling_id; nothing about the family).
 EVENT_REGELING_REFERRED = f"{MODULE_KEY}.regeling.referred"
 
-EVENT_TYPES = [EventType(EVENT_REGELING_REFERRED, "Een professional verwees naar een regeling (regeling_id).")]
+EVENT_TYPES = [
+    EventType(
+        EVENT_REGELING_REFERRED,
+        "Een professional verwees naar een regeling (niets over het gezin).",
+        payload={"regeling_id": ("uuid", "De regeling.")},
+    )
+]
 
 #: Another module linked one of its records to a regeling (e.g. handvat 2's support plan:
 #: `handvat2_signaleren.plan_item.regeling_linked`): any event type ending in this, with a

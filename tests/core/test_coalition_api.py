@@ -70,7 +70,7 @@ async def test_create_partner_rejects_bad_input_and_writes_nothing(
     assert response.codes == [code]
     if field:
         assert response.errors[0]["extensions"]["field"] == field
-        assert response.data is None  # createPartner is non-null: the error nulls the answer
+        assert response.data == {"createPartner": None}  # the refused mutation is null, with its error
     assert await count_partners(api) == 0
 
 
@@ -132,21 +132,21 @@ async def test_member_lifecycle(api: Api, world: World) -> None:
         await api.gql(
             "utrecht",
             CREATE_MEMBER,
-            {"input": {"email": "Nieuw@JGZ.example", "displayName": "Nieuwe Collega", "roles": ["professional"], "partnerId": partner["id"]}},
+            {"input": {"email": "Nieuw@JGZ.example", "displayName": "Nieuwe Collega", "roles": ["PROFESSIONAL"], "partnerId": partner["id"]}},
             user=ADMIN,
         )
     ).ok()["createMember"]["member"]
     assert created["email"] == "nieuw@jgz.example" and created["partner"] == {"name": "JGZ Utrecht"}
     # The new member can log in to this tenant now.
     me = (await api.gql("utrecht", "{ me { subject roles member { displayName } } }", user="nieuw@jgz.example")).ok()
-    assert me["me"] == {"subject": "nieuw@jgz.example", "roles": ["professional"], "member": {"displayName": "Nieuwe Collega"}}
+    assert me["me"] == {"subject": "nieuw@jgz.example", "roles": ["PROFESSIONAL"], "member": {"displayName": "Nieuwe Collega"}}
     # ... but not to another tenant.
     other = await api.gql("s-hertogenbosch", "{ tenant { name } }", user="nieuw@jgz.example")
     assert other.status == 403 and other.codes == ["NOT_A_MEMBER"]
     updated = (
-        await api.gql("utrecht", UPDATE_MEMBER, {"input": {"id": created["id"], "roles": ["professional", "analyst"], "jobTitle": "JGZ-arts"}}, user=ADMIN)
+        await api.gql("utrecht", UPDATE_MEMBER, {"input": {"id": created["id"], "roles": ["PROFESSIONAL", "ANALYST"], "jobTitle": "JGZ-arts"}}, user=ADMIN)
     ).ok()["updateMember"]["member"]
-    assert updated["roles"] == ["analyst", "professional"] and updated["jobTitle"] == "JGZ-arts"
+    assert updated["roles"] == ["ANALYST", "PROFESSIONAL"] and updated["jobTitle"] == "JGZ-arts"
     admins = (await api.gql("utrecht", MEMBERS, {"filter": {"role": "analyst"}}, user=ADMIN)).ok()
     assert sorted(node["email"] for node in admins["members"]["nodes"]) == ["analyst@utrecht.example", "nieuw@jgz.example"]
     (await api.gql("utrecht", "mutation($id: ID!) { deactivateMember(input: {id: $id}) { member { active } } }", {"id": created["id"]}, user=ADMIN)).ok()
@@ -156,7 +156,7 @@ async def test_member_lifecycle(api: Api, world: World) -> None:
 
 async def test_one_person_in_two_tenants(api: Api, world: World) -> None:
     for slug in ("utrecht", "s-hertogenbosch"):
-        variables = {"input": {"email": "regio@jgz.example", "displayName": f"Hanna ({slug})", "roles": ["professional"]}}
+        variables = {"input": {"email": "regio@jgz.example", "displayName": f"Hanna ({slug})", "roles": ["PROFESSIONAL"]}}
         (await api.gql(slug, CREATE_MEMBER, variables, user=World.email("coalition_admin", slug))).ok()
     for slug in ("utrecht", "s-hertogenbosch"):
         me = (await api.gql(slug, "{ me { member { displayName } } }", user="regio@jgz.example")).ok()
@@ -166,24 +166,24 @@ async def test_one_person_in_two_tenants(api: Api, world: World) -> None:
 @pytest.mark.parametrize(
     ("input_", "code", "field"),
     [
-        ({"email": "x", "displayName": "X", "roles": ["professional"]}, "VALIDATION_FAILED", "input.email"),
+        ({"email": "x", "displayName": "X", "roles": ["PROFESSIONAL"]}, "VALIDATION_FAILED", "input.email"),
         ({"email": "x@y.example", "displayName": "X", "roles": []}, "VALIDATION_FAILED", "input.roles"),
-        ({"email": "x@y.example", "displayName": "X", "roles": ["koning"]}, "VALIDATION_FAILED", "input.roles"),
-        ({"email": "x@y.example", "displayName": "X", "roles": ["platform_operator"]}, "VALIDATION_FAILED", "input.roles"),
-        ({"email": "x@y.example", "displayName": "X", "roles": ["analyst"], "partnerId": "nope"}, "VALIDATION_FAILED", "input.partnerId"),
+        ({"email": "x@y.example", "displayName": "X", "roles": ["KONING"]}, "GRAPHQL_VALIDATION_FAILED", None),
+        ({"email": "x@y.example", "displayName": "X", "roles": ["PLATFORM_OPERATOR"]}, "VALIDATION_FAILED", "input.roles"),
+        ({"email": "x@y.example", "displayName": "X", "roles": ["ANALYST"], "partnerId": "nope"}, "VALIDATION_FAILED", "input.partnerId"),
         (
-            {"email": "x@y.example", "displayName": "X", "roles": ["analyst"], "partnerId": "00000000-0000-0000-0000-000000000000"},
+            {"email": "x@y.example", "displayName": "X", "roles": ["ANALYST"], "partnerId": "00000000-0000-0000-0000-000000000000"},
             "NOT_FOUND",
             "input.partnerId",
         ),
-        ({"email": "analyst@utrecht.example", "displayName": "X", "roles": ["analyst"]}, "CONFLICT", "input.email"),
+        ({"email": "analyst@utrecht.example", "displayName": "X", "roles": ["ANALYST"]}, "CONFLICT", "input.email"),
     ],
 )
 async def test_create_member_rejects_bad_input(api: Api, world: World, input_: dict, code: str, field: str) -> None:
     before = (await api.gql("utrecht", MEMBERS, user=ADMIN)).ok()["members"]["totalCount"]
     response = await api.gql("utrecht", CREATE_MEMBER, {"input": input_}, user=ADMIN)
     assert response.codes == [code]
-    assert response.errors[0]["extensions"]["field"] == field
+    assert response.errors[0]["extensions"].get("field") == field
     assert (await api.gql("utrecht", MEMBERS, user=ADMIN)).ok()["members"]["totalCount"] == before
 
 
@@ -191,7 +191,7 @@ async def test_member_of_inactive_partner_refused(api: Api, world: World) -> Non
     partner = await create_partner(api, "Oud Wijkteam")
     await api.gql("utrecht", "mutation($id: ID!) { deactivatePartner(input: {id: $id}) { partner { id } } }", {"id": partner["id"]}, user=ADMIN)
     response = await api.gql(
-        "utrecht", CREATE_MEMBER, {"input": {"email": "a@b.example", "displayName": "A", "roles": ["analyst"], "partnerId": partner["id"]}}, user=ADMIN
+        "utrecht", CREATE_MEMBER, {"input": {"email": "a@b.example", "displayName": "A", "roles": ["ANALYST"], "partnerId": partner["id"]}}, user=ADMIN
     )
     assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == "input.partnerId"
 
@@ -199,11 +199,11 @@ async def test_member_of_inactive_partner_refused(api: Api, world: World) -> Non
 async def test_last_admin_cannot_be_removed(api: Api, world: World) -> None:
     me = (await api.gql("utrecht", "{ me { member { id } } }", user=ADMIN)).ok()
     member_id = me["me"]["member"]["id"]
-    demote = await api.gql("utrecht", UPDATE_MEMBER, {"input": {"id": member_id, "roles": ["analyst"]}}, user=ADMIN)
+    demote = await api.gql("utrecht", UPDATE_MEMBER, {"input": {"id": member_id, "roles": ["ANALYST"]}}, user=ADMIN)
     assert demote.codes == ["VALIDATION_FAILED"]
     deactivate = await api.gql("utrecht", "mutation($id: ID!) { deactivateMember(input: {id: $id}) { member { id } } }", {"id": member_id}, user=ADMIN)
     assert deactivate.codes == ["VALIDATION_FAILED"]
-    assert (await api.gql("utrecht", "{ me { roles } }", user=ADMIN)).ok()["me"]["roles"] == ["coalition_admin"]
+    assert (await api.gql("utrecht", "{ me { roles } }", user=ADMIN)).ok()["me"]["roles"] == ["COALITION_ADMIN"]
 
 
 WIJKEN = "query($filter: WijkFilter) { wijken(filter: $filter) { totalCount nodes { id code name active } } }"
@@ -279,3 +279,20 @@ async def test_null_for_a_required_field_in_an_update_is_a_dutch_validation_erro
     response = await api.gql("utrecht", UPDATE_PARTNER, {"input": {"id": partner["id"], "name": None}}, user=ADMIN)
     assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == "input.name"
     assert response.errors[0]["message"] == "Vul hier een tekst in."
+
+
+async def test_each_mutation_of_a_document_reads_what_the_ones_before_it_wrote(api: Api, world: World) -> None:
+    partner = await create_partner(api, "Buurtteam Noord")
+    document = """
+    mutation($p: ID!) {
+      first: createMember(input: {email: "een@noord.example", displayName: "Een", roles: [PROFESSIONAL], partnerId: $p}) {
+        member { partner { members { email } } }
+      }
+      second: createMember(input: {email: "twee@noord.example", displayName: "Twee", roles: [PROFESSIONAL], partnerId: $p}) {
+        member { partner { members { email } } }
+      }
+    }"""
+    data = (await api.gql("utrecht", document, {"p": partner["id"]}, user=ADMIN)).ok()
+    # The partner's members were loaded (and batched) in the first mutation; the second sees both.
+    assert [m["email"] for m in data["first"]["member"]["partner"]["members"]] == ["een@noord.example"]
+    assert sorted(m["email"] for m in data["second"]["member"]["partner"]["members"]) == ["een@noord.example", "twee@noord.example"]

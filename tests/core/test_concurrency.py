@@ -33,12 +33,12 @@ async def test_two_admins_cannot_demote_each_other_at_once(api: Api, world: Worl
     second = "tweede@utrecht.example"
     created = await api.gql(
         "utrecht",
-        'mutation { createMember(input: {email: "tweede@utrecht.example", displayName: "Tweede", roles: ["coalition_admin"]}) { member { id } } }',
+        'mutation { createMember(input: {email: "tweede@utrecht.example", displayName: "Tweede", roles: [COALITION_ADMIN]}) { member { id } } }',
         user=ADMIN,
     )
     second_id = created.ok()["createMember"]["member"]["id"]
     first_id = (await api.gql("utrecht", "{ me { member { id } } }", user=ADMIN)).ok()["me"]["member"]["id"]
-    demote = 'mutation($id: ID!) { updateMember(input: {id: $id, roles: ["analyst"]}) { member { roles } } }'
+    demote = 'mutation($id: ID!) { updateMember(input: {id: $id, roles: [ANALYST]}) { member { roles } } }'
     await api.token("utrecht", second)
     results = await asyncio.gather(
         api.gql("utrecht", demote, {"id": second_id}, user=ADMIN), api.gql("utrecht", demote, {"id": first_id}, user=second)

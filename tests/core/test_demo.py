@@ -93,7 +93,7 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         assert len(confirmed["recovery_codes"]) == 10 and confirmed["access_token"]
         admin_token = confirmed["access_token"]
         enabled = post_json(f"{base}/t/utrecht/graphql", {"query": "{ me { roles } tenant { modules { key config } } }"}, admin_token)
-        assert enabled["data"]["me"]["roles"] == ["coalition_admin"] and "errors" not in enabled
+        assert enabled["data"]["me"]["roles"] == ["COALITION_ADMIN"] and "errors" not in enabled
         for slug in ("utrecht", "s-hertogenbosch"):
             token = login(base, slug, f"verloskundige@{slug}.example")["access_token"]
             body = post_json(f"{base}/t/{slug}/graphql", {"query": "{ tenant { slug modules { key enabled } } }"}, token)

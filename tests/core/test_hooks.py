@@ -135,7 +135,7 @@ async def test_hook_register_migrations(platform: Platform) -> None:
 
 def test_hook_register_graphql(platform: Platform) -> None:
     sdl = platform.schema.as_str()
-    assert "tinyNotes: [TinyNoteNode!]!" in sdl and "addTinyNote(input: AddTinyNoteInput!)" in sdl
+    assert "tinyNotes: [TinyNoteNode!] @requiresPermission" in sdl and "addTinyNote(input: AddTinyNoteInput!)" in sdl
 
 
 async def test_hook_register_permissions(api: Api, world: World, platform: Platform) -> None:
@@ -151,8 +151,8 @@ async def test_hook_register_permissions(api: Api, world: World, platform: Platf
 
 async def test_hook_register_processing_activities(api: Api, world: World, platform: Platform) -> None:
     assert platform.runtime.processing_activity("tiny_notes.notes")[0] == "tiny_notes"
-    register = (await api.gql("utrecht", "{ processingActivities { key module purpose legalBasis } }", user=ADMIN)).ok()
-    keys = {row["key"]: row for row in register["processingActivities"]}
+    register = (await api.gql("utrecht", "{ processingActivities(first: 100) { nodes { key module purpose legalBasis } } }", user=ADMIN)).ok()
+    keys = {row["key"]: row for row in register["processingActivities"]["nodes"]}
     assert keys["tiny_notes.notes"]["legalBasis"] == "Test: AVG art. 6 lid 1 sub e." and "core.processing_log_inspection" in keys
     async with platform.work_as_system("utrecht", "test") as work:
         from core.processing import record_processing

@@ -89,7 +89,7 @@ def test_the_shape_check_walks_without_recursion() -> None:
     [
         ("query($v: String) { partners(filter: {search: $v}) { totalCount } }", "v"),
         ("query($v: String) { members(filter: {search: $v}) { totalCount } }", "v"),
-        ("query($v: String) { members(filter: {role: $v}) { totalCount } }", "v"),
+        ("query($v: Role) { members(filter: {role: $v}) { totalCount } }", "v"),
         ("query($v: String) { wijken(filter: {search: $v}) { totalCount } }", "v"),
         ("query($v: String) { regelingen(category: $v) { key } }", "v"),
     ],
@@ -162,16 +162,20 @@ def test_the_character_check() -> None:
 
 async def test_error_messages_do_not_repeat_the_input(api: Api, world: World) -> None:
     tracer = "bestaat_niet_7311"
-    role = await api.gql("utrecht", "query($r: String) { members(filter: {role: $r}) { totalCount } }", {"r": tracer}, user=ADMIN)
-    assert role.codes == ["VALIDATION_FAILED"] and role.errors[0]["extensions"]["field"] == "filter.role"
+    role = await api.gql("utrecht", "query($r: Role) { members(filter: {role: $r}) { totalCount } }", {"r": tracer}, user=ADMIN)
+    assert role.codes == ["GRAPHQL_VALIDATION_FAILED"] and "$r" in role.errors[0]["message"]
+    literal = await api.gql("utrecht", f"{{ members(filter: {{role: {tracer.upper()}}}) {{ totalCount }} }}", user=ADMIN)
+    assert literal.codes == ["GRAPHQL_VALIDATION_FAILED"] and "Role" in literal.errors[0]["message"]
+    count = await api.gql("utrecht", "query($n: Int) { members(first: $n) { totalCount } }", {"n": tracer}, user=ADMIN)
+    assert count.codes == ["GRAPHQL_VALIDATION_FAILED"] and "$n" in count.errors[0]["message"]
     module = await api.gql("utrecht", "mutation($k: String!) { enableModule(input: {key: $k}) { module { key } } }", {"k": tracer}, user=ADMIN)
     assert module.codes == ["UNKNOWN_MODULE"]
     response = await api.client.post(f"/t/{tracer}/graphql", json={"query": "{ tenant { code } }"})
     assert response.status_code in (401, 404)
     nowhere = await api.client.post(f"/t/{tracer}/public/graphql", json={"query": "{ __typename }"})
     assert nowhere.status_code == 404 and nowhere.json()["errors"][0]["extensions"]["code"] == "TENANT_NOT_FOUND"
-    for answer in (role.body, module.body, response.json(), nowhere.json()):
-        assert tracer not in json.dumps(answer)
+    for answer in (role.body, literal.body, count.body, module.body, response.json(), nowhere.json()):
+        assert tracer not in json.dumps(answer).lower()
 
 
 # -- the REST edge: login and token endpoints ---------------------------------------------------------------------
@@ -221,3 +225,30 @@ async def test_the_token_endpoint_refuses_nul_in_basic_credentials(api: Api, wor
         headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"},
     )
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "Variable '$p' got invalid value 'geheim; x' at 'p.householdType'; Value 'geheim; x' does not exist in 'HouseholdType' enum."
+            " Did you mean the enum value 'ALLEENSTAANDE_OUDER' or 'ALLEENSTAAND'?",
+            "De variabele $p (bij p.householdType) heeft een ongeldige waarde: deze waarde komt niet voor in de enum HouseholdType."
+            " Bedoelt u 'ALLEENSTAANDE_OUDER' of 'ALLEENSTAAND'?",
+        ),
+        ("Value 'GEHEIM' does not exist in 'Role' enum.", "Deze waarde komt niet voor in de enum Role."),
+        ("Variable '$n' got invalid value 'geheim'; Int cannot represent non-integer value: 'geheim'", "De variabele $n heeft een ongeldige waarde: dit is geen geldige Int."),
+        (
+            "Variable '$f' got invalid value {'geheim': 1}; Field 'geheim' is not defined by type 'PartnerFilter'.",
+            "De variabele $f heeft een ongeldige waarde: een veld dat PartnerFilter niet kent.",
+        ),
+        (
+            "Variable '$i' got invalid value {'geheim': 1}; Field 'name' of required type 'String!' was not provided.",
+            "De variabele $i heeft een ongeldige waarde: het verplichte veld name (String!) ontbreekt.",
+        ),
+    ],
+)
+def test_coercion_messages_name_the_place_and_the_type_never_the_value(message: str, expected: str) -> None:
+    from core.graphql.errors import _without_values
+
+    assert _without_values(message) == expected and "geheim" not in expected.lower()

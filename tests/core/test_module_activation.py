@@ -33,7 +33,8 @@ async def test_tiny_module_works_for_one_tenant_and_is_gated_for_the_other(api: 
     assert query.status == 200
     assert query.codes == ["MODULE_NOT_ENABLED"]
     assert query.errors[0]["path"] == ["tinyNotes"] and query.errors[0]["extensions"]["module"] == "tiny_notes"
-    assert query.data is None  # tinyNotes is non-null, so the error nulls the whole answer
+    # Partial data: the refused root field is null, its sibling keeps its data.
+    assert query.data == {"tinyNotes": None, "tenant": {"code": "GM0796"}}
     write = await api.gql("s-hertogenbosch", 'mutation { addTinyNote(input: {text: "X"}) { note { text } } }', user=bosch_pro)
     assert write.codes == ["MODULE_NOT_ENABLED"]
     # Nothing was written in either tenant by the refused mutation.

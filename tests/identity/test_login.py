@@ -66,7 +66,7 @@ async def test_login_and_use_the_token(api: Api, world: World, platform: Platfor
     status, body = await login(api, PRO.upper())  # e-mail addresses are case-insensitive
     assert status == 200 and body["token_type"] == "Bearer" and body["expires_in"] == 600
     assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token"}
-    assert await graphql(api, body["access_token"]) == (200, {"data": {"me": {"subject": PRO, "roles": ["professional"]}}})
+    assert await graphql(api, body["access_token"]) == (200, {"data": {"me": {"subject": PRO, "roles": ["PROFESSIONAL"]}}})
     # The token is bound to its gemeente.
     status, other = await graphql(api, body["access_token"], "{ tenant { code } }", slug="s-hertogenbosch")
     assert status == 403 and other["errors"][0]["extensions"]["code"] == "TENANT_MISMATCH"
@@ -296,7 +296,7 @@ async def test_a_role_that_needs_mfa_needs_it_at_once(api: Api, world: World, pl
     admin = World.email("coalition_admin", "utrecht")
     members = (await api.gql("utrecht", "{ members { nodes { id email } } }", user=admin)).ok()["members"]["nodes"]
     member_id = next(node["id"] for node in members if node["email"] == PRO)
-    promote = 'mutation($id: ID!) { updateMember(input: {id: $id, roles: ["coalition_admin"]}) { member { roles } } }'
+    promote = 'mutation($id: ID!) { updateMember(input: {id: $id, roles: [COALITION_ADMIN]}) { member { roles } } }'
     (await api.gql("utrecht", promote, {"id": member_id}, user=admin)).ok()
     response = await api.client.post("/t/utrecht/graphql", json={"query": "{ me { subject } }"}, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and response.json()["errors"][0]["extensions"]["code"] == "MFA_REQUIRED"

@@ -86,7 +86,7 @@ async def test_login_with_the_gemeente_provider(api: Api, utrecht_idp: str) -> N
         json={"query": "{ me { subject roles } }"},
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
     )
-    assert me.json() == {"data": {"me": {"subject": "professional@utrecht.example", "roles": ["professional"]}}}
+    assert me.json() == {"data": {"me": {"subject": "professional@utrecht.example", "roles": ["PROFESSIONAL"]}}}
     # The second login finds the person by (tenant, issuer, subject).
     again = await callback(api, consent(await start(api), "sub-professional"))
     assert again.status_code == 200 and "access_token" in again.json()
@@ -148,7 +148,7 @@ async def test_unknown_people_and_just_in_time_provisioning(api: Api, utrecht_id
         json={"query": "{ me { roles permissions } }"},
         headers={"Authorization": f"Bearer {provisioned.json()['access_token']}"},
     )
-    assert me.json()["data"]["me"]["roles"] == ["member"]  # the least-privileged role
+    assert me.json()["data"]["me"]["roles"] == ["MEMBER"]  # the least-privileged role
     assert "core.member.read" not in me.json()["data"]["me"]["permissions"]
     # An address outside the allowed domains, or an unverified one, is refused even with JIT.
     set_user(utrecht_idp, "sub-elsewhere", email="iemand@elders.example", email_verified=True)

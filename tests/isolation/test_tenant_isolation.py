@@ -34,7 +34,7 @@ async def bosch_rows(api: Api) -> dict[str, str]:
     member = (
         await api.gql(
             "s-hertogenbosch",
-            'mutation($p: ID!) { createMember(input: {email: "geheim@bosch.example", displayName: "Geheim", roles: ["professional"], partnerId: $p}) { member { id } } }',
+            'mutation($p: ID!) { createMember(input: {email: "geheim@bosch.example", displayName: "Geheim", roles: [PROFESSIONAL], partnerId: $p}) { member { id } } }',
             {"p": partner},
             user=ADMIN_B,
         )
@@ -61,7 +61,7 @@ async def test_api_never_reaches_another_tenants_rows(api: Api, world: World) ->
         ("mutation($id: ID!) { deactivateMember(input: {id: $id}) { member { id } } }", {"id": b["member"]}),
         ('mutation($id: ID!) { updateWijk(input: {id: $id, name: "X"}) { wijk { id } } }', {"id": b["wijk"]}),
         (
-            'mutation($p: ID!) { createMember(input: {email: "x@y.example", displayName: "X", roles: ["analyst"], partnerId: $p}) { member { id } } }',
+            'mutation($p: ID!) { createMember(input: {email: "x@y.example", displayName: "X", roles: [ANALYST], partnerId: $p}) { member { id } } }',
             {"p": b["partner"]},
         ),
     ]:

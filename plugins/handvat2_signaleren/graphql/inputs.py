@@ -1,34 +1,28 @@
-"""The GraphQL inputs of handvat 2, and the enums they (and the arguments) take."""
+"""The GraphQL inputs of handvat 2 (their enums: `enums`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from typing import Any
 
 import strawberry
 
-from plugins.handvat2_signaleren import domain
-
-
-def _enum(name: str, values: tuple[str, ...], description: str) -> Any:
-    return strawberry.enum(enum.Enum(name, {value.upper(): value for value in values}), name=name, description=description)
-
-
-Phase = _enum("FamilyPhase", domain.PHASES, "Preconceptie, zwanger (met de verwachte maand) of een kind van 0 tot 2 jaar (met de geboortemaand).")
-ClassificationCode = _enum("Classification", tuple(domain.CLASSIFICATIONS), "A zelfredzaam, B potentieel kwetsbaar, C kwetsbaar, D zeer kwetsbaar.")
-SupportType = _enum("SupportType", domain.SUPPORT_TYPES, "De steun waarvoor verwezen wordt.")
-ConsentMethod = _enum("ConsentMethod", domain.CONSENT_METHODS, "Hoe de ouder toestemming gaf.")
-PlanDomain = _enum("PlanDomain", domain.PLAN_DOMAINS, "Het domein van een onderdeel van het ondersteuningsplan.")
-PlanStatus = _enum("PlanStatus", domain.PLAN_STATUSES, "De stand van een onderdeel van het ondersteuningsplan.")
-ReferralOutcome = _enum("ReferralOutcome", domain.OUTCOMES, "De uitkomst van een afgeronde verwijzing.")
-ReferralDirection = _enum("ReferralDirection", ("incoming", "outgoing"), "Verwijzingen naar of van uw organisatie.")
+from plugins.handvat2_signaleren.graphql.enums import (
+    Classification,
+    ConsentMethod,
+    FamilyPhase,
+    PlanDomain,
+    PlanStatus,
+    ReferralOutcome,
+    ReferralTransition,
+    SupportType,
+    WorryType,
+)
 
 
 @strawberry.input
 class RegisterFamilyInput:
     local_reference: str = strawberry.field(description="Uw eigen kenmerk (geen naam, BSN, adres of geboortedatum).")
-    phase: Phase  # type: ignore[valid-type]
+    phase: FamilyPhase  # type: ignore[valid-type]
     initials: str | None = None
     expected_month: str | None = strawberry.field(default=None, description="JJJJ-MM, bij zwanger.")
     birth_month: str | None = strawberry.field(default=None, description="JJJJ-MM, bij een kind van 0-2.")
@@ -38,7 +32,7 @@ class RegisterFamilyInput:
 @strawberry.input
 class UpdateFamilyInput:
     id: strawberry.ID
-    phase: Phase  # type: ignore[valid-type]
+    phase: FamilyPhase  # type: ignore[valid-type]
     expected_month: str | None = None
     birth_month: str | None = None
     wijk_code: str | None = None
@@ -53,10 +47,10 @@ class CloseFamilyInput:
 @strawberry.input
 class RecordSignalInput:
     family_id: strawberry.ID
-    worries: list[str]
-    classification: ClassificationCode  # type: ignore[valid-type]
-    risk_factors: list[str] = strawberry.field(default_factory=list)
-    protective_factors: list[str] = strawberry.field(default_factory=list)
+    worries: list[WorryType]  # type: ignore[valid-type]
+    classification: Classification  # type: ignore[valid-type]
+    risk_factors: list[str] = strawberry.field(default_factory=list, description="Sleutels van de risicofactoren zoals de gemeente ze instelde (signaleringOptions).")
+    protective_factors: list[str] = strawberry.field(default_factory=list, description="Sleutels van de beschermende factoren zoals de gemeente ze instelde.")
     note: str | None = None
     classification_reason: str | None = strawberry.field(default=None, description="Verplicht als u een andere indeling kiest dan de voorgestelde.")
 
@@ -91,7 +85,7 @@ class CreateReferralInput:
 @strawberry.input
 class MoveReferralInput:
     id: strawberry.ID
-    transition: str = strawberry.field(description="versturen, accepteren, afwijzen, starten, afronden of terugtrekken.")
+    transition: ReferralTransition  # type: ignore[valid-type]
     reason: str | None = None
     outcome: ReferralOutcome | None = None  # type: ignore[valid-type]
 

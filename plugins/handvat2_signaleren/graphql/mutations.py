@@ -1,5 +1,5 @@
-"""The mutations of handvat 2: each takes its input as data (`input_data`) to one service
-function and wraps what it returns."""
+"""The mutations of handvat 2: each takes one `input` as data (`input_data`) to one service
+function and answers a payload with what it changed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.plugin import input_data, mutation
+from plugins.handvat2_signaleren.graphql.enums import Classification, member
 from plugins.handvat2_signaleren.graphql.inputs import (
     AddPlanItemInput,
     CloseFamilyInput,
@@ -24,12 +25,14 @@ from plugins.handvat2_signaleren.graphql.inputs import (
 from plugins.handvat2_signaleren.graphql.types import (
     ConsentNode,
     ConsentPayload,
-    ErasePayload,
+    DeletionRecordNode,
+    EraseFamilyPayload,
     FamilyNode,
     FamilyPayload,
     FeedbackNode,
     PlanItemNode,
     PlanItemPayload,
+    ReferralFeedbackPayload,
     ReferralNode,
     ReferralPayload,
     SignalNode,
@@ -69,7 +72,7 @@ class SignalerenMutation:
         view, guides = await record_signal(info.context, input_data(input))
         return SignalPayload(
             signal=(await SignalNode.from_views(info, [view]))[0],
-            suggested_classification=view.row.suggested_classification,
+            suggested_classification=member(Classification, view.row.suggested_classification),
             guides=[Worry.from_data(item) for item in guides],
         )
 
@@ -93,16 +96,18 @@ class SignalerenMutation:
 
     @mutation(permission=FAMILY_WRITE, description="Een onderdeel aan het ondersteuningsplan toevoegen.")
     async def add_plan_item(self, info: Info, input: AddPlanItemInput) -> PlanItemPayload:
-        return PlanItemPayload(item=PlanItemNode.from_row(await add_plan_item(info.context, input_data(input))))
+        return PlanItemPayload(plan_item=PlanItemNode.from_row(await add_plan_item(info.context, input_data(input))))
 
     @mutation(permission=FAMILY_WRITE, description="Een onderdeel van het ondersteuningsplan bijwerken.")
     async def update_plan_item(self, info: Info, input: UpdatePlanItemInput) -> PlanItemPayload:
-        return PlanItemPayload(item=PlanItemNode.from_row(await update_plan_item(info.context, input.id, input_data(input, exclude=("id",)))))
+        row = await update_plan_item(info.context, input.id, input_data(input, exclude=("id",)))
+        return PlanItemPayload(plan_item=PlanItemNode.from_row(row))
 
     @mutation(permission=FEEDBACK_READ, description="Een terugkoppeling als gelezen markeren.")
-    async def mark_referral_feedback_read(self, info: Info, input: MarkFeedbackReadInput) -> FeedbackNode:
-        return FeedbackNode.from_row(await mark_notification_read(info.context, input.id))
+    async def mark_referral_feedback_read(self, info: Info, input: MarkFeedbackReadInput) -> ReferralFeedbackPayload:
+        return ReferralFeedbackPayload(feedback=FeedbackNode.from_row(await mark_notification_read(info.context, input.id)))
 
     @mutation(permission=FAMILY_RIGHTS, description="Een gezin op verzoek wissen; een vastlegging (alleen kenmerken) blijft.")
-    async def erase_family(self, info: Info, input: EraseFamilyInput) -> ErasePayload:
-        return ErasePayload(family_id=strawberry.ID(str(await erase_family(info.context, input.family_id, input.reason))))
+    async def erase_family(self, info: Info, input: EraseFamilyInput) -> EraseFamilyPayload:
+        record = await erase_family(info.context, input.family_id, input.reason)
+        return EraseFamilyPayload(family_id=strawberry.ID(record.family_ids[0]), deletion=DeletionRecordNode.from_row(record))

@@ -1,5 +1,6 @@
 """The queries of handvat 2. Family data is readable with `family.read` and, on top of
-that, only for the organisations the services allow."""
+that, only for the organisations the services allow (without an organisation:
+ORGANISATION_REQUIRED). Every list at the root is a Relay connection (`first`, `after`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from strawberry.types import Info
 
 from core.plugin import Connection, field
 from plugins.handvat2_signaleren.figures import coalition_figures
-from plugins.handvat2_signaleren.graphql.inputs import ReferralDirection
+from plugins.handvat2_signaleren.graphql.enums import FamilyStatus, ReferralDirection, ReferralState
 from plugins.handvat2_signaleren.graphql.types import (
     DeletionRecordNode,
     FamilyNode,
@@ -20,12 +21,13 @@ from plugins.handvat2_signaleren.graphql.types import (
     ReferralNode,
     SignaleringFigures,
     SignaleringOptions,
+    in_pages,
 )
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_RIGHTS, FEEDBACK_READ, FIGURES_READ, GUIDE_READ, REFERRAL_OVERDUE
 from plugins.handvat2_signaleren.services.families import families_page, read_family
-from plugins.handvat2_signaleren.services.notifications import my_notifications
+from plugins.handvat2_signaleren.services.notifications import notifications_page
 from plugins.handvat2_signaleren.services.referrals import overdue_referrals, read_referral, referrals_page
-from plugins.handvat2_signaleren.services.rights import deletion_records, export_family
+from plugins.handvat2_signaleren.services.rights import deletion_records_page, export_family
 from plugins.handvat2_signaleren.services.signals import recording_options
 
 
@@ -35,10 +37,20 @@ class SignalerenQuery:
     async def signalering_options(self, info: Info) -> SignaleringOptions:
         return SignaleringOptions.from_data(await recording_options(info.context))
 
-    @field(permission=FAMILY_READ, description="De gezinnen die uw organisatie mag zien, nieuwste eerst (status: open of closed).")
-    async def families(self, info: Info, status: str | None = None, first: int | None = None, after: str | None = None) -> Connection[FamilyNode]:
+    @field(permission=FAMILY_READ, description="De gezinnen die uw organisatie mag zien, nieuwste eerst.")
+    async def families(
+        self,
+        info: Info,
+        status: FamilyStatus | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FamilyNode]:
         return await families_page(
-            info.context, status=status, first=first, after=after, to_nodes=lambda views: FamilyNode.from_views(info, views)
+            info.context,
+            status=status.value if status else None,
+            first=first,
+            after=after,
+            to_nodes=lambda views: FamilyNode.from_views(info, views),
         )
 
     @field(permission=FAMILY_READ, description="Een gezin met signalen, toestemming, verwijzingen en plan.")
@@ -50,14 +62,14 @@ class SignalerenQuery:
         self,
         info: Info,
         direction: ReferralDirection | None = None,  # type: ignore[valid-type]
-        state: str | None = None,
+        state: ReferralState | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ReferralNode]:
         return await referrals_page(
             info.context,
             direction=direction.value if direction else None,
-            state=state,
+            state=state.value if state else None,
             first=first,
             after=after,
             to_nodes=lambda views: ReferralNode.from_views(info, views),
@@ -67,14 +79,20 @@ class SignalerenQuery:
     async def referral(self, info: Info, id: strawberry.ID) -> ReferralNode:
         return (await ReferralNode.from_views(info, [await read_referral(info.context, id)]))[0]
 
-    @field(permission=REFERRAL_OVERDUE, description="Verwijzingen waarop de ontvangende organisatie te laat reageert.")
-    async def overdue_referrals(self, info: Info) -> list[OverdueReferralNode]:
+    @field(permission=REFERRAL_OVERDUE, description="Verwijzingen waarop de ontvangende organisatie te laat reageert, de langst verlopen eerst.")
+    async def overdue_referrals(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[OverdueReferralNode]:
         today = dt.date.today()
-        return await OverdueReferralNode.from_rows(info, await overdue_referrals(info.context, today), today)
+        rows = await overdue_referrals(info.context, today)
+        return await in_pages(info, rows, first=first, after=after, to_nodes=lambda page: OverdueReferralNode.from_rows(info, page, today))
 
     @field(permission=FEEDBACK_READ, description="Uw terugkoppelingen over verwijzingen, nieuwste eerst.")
-    async def referral_feedback(self, info: Info, unread_only: bool = False) -> list[FeedbackNode]:
-        return [FeedbackNode.from_row(row) for row in await my_notifications(info.context, unread_only=unread_only)]
+    async def referral_feedback(
+        self, info: Info, unread_only: bool = False, first: int | None = None, after: str | None = None
+    ) -> Connection[FeedbackNode]:
+        async def to_nodes(rows: list) -> list[FeedbackNode]:
+            return [FeedbackNode.from_row(row) for row in rows]
+
+        return await notifications_page(info.context, unread_only=unread_only, first=first, after=after, to_nodes=to_nodes)
 
     @field(permission=FIGURES_READ, description="Cijfers over signalen en verwijzingen per wijk en maand (JJJJ-MM).")
     async def signalering_figures(self, info: Info, period_from: str | None = None, period_to: str | None = None) -> SignaleringFigures:
@@ -84,6 +102,9 @@ class SignalerenQuery:
     async def family_export(self, info: Info, family_id: strawberry.ID) -> JSON:
         return await export_family(info.context, family_id)
 
-    @field(permission=FAMILY_RIGHTS, description="De vastleggingen van anonimiseren (bewaartermijn) en wissen (op verzoek).")
-    async def family_deletions(self, info: Info) -> list[DeletionRecordNode]:
-        return [DeletionRecordNode.from_row(row) for row in await deletion_records(info.context)]
+    @field(permission=FAMILY_RIGHTS, description="De vastleggingen van anonimiseren (bewaartermijn) en wissen (op verzoek), nieuwste eerst.")
+    async def family_deletions(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[DeletionRecordNode]:
+        async def to_nodes(rows: list) -> list[DeletionRecordNode]:
+            return [DeletionRecordNode.from_row(row) for row in rows]
+
+        return await deletion_records_page(info.context, first=first, after=after, to_nodes=to_nodes)

@@ -1,19 +1,39 @@
 """The GraphQL output types of handvat 2: each built from what a service returns (a row, or
-a view of it as the asking organisation may see it) and the names core's loaders give."""
+a view of it as the asking organisation may see it) and the names core's loaders give.
+Stored values from a fixed set become members of the enums in `enums` here, at the edge.
+The Python classes keep a `Node` suffix; their GraphQL names (`name=`) have none, so that
+connections are `<Type>Connection`, as core's."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import HistoryEntry, container, members_by_id, partners_by_id, readable_with, wijken_by_id
+from core.plugin import Connection, HistoryEntry, container, members_by_id, paginate_list, partners_by_id, readable_with, wijken_by_id
 from plugins.handvat2_signaleren.figures import Cell, Figures
 from plugins.handvat2_signaleren.graphql import loaders
+from plugins.handvat2_signaleren.graphql.enums import (
+    Classification,
+    ConsentMethod,
+    FactorKind,
+    FamilyDeletionAction,
+    FamilyPhase,
+    FamilyStatus,
+    PlanDomain,
+    PlanStatus,
+    ReferralOutcome,
+    ReferralState,
+    ReferralTransition,
+    SupportType,
+    WorryType,
+    member,
+    members,
+)
 from plugins.handvat2_signaleren.models import DeletionRecord, Notification, PlanItem, Referral
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_RIGHTS, FEEDBACK_READ, FIGURES_READ, REFERRAL_OVERDUE
 from plugins.handvat2_signaleren.services.consent import ConsentView
@@ -36,28 +56,28 @@ class ConversationGuide:
 @container
 @strawberry.type(description="Een zorg die een professional kan signaleren, met de gesprekshulp.")
 class Worry:
-    key: str
+    key: WorryType  # type: ignore[valid-type]
     name: str
     description: str
     guide: ConversationGuide
 
     @classmethod
     def from_data(cls, item: dict[str, Any]) -> Worry:
-        return cls(key=item["key"], name=item["name"], description=item["description"], guide=ConversationGuide(**item["guide"]))
+        return cls(key=member(WorryType, item["key"]), name=item["name"], description=item["description"], guide=ConversationGuide(**item["guide"]))
 
 
 @container
-@strawberry.type(description="Een risicofactor of beschermende factor.")
+@strawberry.type(description="Een risicofactor of beschermende factor, zoals de gemeente de lijst instelde (de sleutel kiest de gemeente).")
 class Factor:
     key: str
     label: str
-    kind: str | None = None
+    kind: FactorKind | None = None  # type: ignore[valid-type]
 
 
 @container
 @strawberry.type(description="Een klasse van de indeling (een momentopname, geen label).")
 class ClassificationInfo:
-    code: str
+    code: Classification  # type: ignore[valid-type]
     label: str
 
 
@@ -70,23 +90,23 @@ class SignaleringOptions:
     classifications: list[ClassificationInfo]
     classification_rule: str
     several_risk_factors: int
-    support_types: list[str]
-    plan_domains: list[str]
-    referral_states: list[str]
+    support_types: list[SupportType]  # type: ignore[valid-type]
+    plan_domains: list[PlanDomain]  # type: ignore[valid-type]
+    referral_states: list[ReferralState]  # type: ignore[valid-type]
     referral_workflow_mermaid: str
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> SignaleringOptions:
         return cls(
             worries=[Worry.from_data(item) for item in data["worries"]],
-            risk_factors=[Factor(key=item["key"], label=item["label"], kind=item.get("kind")) for item in data["risk_factors"]],
+            risk_factors=[Factor(key=item["key"], label=item["label"], kind=member(FactorKind, item.get("kind"))) for item in data["risk_factors"]],
             protective_factors=[Factor(key=item["key"], label=item["label"]) for item in data["protective_factors"]],
-            classifications=[ClassificationInfo(code=code, label=label) for code, label in data["classifications"].items()],
+            classifications=[ClassificationInfo(code=member(Classification, code), label=label) for code, label in data["classifications"].items()],
             classification_rule=data["classification_rule"],
             several_risk_factors=data["several_risk_factors"],
-            support_types=data["support_types"],
-            plan_domains=data["plan_domains"],
-            referral_states=data["referral_states"],
+            support_types=members(SupportType, data["support_types"]),
+            plan_domains=members(PlanDomain, data["plan_domains"]),
+            referral_states=members(ReferralState, data["referral_states"]),
             referral_workflow_mermaid=data["referral_workflow_mermaid"],
         )
 
@@ -95,17 +115,17 @@ class SignaleringOptions:
 
 
 @readable_with(FAMILY_READ)
-@strawberry.type(description="Een signaal: wat de professional zag, met de indeling op dat moment.")
+@strawberry.type(name="Signal", description="Een signaal: wat de professional zag, met de indeling op dat moment.")
 class SignalNode:
     id: strawberry.ID
     recorded_at: dt.datetime
     organisation: str
-    worries: list[str]
-    risk_factors: list[str]
-    protective_factors: list[str]
+    worries: list[WorryType]  # type: ignore[valid-type]
+    risk_factors: list[str] = strawberry.field(description="Sleutels van risicofactoren zoals de gemeente ze instelde.")
+    protective_factors: list[str] = strawberry.field(description="Sleutels van beschermende factoren zoals de gemeente ze instelde.")
     note: str | None
-    suggested_classification: str
-    classification: str
+    suggested_classification: Classification  # type: ignore[valid-type]
+    classification: Classification  # type: ignore[valid-type]
     classification_reason: str | None
 
     @classmethod
@@ -115,12 +135,12 @@ class SignalNode:
             id=strawberry.ID(str(row.id)),
             recorded_at=row.recorded_at,
             organisation=organisation,
-            worries=list(row.worries),
+            worries=members(WorryType, row.worries),
             risk_factors=list(row.risk_factors),
             protective_factors=list(row.protective_factors),
             note=view.note,
-            suggested_classification=row.suggested_classification,
-            classification=row.classification,
+            suggested_classification=member(Classification, row.suggested_classification),
+            classification=member(Classification, row.classification),
             classification_reason=view.classification_reason,
         )
 
@@ -131,12 +151,12 @@ class SignalNode:
 
 
 @readable_with(FAMILY_READ)
-@strawberry.type(description="De toestemming van de ouder om te delen.")
+@strawberry.type(name="Consent", description="De toestemming van de ouder om te delen.")
 class ConsentNode:
     id: strawberry.ID
     purpose: str
     organisations: list[str]
-    method: str
+    method: ConsentMethod  # type: ignore[valid-type]
     given_on: dt.date
     valid_until: dt.date
     revoked_at: dt.datetime | None
@@ -149,7 +169,7 @@ class ConsentNode:
             id=strawberry.ID(str(row.id)),
             purpose=row.purpose,
             organisations=[names.get(value, "?") for value in view.organisation_ids],
-            method=row.method,
+            method=member(ConsentMethod, row.method),
             given_on=row.given_on,
             valid_until=row.valid_until,
             revoked_at=row.revoked_at,
@@ -166,29 +186,35 @@ class ConsentNode:
 @strawberry.type(description="Een stap in de verwijzing.")
 class ReferralStep:
     at: dt.datetime
-    transition: str
-    from_state: str
-    to_state: str
+    transition: ReferralTransition  # type: ignore[valid-type]
+    from_state: ReferralState  # type: ignore[valid-type]
+    to_state: ReferralState  # type: ignore[valid-type]
     reason: str | None
 
     @classmethod
     def from_entry(cls, entry: HistoryEntry) -> ReferralStep:
-        return cls(at=entry.occurred_at, transition=entry.transition, from_state=entry.from_state, to_state=entry.to_state, reason=entry.reason)
+        return cls(
+            at=entry.occurred_at,
+            transition=member(ReferralTransition, entry.transition),
+            from_state=member(ReferralState, entry.from_state),
+            to_state=member(ReferralState, entry.to_state),
+            reason=entry.reason,
+        )
 
 
 @readable_with(FAMILY_READ)
-@strawberry.type(description="Een warme verwijzing.")
+@strawberry.type(name="Referral", description="Een warme verwijzing.")
 class ReferralNode:
     id: strawberry.ID
     family_id: strawberry.ID
     from_organisation: str
     to_organisation: str
     to_contact: str | None
-    support: list[str]
+    support: list[SupportType]  # type: ignore[valid-type]
     note: str | None
-    state: str
+    state: ReferralState  # type: ignore[valid-type]
     rejection_reason: str | None
-    outcome: str | None
+    outcome: ReferralOutcome | None  # type: ignore[valid-type]
     outcome_note: str | None
     created_at: dt.datetime
     sent_at: dt.datetime | None
@@ -197,7 +223,7 @@ class ReferralNode:
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
     history: list[ReferralStep]
-    allowed_transitions: list[str] = strawberry.field(description="De stappen die u nu kunt zetten.")
+    allowed_transitions: list[ReferralTransition] = strawberry.field(description="De stappen die u nu kunt zetten.")  # type: ignore[valid-type]
 
     @classmethod
     async def from_views(cls, info: Info, views: list[ReferralView]) -> list[ReferralNode]:
@@ -215,11 +241,11 @@ class ReferralNode:
                 from_organisation=partners.get(row.from_partner_id, "?"),
                 to_organisation=partners.get(row.to_partner_id, "?"),
                 to_contact=contacts.get(row.to_contact_id),
-                support=list(row.support),
+                support=members(SupportType, row.support),
                 note=row.note,
-                state=row.state,
+                state=member(ReferralState, row.state),
                 rejection_reason=row.rejection_reason,
-                outcome=row.outcome,
+                outcome=member(ReferralOutcome, row.outcome),
                 outcome_note=row.outcome_note,
                 created_at=row.created_at,
                 sent_at=row.sent_at,
@@ -228,19 +254,19 @@ class ReferralNode:
                 started_at=row.started_at,
                 completed_at=row.completed_at,
                 history=[ReferralStep.from_entry(entry) for entry in history or []],
-                allowed_transitions=list(view.allowed_transitions),
+                allowed_transitions=members(ReferralTransition, view.allowed_transitions),
             )
             for view, row, history in zip(views, rows, histories, strict=True)
         ]
 
 
 @readable_with(FAMILY_READ)
-@strawberry.type(description="Een onderdeel van het ondersteuningsplan.")
+@strawberry.type(name="PlanItem", description="Een onderdeel van het ondersteuningsplan.")
 class PlanItemNode:
     id: strawberry.ID
-    domain: str
+    domain: PlanDomain  # type: ignore[valid-type]
     description: str
-    status: str
+    status: PlanStatus  # type: ignore[valid-type]
     regeling_id: strawberry.ID | None
     updated_at: dt.datetime
 
@@ -248,27 +274,27 @@ class PlanItemNode:
     def from_row(cls, row: PlanItem) -> PlanItemNode:
         return cls(
             id=strawberry.ID(str(row.id)),
-            domain=row.domain,
+            domain=member(PlanDomain, row.domain),
             description=row.description,
-            status=row.status,
+            status=member(PlanStatus, row.status),
             regeling_id=strawberry.ID(str(row.regeling_id)) if row.regeling_id else None,
             updated_at=row.updated_at,
         )
 
 
 @readable_with(FAMILY_READ)
-@strawberry.type(description="Een gezin, pseudoniem: alleen het eigen kenmerk van de organisatie die het registreerde.")
+@strawberry.type(name="Family", description="Een gezin, pseudoniem: alleen het eigen kenmerk van de organisatie die het registreerde.")
 class FamilyNode:
     id: strawberry.ID
     local_reference: str | None
     initials: str | None
-    phase: str
+    phase: FamilyPhase  # type: ignore[valid-type]
     expected_month: str | None
     birth_month: str | None
     wijk: str | None
     registering_organisation: str
     registered_by_my_organisation: bool
-    status: str
+    status: FamilyStatus  # type: ignore[valid-type]
     created_at: dt.datetime
     closed_at: dt.datetime | None
     view: strawberry.Private[FamilyView]
@@ -282,13 +308,13 @@ class FamilyNode:
                 id=strawberry.ID(str(view.row.id)),
                 local_reference=view.local_reference,
                 initials=view.initials,
-                phase=view.row.phase,
+                phase=member(FamilyPhase, view.row.phase),
                 expected_month=view.row.expected_month,
                 birth_month=view.row.birth_month,
                 wijk=wijken.get(view.row.wijk_id),
                 registering_organisation=partners.get(view.row.registering_partner_id, "?"),
                 registered_by_my_organisation=view.mine,
-                status=view.row.status,
+                status=member(FamilyStatus, view.row.status),
                 created_at=view.row.created_at,
                 closed_at=view.row.closed_at,
                 view=view,
@@ -314,11 +340,11 @@ class FamilyNode:
 
 
 @readable_with(FEEDBACK_READ)
-@strawberry.type(description="Terugkoppeling over een verwijzing.")
+@strawberry.type(name="ReferralFeedback", description="Terugkoppeling over een verwijzing.")
 class FeedbackNode:
     id: strawberry.ID
     referral_id: strawberry.ID
-    transition: str
+    transition: ReferralTransition  # type: ignore[valid-type]
     message: str
     created_at: dt.datetime
     read_at: dt.datetime | None
@@ -328,7 +354,7 @@ class FeedbackNode:
         return cls(
             id=strawberry.ID(str(row.id)),
             referral_id=strawberry.ID(str(row.referral_id)),
-            transition=row.transition,
+            transition=member(ReferralTransition, row.transition),
             message=row.message,
             created_at=row.created_at,
             read_at=row.read_at,
@@ -336,7 +362,7 @@ class FeedbackNode:
 
 
 @readable_with(REFERRAL_OVERDUE)
-@strawberry.type(description="Een verwijzing waarop niet op tijd is gereageerd (zonder gegevens over het gezin).")
+@strawberry.type(name="OverdueReferral", description="Een verwijzing waarop niet op tijd is gereageerd (zonder gegevens over het gezin).")
 class OverdueReferralNode:
     id: strawberry.ID
     from_organisation: str
@@ -361,16 +387,66 @@ class OverdueReferralNode:
         ]
 
 
+_SUPPRESSED = "Het aantal ontbreekt (count is leeg): het gaat om te weinig gezinnen, of het zou uit de totalen te berekenen zijn."
+
+
 @container
-@strawberry.type(description="Een cel van een tabel: de indeling en het aantal (leeg als het onder de drempel valt).")
-class FigureCell:
-    dimensions: JSON
+@strawberry.type(description="Signalen per wijk en maand met deze zorg (count leeg als het onder de drempel valt).")
+class WorryFigureCell:
+    wijk: str = strawberry.field(description="De naam van de wijk, of 'onbekend'.")
+    month: str = strawberry.field(description="JJJJ-MM.")
+    worry: WorryType  # type: ignore[valid-type]
     count: int | None
-    suppressed: bool
+    suppressed: bool = strawberry.field(description=_SUPPRESSED)
 
     @classmethod
-    def from_cell(cls, cell: Cell) -> FigureCell:
-        return cls(dimensions=cell.dimensions, count=cell.count, suppressed=cell.suppressed)
+    def from_cell(cls, cell: Cell) -> WorryFigureCell:
+        dimensions = cell.dimensions
+        return cls(wijk=dimensions["wijk"], month=dimensions["month"], worry=member(WorryType, dimensions["worry"]), count=cell.count, suppressed=cell.suppressed)
+
+
+@container
+@strawberry.type(description="Signalen per wijk en maand met deze indeling (count leeg als het onder de drempel valt).")
+class ClassificationFigureCell:
+    wijk: str = strawberry.field(description="De naam van de wijk, of 'onbekend'.")
+    month: str = strawberry.field(description="JJJJ-MM.")
+    classification: Classification  # type: ignore[valid-type]
+    count: int | None
+    suppressed: bool = strawberry.field(description=_SUPPRESSED)
+
+    @classmethod
+    def from_cell(cls, cell: Cell) -> ClassificationFigureCell:
+        dimensions = cell.dimensions
+        return cls(
+            wijk=dimensions["wijk"],
+            month=dimensions["month"],
+            classification=member(Classification, dimensions["classification"]),
+            count=cell.count,
+            suppressed=cell.suppressed,
+        )
+
+
+@container
+@strawberry.type(description="Verwijzingen per maand naar dit soort organisatie, in deze stand (count leeg als het onder de drempel valt).")
+class ReferralFigureCell:
+    month: str = strawberry.field(description="JJJJ-MM (de maand van versturen).")
+    partner_type: str = strawberry.field(description="Het soort organisatie waarnaar verwezen is: een waarde van PartnerType, in kleine letters (schuldhulpverlening).")
+    state: ReferralState  # type: ignore[valid-type]
+    outcome: ReferralOutcome | None  # type: ignore[valid-type]
+    count: int | None
+    suppressed: bool = strawberry.field(description=_SUPPRESSED)
+
+    @classmethod
+    def from_cell(cls, cell: Cell) -> ReferralFigureCell:
+        dimensions = cell.dimensions
+        return cls(
+            month=dimensions["month"],
+            partner_type=dimensions["partner_type"],
+            state=member(ReferralState, dimensions["state"]),
+            outcome=member(ReferralOutcome, dimensions["outcome"]),
+            count=cell.count,
+            suppressed=cell.suppressed,
+        )
 
 
 @readable_with(FIGURES_READ)
@@ -379,9 +455,9 @@ class SignaleringFigures:
     period_from: str
     period_to: str
     threshold: int
-    signals_by_worry: list[FigureCell]
-    signals_by_classification: list[FigureCell]
-    referrals_by_partner_type_and_state: list[FigureCell]
+    signals_by_worry: list[WorryFigureCell]
+    signals_by_classification: list[ClassificationFigureCell]
+    referrals_by_partner_type_and_state: list[ReferralFigureCell]
     acceptance_rate: float | None
     acceptance_basis: int | None
     median_days_to_first_contact: float | None
@@ -393,9 +469,9 @@ class SignaleringFigures:
             period_from=figures.period_from,
             period_to=figures.period_to,
             threshold=figures.threshold,
-            signals_by_worry=[FigureCell.from_cell(cell) for cell in figures.signals_by_worry],
-            signals_by_classification=[FigureCell.from_cell(cell) for cell in figures.signals_by_classification],
-            referrals_by_partner_type_and_state=[FigureCell.from_cell(cell) for cell in figures.referrals_by_partner_type_and_state],
+            signals_by_worry=[WorryFigureCell.from_cell(cell) for cell in figures.signals_by_worry],
+            signals_by_classification=[ClassificationFigureCell.from_cell(cell) for cell in figures.signals_by_classification],
+            referrals_by_partner_type_and_state=[ReferralFigureCell.from_cell(cell) for cell in figures.referrals_by_partner_type_and_state],
             acceptance_rate=figures.acceptance_rate,
             acceptance_basis=figures.acceptance_basis,
             median_days_to_first_contact=figures.median_days_to_first_contact,
@@ -404,11 +480,11 @@ class SignaleringFigures:
 
 
 @readable_with(FAMILY_RIGHTS)
-@strawberry.type(description="Vastlegging dat gezinnen geanonimiseerd of gewist zijn (alleen kenmerken).")
+@strawberry.type(name="FamilyDeletion", description="Vastlegging dat gezinnen geanonimiseerd of gewist zijn (alleen kenmerken).")
 class DeletionRecordNode:
     batch_id: strawberry.ID
     family_ids: list[strawberry.ID]
-    action: str
+    action: FamilyDeletionAction  # type: ignore[valid-type]
     reason: str
     performed_by: str
     performed_at: dt.datetime
@@ -418,14 +494,14 @@ class DeletionRecordNode:
         return cls(
             batch_id=strawberry.ID(str(row.batch_id)),
             family_ids=[strawberry.ID(value) for value in row.family_ids],
-            action=row.action,
+            action=member(FamilyDeletionAction, row.action),
             reason=row.reason,
             performed_by=row.performed_by,
             performed_at=row.performed_at,
         )
 
 
-# -- payloads ------------------------------------------------------------------------------------
+# -- payloads: one per mutation, holding what it changed ------------------------------------------
 
 
 @container
@@ -438,7 +514,7 @@ class FamilyPayload:
 @strawberry.type
 class SignalPayload:
     signal: SignalNode
-    suggested_classification: str
+    suggested_classification: Classification  # type: ignore[valid-type]
     guides: list[Worry] = strawberry.field(description="De gesprekshulp bij de gesignaleerde zorgen.")
 
 
@@ -457,10 +533,30 @@ class ReferralPayload:
 @container
 @strawberry.type
 class PlanItemPayload:
-    item: PlanItemNode
+    plan_item: PlanItemNode
 
 
 @container
 @strawberry.type
-class ErasePayload:
+class ReferralFeedbackPayload:
+    feedback: FeedbackNode
+
+
+@container
+@strawberry.type
+class EraseFamilyPayload:
     family_id: strawberry.ID
+    deletion: DeletionRecordNode = strawberry.field(description="De vastlegging van het wissen (alleen kenmerken).")
+
+
+# -- lists computed in memory, as connections ---------------------------------------------------
+
+
+async def in_pages(info: Info, items: Sequence[Any], *, first: int | None, after: str | None, to_nodes: Callable[[list[Any]], Awaitable[list[Any]]]) -> Connection[Any]:
+    """One page of a list a service computed (a connection, as `paginate` gives for a query),
+    its items turned into nodes a page at a time."""
+    connection = paginate_list(items, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
+    nodes = await to_nodes([edge.node for edge in connection.edges])
+    for edge, node in zip(connection.edges, nodes, strict=True):
+        edge.node = node
+    return connection

@@ -8,27 +8,43 @@ from plugins.handvat2_signaleren import domain
 
 class IdentifyingData(ValidationFailed):
     code = "IDENTIFYING_DATA"
+    description = "Vrije tekst lijkt gegevens te bevatten die een gezin herkennen (een BSN, IBAN, telefoonnummer, …)."
 
 
 class ConsentInvalid(DomainError):
     code = "CONSENT_INVALID"
     http_status = 409
+    description = "Er is geen geldige toestemming van de ouder voor dit delen (verlopen, ingetrokken of voor een andere organisatie)."
 
 
 class ReasonRequired(ValidationFailed):
     code = "REASON_REQUIRED"
+    description = "Deze stap of keuze vraagt om een reden."
 
 
-class NoOrganisation(Forbidden):
-    """The member works for no partner organisation (handvat 2 works per organisation)."""
+class PartnerInactive(ValidationFailed):
+    code = "PARTNER_INACTIVE"
+    description = "De organisatie is niet (meer) actief in de coalitie."
 
-    code = "NO_ORGANISATION"
+
+class OrganisationRequired(Forbidden):
+    """The caller works for no partner organisation: a member without one, or an API client
+    (client credentials have no organisation). Handvat 2 works per organisation: what one
+    sees of a family depends on the organisation, so without one there is nothing to show
+    (an error, never an empty list) and nothing to record."""
+
+    code = "ORGANISATION_REQUIRED"
+    description = (
+        "Deze gegevens zijn alleen zichtbaar voor medewerkers van een partnerorganisatie; de aanvrager "
+        "(bijvoorbeeld een API-client) hoort bij geen organisatie."
+    )
 
 
 class WrongOrganisation(Forbidden):
     """The step belongs to the other organisation of the referral (or the registering one)."""
 
     code = "WRONG_ORGANISATION"
+    description = "Deze stap is aan de andere organisatie van de verwijzing."
 
 
 def refuse_identifying(text: str | None, field: str) -> None:

@@ -23,6 +23,7 @@ from plugins.handvat2_signaleren.services.visibility import (
     Viewer,
     newest_first,
     own_organisation,
+    reading_viewer,
     registered_family,
     viewer,
     visible_family,
@@ -203,10 +204,11 @@ async def families_page(
     to_nodes: Callable[[list[FamilyView]], Awaitable[list[Any]]],
 ) -> Any:
     """A page of the families this member's organisation may see, newest first (status open
-    or closed); the read of the families of the page is recorded."""
+    or closed); the read of the families of the page is recorded. Without an organisation:
+    ORGANISATION_REQUIRED."""
     if status is not None and status not in ("open", "closed"):
         raise ValidationFailed("Kies de status open of closed.", field="status")
-    who = viewer(work)
+    who = reading_viewer(work)
     statement = select(Family).where(visible_family_filter(who, dt.date.today()))
     if status is not None:
         statement = statement.where(Family.status == status)

@@ -5,7 +5,7 @@ reading it is in the processing log."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +14,22 @@ from core.plugin import NotFound, Transition, Work, parse_id, partners_by_id, pu
 from plugins.handvat2_signaleren.events import EVENT_FEEDBACK
 from plugins.handvat2_signaleren.models import Notification, Referral
 from plugins.handvat2_signaleren.processing import ACTIVITY
+from plugins.handvat2_signaleren.services.errors import OrganisationRequired
+from plugins.handvat2_signaleren.services.visibility import newest_first
 from plugins.handvat2_signaleren.workflows import ReferralState
+
+#: Why an API client (or anyone who is no member) has no feedback (ORGANISATION_REQUIRED).
+FEEDBACK_NEEDS_MEMBER = (
+    "Terugkoppelingen zijn persoonlijk: ze zijn er alleen voor medewerkers van een partnerorganisatie "
+    "die een gezin verwezen of een verwijzing ontvingen. Een API-client heeft er geen."
+)
+
+
+def _recipient(work: Work) -> Any:
+    """The member whose feedback this is (an API client has none: ORGANISATION_REQUIRED)."""
+    if work.principal.membership_id is None:
+        raise OrganisationRequired(FEEDBACK_NEEDS_MEMBER)
+    return work.principal.membership_id
 
 
 async def tell_about_step(work: Work, referral: Referral, transition: Transition, moment: dt.datetime) -> None:
@@ -47,24 +62,27 @@ async def _record_access(work: Work, rows: Sequence[Notification], operation: st
         record_processing(work, ACTIVITY, operation, families, result)
 
 
-async def my_notifications(work: Work, *, unread_only: bool) -> list[Notification]:
-    """The member's own feedback, newest first (the latest 200)."""
-    if work.principal.membership_id is None:
-        return []
-    statement = select(Notification).where(Notification.recipient_id == work.principal.membership_id)
+async def notifications_page(
+    work: Work, *, unread_only: bool, first: int | None, after: str | None, to_nodes: Callable[[list[Notification]], Awaitable[list[Any]]]
+) -> Any:
+    """A page of the member's own feedback, newest first; the read of the families of the
+    page is recorded."""
+    statement = select(Notification).where(Notification.recipient_id == _recipient(work))
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
-    rows = list((await work.session.execute(statement.order_by(Notification.created_at.desc()).limit(200))).scalars())
-    await _record_access(work, rows, "referralFeedback", "read")
-    return rows
+
+    async def seen(rows: list[Notification]) -> list[Any]:
+        await _record_access(work, rows, "referralFeedback", "read")
+        return await to_nodes(rows)
+
+    return await newest_first(work, statement, Notification, first=first, after=after, to_nodes=seen)
 
 
 async def mark_notification_read(work: Work, notification_id: Any) -> Notification:
+    recipient = _recipient(work)
     row = (
         await work.session.execute(
-            select(Notification).where(
-                Notification.id == parse_id(notification_id, "input.id"), Notification.recipient_id == work.principal.membership_id
-            )
+            select(Notification).where(Notification.id == parse_id(notification_id, "input.id"), Notification.recipient_id == recipient)
         )
     ).scalar_one_or_none()
     if row is None:

@@ -37,7 +37,7 @@ from plugins.handvat2_signaleren.events import EVENT_OVERDUE
 from plugins.handvat2_signaleren.models import Consent, Referral
 from plugins.handvat2_signaleren.permissions import REFERRAL_SEND
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.errors import ConsentInvalid, WrongOrganisation, refuse_identifying
+from plugins.handvat2_signaleren.services.errors import ConsentInvalid, PartnerInactive, WrongOrganisation, refuse_identifying
 from plugins.handvat2_signaleren.services.families import FamilyView, per_family
 from plugins.handvat2_signaleren.services.notifications import tell_about_step
 from plugins.handvat2_signaleren.services.visibility import (
@@ -45,6 +45,7 @@ from plugins.handvat2_signaleren.services.visibility import (
     consent_problem,
     newest_first,
     own_organisation,
+    reading_viewer,
     registered_family,
     viewer,
     visible_referral_filter,
@@ -118,7 +119,7 @@ async def create_referral(work: Work, data: dict[str, Any]) -> ReferralView:
     if to_partner is None:
         raise NotFound("Deze organisatie bestaat niet.", field="input.toPartnerId")
     if not to_partner.active:
-        raise ValidationFailed("Deze organisatie is niet (meer) actief in de coalitie.", field="input.toPartnerId", code="PARTNER_INACTIVE")
+        raise PartnerInactive("Deze organisatie is niet (meer) actief in de coalitie.", field="input.toPartnerId")
     if to_partner.id == partner_id:
         raise ValidationFailed("Verwijs naar een andere organisatie dan uw eigen.", field="input.toPartnerId")
     consent = (
@@ -157,8 +158,10 @@ async def create_referral(work: Work, data: dict[str, Any]) -> ReferralView:
 
 
 async def get_referral(work: Work, referral_id: Any, *, field: str = "id") -> Referral:
-    """A referral this member's organisation may see (else NOT_FOUND)."""
-    statement = select(Referral).where(Referral.id == parse_id(referral_id, field), visible_referral_filter(viewer(work), dt.date.today()))
+    """A referral this member's organisation may see (else NOT_FOUND; without an
+    organisation ORGANISATION_REQUIRED)."""
+    who = reading_viewer(work)
+    statement = select(Referral).where(Referral.id == parse_id(referral_id, field), visible_referral_filter(who, dt.date.today()))
     referral = (await work.session.execute(statement)).scalar_one_or_none()
     if referral is None:
         raise NotFound("Deze verwijzing bestaat niet of is niet van of voor uw organisatie.", field=field)
@@ -185,7 +188,7 @@ async def referrals_page(
     incoming or outgoing), newest first; the read of their families is recorded."""
     if state is not None and state not in REFERRAL_WORKFLOW.states:
         raise ValidationFailed(f"Kies een stand uit: {', '.join(REFERRAL_WORKFLOW.states)}.", field="state")
-    who = viewer(work)
+    who = reading_viewer(work)
     statement = select(Referral).where(visible_referral_filter(who, dt.date.today()))
     if direction == "incoming":
         statement = statement.where(Referral.to_partner_id == who.partner_id)
@@ -299,8 +302,8 @@ async def _record(work: Work, referral: Referral, transition: Transition, *, rea
 
 async def overdue_referrals(work: Work, today: dt.date) -> list[Referral]:
     """Sent referrals whose response deadline passed (for the coalition admin: no family details)."""
-    statement = select(Referral).where(Referral.state == ReferralState.VERSTUURD, Referral.respond_by < today).order_by(Referral.respond_by)
-    return list((await work.session.execute(statement)).scalars())
+    statement = select(Referral).where(Referral.state == ReferralState.VERSTUURD, Referral.respond_by < today)
+    return list((await work.session.execute(statement.order_by(Referral.respond_by, Referral.id))).scalars())
 
 
 async def report_overdue(work: Work, now: dt.datetime) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy import delete, exists, select
@@ -41,6 +41,7 @@ from plugins.handvat2_signaleren.services.notifications import notifications_of
 from plugins.handvat2_signaleren.services.plan import plan_of
 from plugins.handvat2_signaleren.services.referrals import referrals_of
 from plugins.handvat2_signaleren.services.signals import signals_of
+from plugins.handvat2_signaleren.services.visibility import newest_first
 from plugins.handvat2_signaleren.workflows import OPEN_STATES, REFERRAL_WORKFLOW
 
 #: Stands in for the member who recorded something, once a family is anonymised.
@@ -250,9 +251,9 @@ async def export_family(work: Work, family_id: Any) -> dict[str, Any]:
     return exported
 
 
-async def erase_family(work: Work, family_id: Any, reason: str) -> uuid.UUID:
+async def erase_family(work: Work, family_id: Any, reason: str) -> DeletionRecord:
     """Erase a family on request: every row about it goes; a deletion record (ids only)
-    and the processing log remain."""
+    and the processing log remain. Returns that record."""
     reason = (reason or "").strip()
     if not 3 <= len(reason) <= 500:
         raise ValidationFailed("Geef de reden van het wissen (3 tot 500 tekens).", field="input.reason")
@@ -269,15 +270,17 @@ async def erase_family(work: Work, family_id: Any, reason: str) -> uuid.UUID:
     for model in (Referral, Consent, Signal, PlanItem):
         await session.execute(delete(model).where(model.family_id == family.id))
     await session.execute(delete(Family).where(Family.id == family.id))
-    session.add(
-        DeletionRecord(batch_id=uuid.uuid4(), family_ids=[str(family.id)], action="erased", reason=f"Op verzoek: {reason}", performed_by=work.actor)
-    )
+    record = DeletionRecord(batch_id=uuid.uuid4(), family_ids=[str(family.id)], action="erased", reason=f"Op verzoek: {reason}", performed_by=work.actor)
+    session.add(record)
     publish_event(session, EVENT_FAMILY_ERASED, {"family_id": str(family.id)}, actor=work.actor)
     record_processing(work, ACTIVITY, "eraseFamily", [family.id], "deleted")
     await session.flush()
-    return family.id
+    return record
 
 
-async def deletion_records(work: Work) -> list[DeletionRecord]:
-    rows = await work.session.execute(select(DeletionRecord).order_by(DeletionRecord.performed_at.desc()).limit(200))
-    return list(rows.scalars())
+async def deletion_records_page(
+    work: Work, *, first: int | None, after: str | None, to_nodes: Callable[[list[DeletionRecord]], Awaitable[list[Any]]]
+) -> Any:
+    """A page of the deletion records (ids only), newest first."""
+    statement = select(DeletionRecord)
+    return await newest_first(work, statement, DeletionRecord, first=first, after=after, to_nodes=to_nodes, moment="performed_at")

@@ -6,7 +6,8 @@ sharing state, under consent that is neither revoked nor expired (`family.read`)
 partner worker therefore sees only families referred to their organisation; analysts and
 experts by experience see figures only; the platform operator, no member of any
 organisation, sees nothing; an anonymised family is seen by no one. A family or referral
-one may not see is NOT_FOUND, exactly like one that does not exist.
+one may not see is NOT_FOUND, exactly like one that does not exist. Who works for no
+organisation (an API client, a member without one) reads none of it: ORGANISATION_REQUIRED.
 
 The rules are functions of a `Viewer` (who asks), so that the batch reads of the GraphQL
 loaders, which get a session and keys but no unit of work, apply the same rules."""
@@ -25,7 +26,7 @@ from core.plugin import Conflict, NotFound, Work, paginate, parse_id, record_pro
 from plugins.handvat2_signaleren.models import Consent, Family, Referral
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_WRITE, REFERRAL_SEND
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.errors import NoOrganisation, WrongOrganisation
+from plugins.handvat2_signaleren.services.errors import OrganisationRequired, WrongOrganisation
 from plugins.handvat2_signaleren.workflows import SHARING_STATES
 
 
@@ -46,11 +47,30 @@ def viewer(work: Work) -> Viewer:
     return Viewer(principal.membership_id, principal.partner_id, frozenset(principal.permissions))
 
 
+#: Why one without an organisation reads nothing of a family (ORGANISATION_REQUIRED).
+READ_NEEDS_ORGANISATION = (
+    "Deze gegevens zijn alleen zichtbaar voor medewerkers van een partnerorganisatie van de coalitie: "
+    "wat u van een gezin ziet, hangt af van de organisatie waarvoor u werkt. "
+    "Een API-client of een lid zonder organisatie kan ze niet lezen."
+)
+
+
 def own_organisation(work: Work) -> tuple[uuid.UUID, uuid.UUID]:
     """(membership id, partner organisation id) of the member; handvat 2 works per organisation."""
     if work.principal.membership_id is None or work.principal.partner_id is None:
-        raise NoOrganisation("Dit kan alleen als medewerker van een partnerorganisatie van de coalitie.")
+        raise OrganisationRequired("Dit kan alleen als medewerker van een partnerorganisatie van de coalitie.")
     return work.principal.membership_id, work.principal.partner_id
+
+
+def reading_viewer(work: Work) -> Viewer:
+    """Who reads family data: a member of a partner organisation. Anyone else (an API client
+    with client credentials, a member without an organisation) is told so
+    (ORGANISATION_REQUIRED), never answered with an empty list that would look like "no
+    families"."""
+    who = viewer(work)
+    if who.partner_id is None or who.membership_id is None:
+        raise OrganisationRequired(READ_NEEDS_ORGANISATION)
+    return who
 
 
 # -- consent, on which sharing depends -----------------------------------------------------------
@@ -113,8 +133,9 @@ def visible_referral_filter(who: Viewer, today: dt.date) -> Any:
 async def visible_family(work: Work, family_id: Any, *, field: str = "id", operation: str = "family", record: bool = True) -> Family:
     """The family, when this member's organisation may see it (else NOT_FOUND: whether it
     exists is not told). Records the read (a mutation records its own write instead)."""
+    who = reading_viewer(work)
     identifier = parse_id(family_id, field)
-    statement = select(Family).where(Family.id == identifier, visible_family_filter(viewer(work), dt.date.today()))
+    statement = select(Family).where(Family.id == identifier, visible_family_filter(who, dt.date.today()))
     family = (await work.session.execute(statement)).scalar_one_or_none()
     if family is None:
         raise NotFound("Dit gezin bestaat niet of uw organisatie mag het niet zien.", field=field)
@@ -152,14 +173,21 @@ async def owning_family(work: Work, row: Any, message: str, operation: str, *, c
 
 
 async def newest_first(
-    work: Work, statement: Any, model: Any, *, first: int | None, after: str | None, to_nodes: Callable[[list[Any]], Awaitable[list[Any]]]
+    work: Work,
+    statement: Any,
+    model: Any,
+    *,
+    first: int | None,
+    after: str | None,
+    to_nodes: Callable[[list[Any]], Awaitable[list[Any]]],
+    moment: str = "created_at",
 ) -> Any:
-    """A page (a connection) of the rows of `statement`, newest first, turned into nodes a
-    page at a time."""
+    """A page (a connection) of the rows of `statement`, newest first (by `moment`), turned
+    into nodes a page at a time."""
     return await paginate(
         work.session,
         statement,
-        order_by=[model.created_at, model.id],
+        order_by=[getattr(model, moment), model.id],
         descending=True,
         first=first,
         after=after,

@@ -8,10 +8,12 @@ import datetime as dt
 import strawberry
 from strawberry.scalars import JSON
 
+from plugins.handvat3_toegang.graphql.enums import EligibilityOutcome, HouseholdType, RegelingCategory, RegelingLevel
+
 
 @strawberry.input(description="Wat je over het huishouden vertelt. Alles is optioneel; wat ontbreekt maakt een uitkomst 'misschien'.")
 class HouseholdProfileInput:
-    household_type: str | None = strawberry.field(default=None, description="alleenstaand, alleenstaande_ouder of paar")
+    household_type: HouseholdType | None = None  # type: ignore[valid-type]
     age: int | None = None
     net_monthly_income: float | None = None
     gross_yearly_income: float | None = None
@@ -40,8 +42,8 @@ class ConditionInput:
 @strawberry.input
 class TestVectorInput:
     name: str
-    household: JSON
-    expected: str
+    household: JSON = strawberry.field(description="Het huishouden: velden van het profiel of afgeleide gegevens, in kleine letters (net_monthly_income).")
+    expected: EligibilityOutcome  # type: ignore[valid-type]
     reference_date: dt.date | None = None
 
 
@@ -50,8 +52,8 @@ class RegelingInput:
     key: str
     name: str
     summary: str
-    category: str
-    level: str
+    category: RegelingCategory  # type: ignore[valid-type]
+    level: RegelingLevel  # type: ignore[valid-type]
     description: str = ""
     provider_name: str | None = None
     provider_partner_id: strawberry.ID | None = None

@@ -1,6 +1,6 @@
-"""The mutation root type of handvat 3. Each mutation turns its input into data
-(`input_data`), calls one service function and wraps its answer; the platform runs it in
-its own transaction."""
+"""The mutation root type of handvat 3. Each mutation turns its one `input` into data
+(`input_data`), calls one service function and answers a payload with what it changed;
+the platform runs it in its own transaction."""
 
 from __future__ import annotations
 
@@ -21,12 +21,13 @@ from plugins.handvat3_toegang.graphql.inputs import (
 )
 from plugins.handvat3_toegang.graphql.types import (
     ParameterNode,
-    ParameterPayload,
     RegelingNode,
     RegelingPayload,
+    ReorderRegelingenPayload,
     ServiceNode,
-    ServicePayload,
-    SyncPayload,
+    ServiceOfferPayload,
+    SyncNationalCataloguePayload,
+    ToegangParameterPayload,
 )
 from plugins.handvat3_toegang.permissions import CATALOGUE_MANAGE, CHECK_RUN, KNOWLEDGE_MARK, SERVICES_MANAGE
 from plugins.handvat3_toegang.services import catalogue, parameters, sociale_kaart, usage
@@ -50,30 +51,30 @@ class ToegangMutation:
         return RegelingPayload(regeling=RegelingNode.from_row(row), warnings=[])
 
     @mutation(permission=CATALOGUE_MANAGE, description="De volgorde van de catalogus: deze regelingen eerst.")
-    async def reorder_regelingen(self, info: Info, input: ReorderInput) -> list[RegelingNode]:
-        return [RegelingNode.from_row(row) for row in await catalogue.reorder(info.context, input.ids)]
+    async def reorder_regelingen(self, info: Info, input: ReorderInput) -> ReorderRegelingenPayload:
+        return ReorderRegelingenPayload(regelingen=[RegelingNode.from_row(row) for row in await catalogue.reorder(info.context, input.ids)])
 
     @mutation(permission=CATALOGUE_MANAGE, description="De landelijke catalogus opnieuw overnemen (aangepaste regelingen blijven).")
-    async def sync_national_catalogue(self, info: Info) -> SyncPayload:
-        return SyncPayload(changed=await catalogue.sync_national(info.context))
+    async def sync_national_catalogue(self, info: Info) -> SyncNationalCataloguePayload:
+        return SyncNationalCataloguePayload(changed=await catalogue.sync_national(info.context))
 
     @mutation(permission=CATALOGUE_MANAGE, description="Een eigen waarde van een parameter vanaf een datum (bijvoorbeeld de inkomensgrens).")
-    async def set_toegang_parameter(self, info: Info, input: SetParameterInput) -> ParameterPayload:
-        return ParameterPayload(parameter=ParameterNode.from_parameter(await parameters.set_parameter(info.context, input_data(input))))
+    async def set_toegang_parameter(self, info: Info, input: SetParameterInput) -> ToegangParameterPayload:
+        return ToegangParameterPayload(parameter=ParameterNode.from_parameter(await parameters.set_parameter(info.context, input_data(input))))
 
     @mutation(permission=SERVICES_MANAGE, description="Aanbod toevoegen aan de sociale kaart.")
-    async def create_service(self, info: Info, input: ServiceInput) -> ServicePayload:
-        return ServicePayload(service=ServiceNode.from_row(await sociale_kaart.save_service(info.context, input_data(input))))
+    async def create_service(self, info: Info, input: ServiceInput) -> ServiceOfferPayload:
+        return ServiceOfferPayload(service=ServiceNode.from_row(await sociale_kaart.save_service(info.context, input_data(input))))
 
     @mutation(permission=SERVICES_MANAGE, description="Aanbod op de sociale kaart wijzigen.")
-    async def update_service(self, info: Info, input: UpdateServiceInput) -> ServicePayload:
+    async def update_service(self, info: Info, input: UpdateServiceInput) -> ServiceOfferPayload:
         row = await sociale_kaart.update_service(info.context, input.id, input_data(input.service))
-        return ServicePayload(service=ServiceNode.from_row(row))
+        return ServiceOfferPayload(service=ServiceNode.from_row(row))
 
     @mutation(permission=CHECK_RUN, description="Vastleggen dat je een gezin naar deze regeling verwees (alleen geteld).")
-    async def mark_regeling_referred(self, info: Info, input: MarkReferredInput) -> RegelingNode:
-        return RegelingNode.from_row(await usage.mark_referred(info.context, input.regeling_id))
+    async def mark_regeling_referred(self, info: Info, input: MarkReferredInput) -> RegelingPayload:
+        return RegelingPayload(regeling=RegelingNode.from_row(await usage.mark_referred(info.context, input.regeling_id)), warnings=[])
 
     @mutation(permission=KNOWLEDGE_MARK, description="Aangeven: 'ik ken deze regeling en kan hem uitleggen'.")
-    async def mark_regeling_known(self, info: Info, input: MarkKnownInput) -> RegelingNode:
-        return RegelingNode.from_row(await usage.mark_known(info.context, input.regeling_id, input.known))
+    async def mark_regeling_known(self, info: Info, input: MarkKnownInput) -> RegelingPayload:
+        return RegelingPayload(regeling=RegelingNode.from_row(await usage.mark_known(info.context, input.regeling_id, input.known)), warnings=[])

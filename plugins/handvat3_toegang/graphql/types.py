@@ -1,18 +1,32 @@
 """The GraphQL output types of handvat 3. Each is built from a row or a service result
-(`from_row`, `from_result`, ...); partner names are loaded through `loaders`."""
+(`from_row`, `from_result`, ...); partner names are loaded through `loaders`. Values from
+a fixed set become members of the enums in `enums` here, at the edge. The Python classes
+keep a `Node` suffix; their GraphQL names (`name=`) have none, so that connections are
+`<Type>Connection`, as core's."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import container, readable_with
+from core.plugin import Connection, container, paginate_list, readable_with
+from plugins.handvat3_toegang.graphql.enums import (
+    ConditionStatus,
+    EligibilityOutcome,
+    HouseholdFact,
+    ParameterUnit,
+    RegelingCategory,
+    RegelingLevel,
+    SearchHitKind,
+    member,
+    members,
+)
 from plugins.handvat3_toegang.graphql.loaders import partner_name, partner_names
 from plugins.handvat3_toegang.models import Regeling, Service
 from plugins.handvat3_toegang.permissions import CATALOGUE_MANAGE, CATALOGUE_READ, USAGE_READ
@@ -23,22 +37,10 @@ from plugins.handvat3_toegang.services.rules import VectorResult, conditions_of
 from plugins.handvat3_toegang.services.usage import RegelingUsage
 
 
-class EligibilityOutcome(enum.Enum):
-    ELIGIBLE = "ELIGIBLE"
-    POSSIBLY = "POSSIBLY"
-    NOT_ELIGIBLE = "NOT_ELIGIBLE"
-
-
-OutcomeEnum = strawberry.enum(
-    EligibilityOutcome,
-    name="EligibilityOutcome",
-    description="ELIGIBLE: komt in aanmerking; POSSIBLY: misschien (gegevens ontbreken); NOT_ELIGIBLE: komt niet in aanmerking.",
-)
-
 POSSIBLY_OUTDATED = (
     "Een landelijk bedrag dat volgens plan op of voor de peildatum is gewijzigd, terwijl de catalogus nog geen nieuwer bedrag heeft: controleer de uitkomst."
 )
-MISSING_FACTS = "De velden van het profiel die nog nodig zijn (zoals netMonthlyIncome)."
+MISSING_FACTS = "De velden van het profiel die nog nodig zijn (NET_MONTHLY_INCOME: netMonthlyIncome)."
 
 
 @container
@@ -55,23 +57,23 @@ class HowToApply:
 
 
 @container
-@strawberry.type(description="Een voorwaarde: een vraag in gewone taal, met de regel erachter.")
+@strawberry.type(name="Condition", description="Een voorwaarde: een vraag in gewone taal, met de regel erachter.")
 class ConditionNode:
     id: str
     question: str
     met: str
     not_met: str
     rule: JSON
-    facts: list[str]
+    facts: list[HouseholdFact] = strawberry.field(description="De gegevens die de regel leest.")  # type: ignore[valid-type]
 
 
 @container
-@strawberry.type(description="Een testgeval van een regeling: een huishouden en de verwachte uitkomst.")
+@strawberry.type(name="TestVector", description="Een testgeval van een regeling: een huishouden en de verwachte uitkomst.")
 class TestVectorNode:
     name: str
     reference_date: dt.date | None
     household: JSON
-    expected: str
+    expected: EligibilityOutcome  # type: ignore[valid-type]
 
 
 def _content(row: Regeling) -> dict[str, Any]:
@@ -81,8 +83,8 @@ def _content(row: Regeling) -> dict[str, Any]:
         "name": row.name,
         "summary": row.summary,
         "description": row.description,
-        "category": row.category,
-        "level": row.level,
+        "category": member(RegelingCategory, row.category),
+        "level": member(RegelingLevel, row.level),
         "external_provider": row.provider_name,
         "provider_partner": row.provider_partner_id,
         "how_to_apply": HowToApply.from_row(row),
@@ -105,8 +107,8 @@ class RegelingNode:
     name: str
     summary: str
     description: str
-    category: str
-    level: str
+    category: RegelingCategory  # type: ignore[valid-type]
+    level: RegelingLevel  # type: ignore[valid-type]
     external_provider: strawberry.Private[str | None]
     provider_partner: strawberry.Private[uuid.UUID | None]
     how_to_apply: HowToApply
@@ -147,7 +149,7 @@ class RegelingNode:
             national_key=row.national_key,
             adapted=row.adapted,
             conditions=[
-                ConditionNode(id=c.id, question=c.question, met=c.met, not_met=c.not_met, rule=c.rule, facts=sorted(c.facts))
+                ConditionNode(id=c.id, question=c.question, met=c.met, not_met=c.not_met, rule=c.rule, facts=members(HouseholdFact, sorted(c.facts)))
                 for c in conditions_of(row)
             ],
             test_vectors=[
@@ -155,7 +157,7 @@ class RegelingNode:
                     name=vector["name"],
                     reference_date=dt.date.fromisoformat(vector["reference_date"]) if vector.get("reference_date") else None,
                     household=vector["household"],
-                    expected=vector["expected"],
+                    expected=member(EligibilityOutcome, vector["expected"]),
                 )
                 for vector in row.test_vectors
             ],
@@ -170,8 +172,8 @@ class PublicRegelingNode:
     name: str
     summary: str
     description: str
-    category: str
-    level: str
+    category: RegelingCategory  # type: ignore[valid-type]
+    level: RegelingLevel  # type: ignore[valid-type]
     external_provider: strawberry.Private[str | None]
     provider_partner: strawberry.Private[uuid.UUID | None]
     how_to_apply: HowToApply
@@ -190,17 +192,17 @@ class PublicRegelingNode:
 
 
 @container
-@strawberry.type(description="De uitkomst van één voorwaarde voor dit huishouden.")
+@strawberry.type(name="ConditionResult", description="De uitkomst van één voorwaarde voor dit huishouden.")
 class ConditionResultNode:
     id: str
     question: str
-    status: str = strawberry.field(description="MET, NOT_MET of UNKNOWN")
+    status: ConditionStatus  # type: ignore[valid-type]
     explanation: str
-    missing_facts: list[str] = strawberry.field(description=MISSING_FACTS)
+    missing_facts: list[HouseholdFact] = strawberry.field(description=MISSING_FACTS)  # type: ignore[valid-type]
 
 
 @container
-@strawberry.type(description="Een parameter zoals die op de peildatum gold.")
+@strawberry.type(name="ParameterUsed", description="Een parameter zoals die op de peildatum gold.")
 class ParameterUsedNode:
     key: str
     value: float
@@ -210,21 +212,14 @@ class ParameterUsedNode:
     possibly_outdated: bool = strawberry.field(description=POSSIBLY_OUTDATED)
 
 
-def _profile_field(name: str) -> str:
-    """A fact's name as the field of HouseholdProfileInput to fill in (net_monthly_income:
-    netMonthlyIncome)."""
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
 @container
-@strawberry.type(description="De uitkomst van de check voor één regeling, met uitleg.")
+@strawberry.type(name="CheckResult", description="De uitkomst van de check voor één regeling, met uitleg.")
 class CheckResultNode:
     regeling_key: str
     regeling_name: str
     summary: str
-    outcome: OutcomeEnum  # type: ignore[valid-type]
-    missing_facts: list[str] = strawberry.field(description=MISSING_FACTS)
+    outcome: EligibilityOutcome  # type: ignore[valid-type]
+    missing_facts: list[HouseholdFact] = strawberry.field(description=MISSING_FACTS)  # type: ignore[valid-type]
     conditions: list[ConditionResultNode]
     parameters: list[ParameterUsedNode]
     how_to_apply: HowToApply
@@ -236,15 +231,15 @@ class CheckResultNode:
             regeling_key=result.regeling.key,
             regeling_name=result.regeling.name,
             summary=result.regeling.summary,
-            outcome=OutcomeEnum[outcome.status],
-            missing_facts=[_profile_field(name) for name in outcome.missing],
+            outcome=member(EligibilityOutcome, outcome.status),
+            missing_facts=members(HouseholdFact, outcome.missing),
             conditions=[
                 ConditionResultNode(
                     id=item.condition.id,
                     question=item.condition.question,
-                    status=item.status,
+                    status=member(ConditionStatus, item.status),
                     explanation=item.text,
-                    missing_facts=[_profile_field(name) for name in item.missing],
+                    missing_facts=members(HouseholdFact, item.missing),
                 )
                 for item in outcome.results
             ],
@@ -262,9 +257,9 @@ class CheckResultNode:
 @readable_with(CATALOGUE_MANAGE)
 @strawberry.type(name="ToegangParameter", description="Een parameter van de regels, met de waarde op een datum.")
 class ParameterNode:
-    key: str
+    key: str = strawberry.field(description="De naam waaronder een regel de parameter leest ({\"var\": \"param.<key>\"}).")
     name: str
-    unit: str
+    unit: ParameterUnit  # type: ignore[valid-type]
     overridable: bool
     value: float | None
     valid_from: dt.date | None
@@ -278,7 +273,7 @@ class ParameterNode:
         return cls(
             key=definition.key,
             name=definition.name,
-            unit=definition.unit,
+            unit=member(ParameterUnit, definition.unit),
             overridable=definition.overridable,
             value=value.value if value else None,
             valid_from=value.valid_from if value else None,
@@ -289,19 +284,20 @@ class ParameterNode:
 
 
 @readable_with(CATALOGUE_MANAGE)
-@strawberry.type(description="De uitkomst van een testgeval.")
+@strawberry.type(name="TestVectorResult", description="De uitkomst van een testgeval.")
 class TestVectorResultNode:
     regeling_key: str
     name: str
-    expected: str
-    actual: str
+    expected: EligibilityOutcome  # type: ignore[valid-type]
+    actual: EligibilityOutcome  # type: ignore[valid-type]
     passed: bool
     reference_date: dt.date
 
     @classmethod
     def from_result(cls, regeling: Regeling, result: VectorResult) -> TestVectorResultNode:
         return cls(
-            regeling_key=regeling.key, name=result.name, expected=result.expected, actual=result.actual,
+            regeling_key=regeling.key, name=result.name, expected=member(EligibilityOutcome, result.expected),
+            actual=member(EligibilityOutcome, result.actual),
             passed=result.passed, reference_date=result.reference_date,
         )  # fmt: skip
 
@@ -364,7 +360,7 @@ async def _known_by_partners(root: RegelingUsageNode, info: Info) -> list[str]:
 
 
 @readable_with(USAGE_READ)
-@strawberry.type(description="Bekendheid en gebruik van een regeling.")
+@strawberry.type(name="RegelingUsage", description="Bekendheid en gebruik van een regeling.")
 class RegelingUsageNode:
     regeling_key: str
     regeling_name: str
@@ -389,9 +385,9 @@ class RegelingUsageNode:
 
 
 @container
-@strawberry.type(description="Een zoekresultaat: een regeling of aanbod.")
+@strawberry.type(name="SearchHit", description="Een zoekresultaat: een regeling of aanbod.")
 class SearchHitNode:
-    kind: str
+    kind: SearchHitKind  # type: ignore[valid-type]
     key: str | None
     name: str
     summary: str
@@ -399,8 +395,11 @@ class SearchHitNode:
     @classmethod
     def from_hit(cls, kind: str, row: Regeling | Service) -> SearchHitNode:
         if isinstance(row, Regeling):
-            return cls(kind=kind, key=row.key, name=row.name, summary=row.summary)
-        return cls(kind=kind, key=None, name=row.name, summary=row.description[:300])
+            return cls(kind=member(SearchHitKind, kind), key=row.key, name=row.name, summary=row.summary)
+        return cls(kind=member(SearchHitKind, kind), key=None, name=row.name, summary=row.description[:300])
+
+
+# -- payloads: one per mutation, holding what it changed ------------------------------------------
 
 
 @container
@@ -412,17 +411,35 @@ class RegelingPayload:
 
 @container
 @strawberry.type
-class ParameterPayload:
+class ReorderRegelingenPayload:
+    regelingen: list[RegelingNode] = strawberry.field(description="De hele catalogus in de nieuwe volgorde.")
+
+
+@container
+@strawberry.type
+class ToegangParameterPayload:
     parameter: ParameterNode
 
 
 @container
 @strawberry.type
-class ServicePayload:
+class ServiceOfferPayload:
     service: ServiceNode
 
 
 @container
 @strawberry.type
-class SyncPayload:
-    changed: int
+class SyncNationalCataloguePayload:
+    changed: int = strawberry.field(description="Hoeveel regelingen veranderden.")
+
+
+# -- lists computed in memory, as connections ---------------------------------------------------
+
+
+def in_pages(info: Info, items: Sequence[Any], *, first: int | None, after: str | None, to_node: Callable[[Any], Any]) -> Connection[Any]:
+    """One page of a list a service computed (a connection, as `paginate` gives for a query),
+    only the items of the page turned into nodes."""
+    connection = paginate_list(items, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
+    for edge in connection.edges:
+        edge.node = to_node(edge.node)
+    return connection

@@ -8,15 +8,15 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 import structlog
 import textstat
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from core.plugin import Conflict, NotFound, ValidationFailed, Work, parse_id, partners_by_id, utcnow, validate
+from core.plugin import Conflict, NotFound, ValidationFailed, Work, paginate, parse_id, partners_by_id, utcnow, validate
 from plugins.handvat3_toegang import MODULE_KEY
 from plugins.handvat3_toegang import catalogue as national
 from plugins.handvat3_toegang.eligibility import ELIGIBLE
@@ -162,14 +162,30 @@ async def regeling_exists(session: Any, regeling_id: Any) -> bool:
     return (await session.execute(select(Regeling.id).where(Regeling.id == identifier))).first() is not None
 
 
-async def regelingen(work: Work, *, category: str | None = None, include_hidden: bool = False) -> list[Regeling]:
-    """The gemeente's catalogue for the coalition, in its order (hidden ones only when asked)."""
-    statement = select(Regeling).order_by(Regeling.position, Regeling.name)
+async def _in_order(work: Work, statement: Any, *, first: int | None, after: str | None, to_node: Callable[[Regeling], Any]) -> Any:
+    """A page (a connection) of regelingen in the gemeente's order (then by name)."""
+    return await paginate(
+        work.session,
+        statement,
+        order_by=[Regeling.position, Regeling.name, Regeling.id],
+        first=first,
+        after=after,
+        max_page_size=work.settings.graphql_max_page_size,
+        to_node=to_node,
+    )
+
+
+async def regelingen_page(
+    work: Work, *, category: str | None, include_hidden: bool, first: int | None, after: str | None, to_node: Callable[[Regeling], Any]
+) -> Any:
+    """A page of the gemeente's catalogue for the coalition, in its order (hidden ones only
+    when asked)."""
+    statement = select(Regeling)
     if category:
         statement = statement.where(Regeling.category == category)
     if not include_hidden:
         statement = statement.where(Regeling.hidden.is_(False))
-    return list((await work.session.execute(statement)).scalars())
+    return await _in_order(work, statement, first=first, after=after, to_node=to_node)
 
 
 def _public(statement: Any) -> Any:
@@ -177,13 +193,21 @@ def _public(statement: Any) -> Any:
     return statement.where(Regeling.published.is_(True), Regeling.hidden.is_(False))
 
 
-async def public_regelingen(work: Work, *, category: str | None = None) -> list[Regeling]:
-    """The published, visible and current regelingen, in the gemeente's order."""
-    statement = _public(select(Regeling)).order_by(Regeling.position)
+def _current(statement: Any, day: dt.date) -> Any:
+    """Only regelingen valid on `day` (`current_on`, in SQL)."""
+    return statement.where(
+        or_(Regeling.valid_from.is_(None), Regeling.valid_from <= day), or_(Regeling.valid_to.is_(None), Regeling.valid_to >= day)
+    )
+
+
+async def public_regelingen_page(
+    work: Work, *, category: str | None, first: int | None, after: str | None, to_node: Callable[[Regeling], Any]
+) -> Any:
+    """A page of the published, visible and current regelingen, in the gemeente's order."""
+    statement = _current(_public(select(Regeling)), dt.date.today())
     if category:
         statement = statement.where(Regeling.category == category)
-    today = dt.date.today()
-    return [row for row in (await work.session.execute(statement)).scalars() if current_on(row, today)]
+    return await _in_order(work, statement, first=first, after=after, to_node=to_node)
 
 
 async def public_regeling(work: Work, key: str) -> Regeling:

@@ -24,7 +24,7 @@ from plugins.handvat3_toegang import catalogue
 from plugins.handvat3_toegang.eligibility import ELIGIBLE, Household, Outcome, complete_facts, evaluate, relevance
 from plugins.handvat3_toegang.models import CatalogueRevision, ParameterOverride, Regeling, RuleVersion, UsageCount
 from plugins.handvat3_toegang.profile import ProfileInput
-from plugins.handvat3_toegang.services.rules import Parameters, Rules, compile_conditions, conditions_of, parameters_of
+from plugins.handvat3_toegang.services.rules import Parameters, Rules, TooManyChecks, compile_conditions, conditions_of, parameters_of
 
 log = structlog.get_logger(__name__)
 
@@ -327,5 +327,5 @@ async def public_check(work: Work, profile: dict[str, Any], reference_date: dt.d
     checks = work.extras.get(_PUBLIC_CHECKS, 0) + 1
     work.extras[_PUBLIC_CHECKS] = checks
     if checks > 1:
-        raise ValidationFailed("Eén check per verzoek.", field="eligibilityCheck", code="TOO_MANY_CHECKS")
+        raise TooManyChecks("Eén check per verzoek.", field="eligibilityCheck")
     return await check(work, profile, reference_date, public=True)

@@ -33,10 +33,22 @@ from plugins.handvat3_toegang.profile import ProfileInput
 
 class RuleRefused(ValidationFailed):
     code = "RULE_INVALID"
+    description = "Een regel van de regeling is ongeldig (onbekend gegeven, onbekende parameter of verkeerde vorm)."
 
 
 class TestVectorsFailed(ValidationFailed):
     code = "TEST_VECTORS_FAILED"
+    description = "De testgevallen van de regeling geven niet de verwachte uitkomst; er is niets opgeslagen."
+
+
+class NoParameterValue(ValidationFailed):
+    code = "NO_PARAMETER_VALUE"
+    description = "Een parameter die de regels gebruiken heeft op de peildatum nog geen waarde."
+
+
+class TooManyChecks(ValidationFailed):
+    code = "TOO_MANY_CHECKS"
+    description = "Eén check per verzoek op de openbare API (aliassen tellen mee)."
 
 
 # -- parameter values ---------------------------------------------------------------------------
@@ -67,9 +79,7 @@ class Parameters:
         """The value of `key` on `day`; a rule that needs one that has none is refused."""
         value = self.value_on(key, day)
         if value is None:
-            raise ValidationFailed(
-                f"De parameter {key} heeft nog geen waarde op {day:%d-%m-%Y}.", field="referenceDate", code="NO_PARAMETER_VALUE"
-            )
+            raise NoParameterValue(f"De parameter {key} heeft nog geen waarde op {day:%d-%m-%Y}.", field="referenceDate")
         return value
 
     def on_day(self, day: dt.date) -> ValuesOnDay:

@@ -91,7 +91,7 @@ MOVE = f"mutation($i: MoveReferralInput!) {{ moveReferral(input: $i) {{ referral
 FAMILY = f"""query($id: ID!) {{ family(id: $id) {{ {FAMILY_FIELDS}
   signals {{ classification }} consents {{ id valid }} referrals {{ id state }} supportPlan {{ id domain status regelingId }} }} }}"""
 FAMILIES = f"{{ families {{ nodes {{ {FAMILY_FIELDS} }} }} }}"
-FEEDBACK = "query($u: Boolean!) { referralFeedback(unreadOnly: $u) { id referralId transition message readAt } }"
+FEEDBACK = "query($u: Boolean!) { referralFeedback(unreadOnly: $u) { totalCount nodes { id referralId transition message readAt } } }"
 
 
 def next_month() -> str:
@@ -115,7 +115,7 @@ class Flow:
         return (await self.call(who, REGISTER, {"i": data})).ok()["registerFamily"]["family"]
 
     async def signal(self, family_id: str, who: str = "vroedvrouw", **extra: Any) -> dict[str, Any]:
-        data = {"familyId": family_id, "worries": ["geldzorgen"], "riskFactors": ["financiele_problemen"], "classification": "C", **extra}
+        data = {"familyId": family_id, "worries": ["GELDZORGEN"], "riskFactors": ["financiele_problemen"], "classification": "C", **extra}
         return (await self.call(who, SIGNAL, {"i": data})).ok()["recordSignal"]
 
     async def consent(self, family_id: str, to: str = "schuldhulp", who: str = "vroedvrouw", days: int = 180) -> dict[str, Any]:
@@ -138,7 +138,12 @@ class Flow:
         return (await self.call("vroedvrouw", REFER, {"i": data})).ok()["createReferral"]["referral"]
 
     async def move(self, referral_id: str, transition: str, who: str = "schuldhulp", **extra: Any) -> GraphQLResponse:
-        return await self.call(who, MOVE, {"i": {"id": referral_id, "transition": transition, **extra}})
+        """A step by its workflow name (`accepteren`), sent as the enum's member (`ACCEPTEREN`)."""
+        return await self.call(who, MOVE, {"i": {"id": referral_id, "transition": str(transition).upper(), **extra}})
+
+    async def feedback(self, who: str, unread_only: bool = False) -> list[dict[str, Any]]:
+        """The person's feedback (one page: the newest 100)."""
+        return (await self.call(who, FEEDBACK, {"u": unread_only})).ok()["referralFeedback"]["nodes"]
 
     async def referred_family(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         """A family with a signal and consent, referred (sent) to the debt counsellor."""

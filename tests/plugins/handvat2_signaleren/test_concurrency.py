@@ -58,7 +58,7 @@ async def test_sixteen_concurrent_mutations_of_one_gemeente_all_succeed(api: Api
     before = await deadlocks(platform)
 
     def signal(family_id: str) -> Any:
-        variables = {"i": {"familyId": family_id, "worries": ["geldzorgen"], "riskFactors": ["financiele_problemen"], "classification": "C"}}
+        variables = {"i": {"familyId": family_id, "worries": ["GELDZORGEN"], "riskFactors": ["financiele_problemen"], "classification": "C"}}
         return flow.call("vroedvrouw", "mutation($i: RecordSignalInput!) { recordSignal(input: $i) { signal { id } } }", variables)
 
     calls = [signal(families[number % 2]) for number in range(6)]
@@ -72,7 +72,7 @@ async def test_sixteen_concurrent_mutations_of_one_gemeente_all_succeed(api: Api
     assert [(response.status, response.codes) for response in responses] == [(200, [])] * len(calls)
 
     assert await deadlocks(platform) == before
-    assert {referral["state"] for referral in (await flow.call("schuldhulp", "{ referrals { nodes { state } } }")).ok()["referrals"]["nodes"]} == {"geaccepteerd"}
+    assert {referral["state"] for referral in (await flow.call("schuldhulp", "{ referrals { nodes { state } } }")).ok()["referrals"]["nodes"]} == {"GEACCEPTEERD"}
     # Every record of that load is in the chain, and the chain holds.
     await platform.seal_processing_logs([world.utrecht.id])
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
@@ -126,7 +126,7 @@ async def test_a_request_waiting_for_a_held_row_answers_busy_within_the_lock_tim
         assert response.headers.get("Retry-After") and "opnieuw" in response.errors[0]["message"]
         assert waited < 1 + 2.5  # the lock timeout, not the other transaction's length
         # Nothing was written: the referral is as it was, and no history row.
-        assert (await flow.move(referral["id"], "accepteren")).ok()["moveReferral"]["referral"]["state"] == "geaccepteerd"
+        assert (await flow.move(referral["id"], "accepteren")).ok()["moveReferral"]["referral"]["state"] == "GEACCEPTEERD"
     assert await history_rows(platform, world.utrecht.id) == history + 1
     await platform.seal_processing_logs([world.utrecht.id])
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
@@ -162,5 +162,5 @@ async def test_a_connection_killed_during_a_mutation_leaves_nothing_half_written
             response = await pending
         assert response.status == 200 and response.codes == ["DATABASE_UNAVAILABLE"], response.body
         # The same server keeps serving, and the mutation can simply be sent again.
-        assert (await victims.move(referral["id"], "accepteren")).ok()["moveReferral"]["referral"]["state"] == "geaccepteerd"
+        assert (await victims.move(referral["id"], "accepteren")).ok()["moveReferral"]["referral"]["state"] == "GEACCEPTEERD"
     assert await history_rows(platform, world.utrecht.id) == history + 1

@@ -14,7 +14,7 @@ from tests.plugins.handvat2_signaleren.conftest import Coalition, Flow
 ADMIN = World.email("coalition_admin", "utrecht")
 ANALYST = World.email("analyst", "utrecht")
 FIGURES = """{ signaleringFigures { threshold
-  signalsByWorry { dimensions count suppressed } signalsByClassification { dimensions count suppressed } } }"""
+  signalsByWorry { wijk month worry count suppressed } signalsByClassification { wijk month classification count suppressed } } }"""
 
 
 async def figures(api: Api) -> dict[str, Any]:
@@ -38,10 +38,10 @@ async def test_a_hidden_classification_cannot_be_computed_from_the_number_of_sig
     month = f"{dt.date.today():%Y-%m}"
     shown = await figures(api)
     assert shown["threshold"] == 5
-    assert shown["signalsByWorry"] == [{"dimensions": {"wijk": "onbekend", "month": month, "worry": "geldzorgen"}, "count": 6, "suppressed": False}]
+    assert shown["signalsByWorry"] == [{"wijk": "onbekend", "month": month, "worry": "GELDZORGEN", "count": 6, "suppressed": False}]
     assert shown["signalsByClassification"] == [
-        {"dimensions": {"wijk": "onbekend", "month": month, "classification": "B"}, "count": None, "suppressed": True},
-        {"dimensions": {"wijk": "onbekend", "month": month, "classification": "C"}, "count": None, "suppressed": True},
+        {"wijk": "onbekend", "month": month, "classification": "B", "count": None, "suppressed": True},
+        {"wijk": "onbekend", "month": month, "classification": "C", "count": None, "suppressed": True},
     ]
     # The attack of before: the number of signals minus the shown classifications.
     hidden = [cell for cell in shown["signalsByClassification"] if cell["suppressed"]]
@@ -52,7 +52,7 @@ async def test_a_hidden_classification_cannot_be_computed_from_the_number_of_sig
         family = await flow.register(f"VK-2026-{index:03d}")
         await flow.signal(family["id"], classification="B", classificationReason="Veel steun uit de omgeving")
     shown = await figures(api)
-    assert [(cell["dimensions"]["classification"], cell["count"]) for cell in shown["signalsByClassification"]] == [("B", 5), ("C", 5)]
+    assert [(cell["classification"], cell["count"]) for cell in shown["signalsByClassification"]] == [("B", 5), ("C", 5)]
 
 
 def test_each_month_is_a_table_of_its_own_protected_against_its_totals() -> None:

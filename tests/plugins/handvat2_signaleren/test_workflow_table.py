@@ -44,6 +44,26 @@ def path_to(state: str) -> list[Transition]:
     return paths[state]
 
 
+def test_every_state_and_step_of_the_workflow_is_a_member_of_its_graphql_enum(platform: Platform) -> None:
+    """The enums ReferralState and ReferralTransition are generated from the workflow: every
+    state and step has exactly one member (its name in capitals), it maps back to the stored
+    value, and the served schema has the same members."""
+    from graphql import GraphQLEnumType
+
+    from plugins.handvat2_signaleren.graphql.enums import ReferralState, ReferralTransition, member
+
+    for enum_type, values in ((ReferralState, REFERRAL_WORKFLOW.states), (ReferralTransition, [t.name for t in REFERRAL_WORKFLOW.transitions])):
+        assert [item.value for item in enum_type] == [str(value) for value in values]
+        assert all(member(enum_type, value).name == str(value).upper() for value in values)
+        served = platform.schema._schema.type_map[enum_type.__name__]  # noqa: SLF001 - the built schema
+        assert isinstance(served, GraphQLEnumType)
+        assert list(served.values) == [str(value).upper() for value in values]
+        assert all(served.values[str(value).upper()].description for value in values)
+    # The step's description in the workflow is the member's description.
+    served = platform.schema._schema.type_map["ReferralTransition"]  # noqa: SLF001
+    assert {name: value.description for name, value in served.values.items()} == {t.name.upper(): t.description for t in REFERRAL_WORKFLOW.transitions}
+
+
 def test_every_state_is_reachable_and_every_step_has_a_side_and_feedback() -> None:
     assert len(PAIRS) == len(REFERRAL_WORKFLOW.states) * len(REFERRAL_WORKFLOW.transitions) == 42
     assert all(path_to(state)[-1].target == state for state in REFERRAL_WORKFLOW.states if state != REFERRAL_WORKFLOW.initial)
@@ -126,10 +146,10 @@ async def test_every_pair_through_the_api(utrecht: Coalition, flow: Flow, platfo
             # Allowed: a fresh referral in `state` takes the step and lands in the target state.
             referral_id = await referral_in(flow, in_state["family"], in_state["consent"], state)
             seen = (await flow.call(who, "query($id: ID!) { referral(id: $id) { allowedTransitions } }", {"id": referral_id})).ok()
-            mine = [t.name for t in REFERRAL_WORKFLOW.allowed_from(state) if t.side == transition.side]
+            mine = [t.name.upper() for t in REFERRAL_WORKFLOW.allowed_from(state) if t.side == transition.side]
             assert seen["referral"]["allowedTransitions"] == mine, (state, transition.name)
             moved = (await flow.move(referral_id, transition.name, who=who, **GIVEN)).ok()["moveReferral"]["referral"]
-            assert (moved["state"], moved["history"][-1]["transition"]) == (transition.target, transition.name)
+            assert (moved["state"], moved["history"][-1]["transition"]) == (transition.target.upper(), transition.name.upper())
             continue
         response = await flow.move(in_state["referrals"][state], transition.name, who=who, **GIVEN)
         visible = transition.side == Side.REFERRER or state in SHARING_STATES

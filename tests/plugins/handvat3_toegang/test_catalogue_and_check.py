@@ -26,10 +26,10 @@ from tests.conftest import Api, World
 ADMIN = World.email("coalition_admin", "utrecht")
 PRO = World.email("professional", "utrecht")
 ENABLE = 'mutation { enableModule(input: {key: "handvat3_toegang"}) { module { enabled } } }'
-CHECK = """query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) {
-  regelingKey outcome missingFacts conditions { id status explanation missingFacts } parameters { key value validFrom setByGemeente legalBasisUrl } } }"""
+CHECK = """query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) { totalCount nodes {
+  regelingKey outcome missingFacts conditions { id status explanation missingFacts } parameters { key value validFrom setByGemeente legalBasisUrl } } } }"""
 SINGLE_PARENT = {
-    "householdType": "alleenstaande_ouder",
+    "householdType": "ALLEENSTAANDE_OUDER",
     "netMonthlyIncome": 1500,
     "pregnant": True,
     "dueDate": "2026-06-01",
@@ -92,8 +92,9 @@ async def toegang(api: Api, world: World) -> None:
 
 
 async def regelingen(api: Api, slug: str = "utrecht", user: str = PRO) -> list[dict]:
-    data = (await api.gql(slug, "{ regelingen(includeHidden: true) { id key hidden position adapted nationalKey published } }", user=user)).ok()
-    return data["regelingen"]
+    data = (await api.gql(slug, "{ regelingen(includeHidden: true) { totalCount nodes { id key hidden position adapted nationalKey published } } }", user=user)).ok()
+    assert data["regelingen"]["totalCount"] == len(data["regelingen"]["nodes"])  # one page holds the catalogue
+    return data["regelingen"]["nodes"]
 
 
 async def test_enabling_copies_the_national_catalogue(api: Api, toegang: None) -> None:
@@ -111,8 +112,8 @@ def own_regeling(**overrides: object) -> dict:
         "key": "utrechtse_babybox",
         "name": "Utrechtse babybox",
         "summary": "Krijg je een baby en heb je weinig geld? Dan krijg je een doos met spullen voor je baby.",
-        "category": "spullen",
-        "level": "gemeente",
+        "category": "SPULLEN",
+        "level": "GEMEENTE",
         "sourceUrl": "https://www.utrecht.nl/",
         "conditions": [
             {
@@ -145,10 +146,10 @@ CREATE = """mutation($r: RegelingInput!) { createRegeling(input: $r) { regeling 
 
 async def test_own_regeling_with_rules_and_vectors(api: Api, toegang: None) -> None:
     created = (await api.gql("utrecht", CREATE, {"r": own_regeling()}, user=ADMIN)).ok()["createRegeling"]
-    assert created["regeling"]["conditions"] == [{"id": "inkomen", "facts": ["income_pct_social_minimum"]}, {"id": "baby", "facts": ["pregnant"]}]
+    assert created["regeling"]["conditions"] == [{"id": "inkomen", "facts": ["INCOME_PCT_SOCIAL_MINIMUM"]}, {"id": "baby", "facts": ["PREGNANT"]}]
     assert created["warnings"] == []
-    check = (await api.gql("utrecht", CHECK, {"p": {"householdType": "alleenstaand", "netMonthlyIncome": 1200, "pregnant": True}, "d": "2026-03-01"}, user=PRO)).ok()
-    box = next(result for result in check["eligibilityCheck"] if result["regelingKey"] == "utrechtse_babybox")
+    check = (await api.gql("utrecht", CHECK, {"p": {"householdType": "ALLEENSTAAND", "netMonthlyIncome": 1200, "pregnant": True}, "d": "2026-03-01"}, user=PRO)).ok()
+    box = next(result for result in check["eligibilityCheck"]["nodes"] if result["regelingKey"] == "utrechtse_babybox")
     assert box["outcome"] == "ELIGIBLE"
     assert [condition["explanation"] for condition in box["conditions"]] == ["Uw inkomen is laag genoeg.", "U bent zwanger."]
     used = {parameter["key"]: parameter for parameter in box["parameters"]}
@@ -168,7 +169,6 @@ async def test_own_regeling_with_rules_and_vectors(api: Api, toegang: None) -> N
         ({"testVectors": [{"name": "fout", "household": {"household_type": "alleenstaand", "net_monthly_income": 3000, "pregnant": True}, "expected": "ELIGIBLE"}, {"name": "b", "household": {"pregnant": False}, "expected": "NOT_ELIGIBLE"}]}, "TEST_VECTORS_FAILED", "input.testVectors"),
         ({"testVectors": [{"name": "a", "household": {"shoe_size": 42}, "expected": "ELIGIBLE"}, {"name": "b", "household": {}, "expected": "NOT_ELIGIBLE"}]}, "VALIDATION_FAILED", "input.testVectors.0.household"),
         ({"testVectors": []}, "VALIDATION_FAILED", "input"),
-        ({"category": "sterrenkunde"}, "VALIDATION_FAILED", "input.category"),
         ({"key": "Met Spaties"}, "VALIDATION_FAILED", "input.key"),
         ({"key": "kindpakket"}, "CONFLICT", "input.key"),
     ],
@@ -210,12 +210,12 @@ async def test_adapt_hide_and_order(api: Api, toegang: None) -> None:
     assert (await api.gql("utrecht", "query($id: ID!) { regeling(id: $id) { name } }", {"id": kindpakket["id"]}, user=ADMIN)).ok()["regeling"]["name"] == "Utrechtse kindpakket"
     hide = "mutation($id: ID!) { setRegelingVisibility(input: {id: $id, hidden: true}) { regeling { hidden } } }"
     (await api.gql("utrecht", hide, {"id": rows["geldfit"]["id"]}, user=ADMIN)).ok()
-    visible = (await api.gql("utrecht", "{ regelingen { key } }", user=PRO)).ok()["regelingen"]
+    visible = (await api.gql("utrecht", "{ regelingen { nodes { key } } }", user=PRO)).ok()["regelingen"]["nodes"]
     assert "geldfit" not in {row["key"] for row in visible}
-    order = "mutation($ids: [ID!]!) { reorderRegelingen(input: {ids: $ids}) { key position } }"
-    reordered = (await api.gql("utrecht", order, {"ids": [rows["voedselbank"]["id"], rows["zorgtoeslag"]["id"]]}, user=ADMIN)).ok()["reorderRegelingen"]
-    assert [row["key"] for row in reordered[:2]] == ["voedselbank", "zorgtoeslag"]
-    assert (await api.gql("utrecht", "{ regelingen { key } }", user=PRO)).ok()["regelingen"][0]["key"] == "voedselbank"
+    order = "mutation($ids: [ID!]!) { reorderRegelingen(input: {ids: $ids}) { regelingen { key position } } }"
+    reordered = (await api.gql("utrecht", order, {"ids": [rows["voedselbank"]["id"], rows["zorgtoeslag"]["id"]]}, user=ADMIN)).ok()["reorderRegelingen"]["regelingen"]
+    assert [row["key"] for row in reordered[:2]] == ["voedselbank", "zorgtoeslag"] and len(reordered) == len(rows)
+    assert (await api.gql("utrecht", "{ regelingen(first: 1) { nodes { key } } }", user=PRO)).ok()["regelingen"]["nodes"][0]["key"] == "voedselbank"
     bad = await api.gql("utrecht", order, {"ids": ["00000000-0000-0000-0000-000000000001"]}, user=ADMIN)
     assert bad.codes == ["NOT_FOUND"]
     # Only the coalition admin edits the catalogue.
@@ -227,12 +227,12 @@ async def test_adapt_hide_and_order(api: Api, toegang: None) -> None:
 
 
 def outcomes(data: dict) -> dict[str, str]:
-    return {result["regelingKey"]: result["outcome"] for result in data["eligibilityCheck"]}
+    return {result["regelingKey"]: result["outcome"] for result in data["eligibilityCheck"]["nodes"]}
 
 
 async def test_check_explains_and_sorts(api: Api, toegang: None) -> None:
     data = (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
-    results = data["eligibilityCheck"]
+    results = data["eligibilityCheck"]["nodes"]
     order = [result["outcome"] for result in results]
     assert order == sorted(order, key=["ELIGIBLE", "POSSIBLY", "NOT_ELIGIBLE"].index)
     possibly = [result for result in results if result["outcome"] == "POSSIBLY"]
@@ -266,12 +266,12 @@ async def test_a_new_limit_from_a_date_changes_answers_from_that_date(api: Api, 
     assert parameter == {"key": "minima_inkomensgrens_pct", "value": 130.0, "validFrom": "2026-06-01", "setByGemeente": True}
     before = (await api.gql("utrecht", CHECK, {"p": profile, "d": "2026-05-01"}, user=PRO)).ok()
     after = (await api.gql("utrecht", CHECK, {"p": profile, "d": "2026-07-01"}, user=PRO)).ok()
-    limit_before = next(p for r in before["eligibilityCheck"] if r["regelingKey"] == "kindpakket" for p in r["parameters"] if p["key"] == "minima_inkomensgrens_pct")
-    limit_after = next(p for r in after["eligibilityCheck"] if r["regelingKey"] == "kindpakket" for p in r["parameters"] if p["key"] == "minima_inkomensgrens_pct")
+    limit_before = next(p for r in before["eligibilityCheck"]["nodes"] if r["regelingKey"] == "kindpakket" for p in r["parameters"] if p["key"] == "minima_inkomensgrens_pct")
+    limit_after = next(p for r in after["eligibilityCheck"]["nodes"] if r["regelingKey"] == "kindpakket" for p in r["parameters"] if p["key"] == "minima_inkomensgrens_pct")
     assert (limit_before["value"], limit_before["setByGemeente"]) == (120.0, False)
     assert (limit_after["value"], limit_after["validFrom"], limit_after["setByGemeente"]) == (130.0, "2026-06-01", True)
-    income_before = next(c for r in before["eligibilityCheck"] if r["regelingKey"] == "kindpakket" for c in r["conditions"] if "income_pct_social_minimum" not in c["missingFacts"] and c["status"] != "UNKNOWN" and "inkomen" in c["id"])
-    income_after = next(c for r in after["eligibilityCheck"] if r["regelingKey"] == "kindpakket" for c in r["conditions"] if c["id"] == income_before["id"])
+    income_before = next(c for r in before["eligibilityCheck"]["nodes"] if r["regelingKey"] == "kindpakket" for c in r["conditions"] if "INCOME_PCT_SOCIAL_MINIMUM" not in c["missingFacts"] and c["status"] != "UNKNOWN" and "inkomen" in c["id"])
+    income_after = next(c for r in after["eligibilityCheck"]["nodes"] if r["regelingKey"] == "kindpakket" for c in r["conditions"] if c["id"] == income_before["id"])
     assert (income_before["status"], income_after["status"]) == ("NOT_MET", "MET")
     assert (outcomes(before)["kindpakket"], outcomes(after)["kindpakket"]) == ("NOT_ELIGIBLE", "ELIGIBLE")
 
@@ -279,13 +279,13 @@ async def test_a_new_limit_from_a_date_changes_answers_from_that_date(api: Api, 
 async def test_a_national_amount_past_its_next_change_is_marked_possibly_outdated(api: Api, toegang: None) -> None:
     """The bijstandsnormen change on 1 January and 1 July: after 1 July, while the catalogue
     has no newer value, a check says the amount it used may be outdated."""
-    query = """query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) {
-      regelingKey parameters { key validFrom setByGemeente possiblyOutdated } } }"""
+    query = """query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) { nodes {
+      regelingKey parameters { key validFrom setByGemeente possiblyOutdated } } } }"""
 
     async def used(day: str) -> dict[str, dict]:
         profile = {**SINGLE_PARENT, "dueDate": "2026-12-01"}
         data = (await api.gql("utrecht", query, {"p": profile, "d": day}, user=PRO)).ok()
-        return {parameter["key"]: parameter for result in data["eligibilityCheck"] for parameter in result["parameters"]}
+        return {parameter["key"]: parameter for result in data["eligibilityCheck"]["nodes"] for parameter in result["parameters"]}
 
     march, august = await used("2026-03-01"), await used("2026-08-01")
     assert march["bijstandsnorm_alleenstaande_ouder"]["possiblyOutdated"] is False
@@ -293,8 +293,8 @@ async def test_a_national_amount_past_its_next_change_is_marked_possibly_outdate
         "key": "bijstandsnorm_alleenstaande_ouder", "validFrom": "2026-01-01", "setByGemeente": False, "possiblyOutdated": True,
     }  # fmt: skip
     assert august["minima_inkomensgrens_pct"]["possiblyOutdated"] is False  # the gemeente's own limit has no planned change
-    listed = (await api.gql("utrecht", '{ toegangParameters(referenceDate: "2026-08-01") { key possiblyOutdated } }', user=ADMIN)).ok()
-    assert {row["key"] for row in listed["toegangParameters"] if row["possiblyOutdated"]} >= {"bijstandsnorm_alleenstaand", "bijstandsnorm_paar"}
+    listed = (await api.gql("utrecht", '{ toegangParameters(referenceDate: "2026-08-01") { nodes { key possiblyOutdated } } }', user=ADMIN)).ok()
+    assert {row["key"] for row in listed["toegangParameters"]["nodes"] if row["possiblyOutdated"]} >= {"bijstandsnorm_alleenstaand", "bijstandsnorm_paar"}
 
 
 @pytest.mark.parametrize(
@@ -303,13 +303,19 @@ async def test_a_national_amount_past_its_next_change_is_marked_possibly_outdate
         ({"netMonthlyIncome": -10}, "profile.netMonthlyIncome"),
         ({"childrenBirthDates": ["2027-01-01"]}, "profile.childrenBirthDates"),
         ({"dueDate": "2020-01-01"}, "profile.dueDate"),
-        ({"householdType": "drie"}, "profile.householdType"),
         ({"age": 300}, "profile.age"),
     ],
 )
 async def test_impossible_profiles_are_refused(api: Api, toegang: None, profile: dict, field: str) -> None:
     response = await api.gql("utrecht", CHECK, {"p": profile, "d": "2026-03-01"}, user=PRO)
     assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == field
+
+
+async def test_an_unknown_household_type_is_not_a_member_of_the_enum(api: Api, toegang: None) -> None:
+    response = await api.gql("utrecht", CHECK, {"p": {"householdType": "drie"}, "d": "2026-03-01"}, user=PRO)
+    assert (response.status, response.codes) == (400, ["GRAPHQL_VALIDATION_FAILED"]) and "HouseholdType" in response.errors[0]["message"]
+    lower = await api.gql("utrecht", CHECK, {"p": {"householdType": "alleenstaand"}, "d": "2026-03-01"}, user=PRO)
+    assert lower.codes == ["GRAPHQL_VALIDATION_FAILED"]  # the member's name, not the stored value
 
 
 async def test_statements_per_check_do_not_grow_with_the_catalogue(
@@ -328,12 +334,12 @@ async def test_statements_per_check_do_not_grow_with_the_catalogue(
     (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
     with count_statements(platform) as large:
         data = (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
-    assert len(data["eligibilityCheck"]) >= 50
+    assert len(data["eligibilityCheck"]["nodes"]) >= 50
     assert len(small) == len(large), "\n".join(s[:120] for s in small) + "\n----\n" + "\n".join(s[:120] for s in large)
 
 
 def keys_of(data: dict) -> list[str]:
-    return [result["regelingKey"] for result in data["eligibilityCheck"]]
+    return [result["regelingKey"] for result in data["eligibilityCheck"]["nodes"]]
 
 
 async def checked_keys(api: Api) -> list[str]:
@@ -424,7 +430,7 @@ async def test_a_check_loading_while_the_catalogue_changes_does_not_keep_the_old
 async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(check_service.catalogue_cache, "revalidate_after", 3600.0)  # changes in this process are seen at once
     def keys(data: dict) -> list[str]:
-        return [result["regelingKey"] for result in data["eligibilityCheck"]]
+        return [result["regelingKey"] for result in data["eligibilityCheck"]["nodes"]]
 
     variables = {"p": SINGLE_PARENT, "d": "2026-03-01"}
     before = keys((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())  # caches the catalogue
@@ -436,7 +442,7 @@ async def test_every_catalogue_change_reaches_the_next_check(api: Api, toegang: 
     rows = {row["key"]: row for row in await regelingen(api)}
     eligible = [key for key in before if key in ("geldfit", "nibud_wat_kost_een_kind")]
     assert len(eligible) == 2  # both without conditions, so ordered by the gemeente's order
-    order = "mutation($ids: [ID!]!) { reorderRegelingen(input: {ids: $ids}) { key } }"
+    order = "mutation($ids: [ID!]!) { reorderRegelingen(input: {ids: $ids}) { regelingen { key } } }"
     (await api.gql("utrecht", order, {"ids": [rows[key]["id"] for key in reversed(eligible)]}, user=ADMIN)).ok()
     after = keys((await api.gql("utrecht", CHECK, variables, user=PRO)).ok())
     assert [key for key in after if key in eligible] == list(reversed(eligible))
@@ -457,20 +463,22 @@ async def test_usage_of_checks_is_counted_in_memory_and_written_later(api: Api, 
         data = (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
     finally:
         check_service.usage_tally.interval = interval
-    checked = len(data["eligibilityCheck"])
-    matched = sum(1 for result in data["eligibilityCheck"] if result["outcome"] == "ELIGIBLE")
+    checked = len(data["eligibilityCheck"]["nodes"])
+    matched = sum(1 for result in data["eligibilityCheck"]["nodes"] if result["outcome"] == "ELIGIBLE")
     assert await written() == 2 * (checked + matched)  # ... until the interval passed: both checks at once
-    usage = (await api.gql("utrecht", "{ regelingUsage { checked } }", user=ADMIN)).ok()["regelingUsage"]
+    usage = (await api.gql("utrecht", "{ regelingUsage { nodes { checked } } }", user=ADMIN)).ok()["regelingUsage"]["nodes"]
     assert sum(item["checked"] for item in usage) == 2 * checked
 
 
 async def test_run_test_vectors_from_the_api(api: Api, toegang: None) -> None:
-    results = (await api.gql("utrecht", "{ runTestVectors { regelingKey name passed expected actual } }", user=ADMIN)).ok()["runTestVectors"]
-    assert len(results) >= 40 and all(result["passed"] for result in results)
+    listed = (await api.gql("utrecht", "{ runTestVectors { totalCount nodes { regelingKey name passed expected actual } } }", user=ADMIN)).ok()["runTestVectors"]
+    results = listed["nodes"]
+    assert listed["totalCount"] == len(results) >= 40 and all(result["passed"] for result in results)
+    assert {result["expected"] for result in results} == {"ELIGIBLE", "POSSIBLY", "NOT_ELIGIBLE"}
     # A gemeente's own limit does not fail the national examples (written for the national values) ...
     raise_limit = 'mutation { setToegangParameter(input: {key: "minima_inkomensgrens_pct", validFrom: "2025-01-01", value: 130}) { parameter { value } } }'
     (await api.gql("utrecht", raise_limit, user=ADMIN)).ok()
-    results = (await api.gql("utrecht", "{ runTestVectors { regelingKey passed } }", user=ADMIN)).ok()["runTestVectors"]
+    results = (await api.gql("utrecht", "{ runTestVectors { nodes { regelingKey passed } } }", user=ADMIN)).ok()["runTestVectors"]["nodes"]
     assert all(result["passed"] for result in results)
     # ... but an adapted regeling is tested with the gemeente's values: its example above 120 % now fails.
     polis = next(row for row in await regelingen(api) if row["key"] == "gemeentepolis")
@@ -478,7 +486,7 @@ async def test_run_test_vectors_from_the_api(api: Api, toegang: None) -> None:
     update = "mutation($id: ID!, $r: RegelingInput!) { updateRegeling(input: {id: $id, regeling: $r}) { regeling { adapted } } }"
     refused = await api.gql("utrecht", update, {"id": polis["id"], "r": {**current, "name": "Utrechtse gemeentepolis"}}, user=ADMIN)
     assert refused.codes == ["TEST_VECTORS_FAILED"] and refused.errors[0]["extensions"]["field"] == "input.testVectors"
-    assert (await api.gql("utrecht", "{ runTestVectors { passed } }", user=PRO)).codes == ["FORBIDDEN"]
+    assert (await api.gql("utrecht", "{ runTestVectors { nodes { passed } } }", user=PRO)).codes == ["FORBIDDEN"]
 
 
 async def test_parameters_only_declared_ones_can_be_overridden(api: Api, toegang: None) -> None:
@@ -486,9 +494,9 @@ async def test_parameters_only_declared_ones_can_be_overridden(api: Api, toegang
     for key in ("bijstandsnorm_alleenstaand", "onbekend"):
         response = await api.gql("utrecht", mutation, {"k": key}, user=ADMIN)
         assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == "input.key"
-    listed = (await api.gql("utrecht", "{ toegangParameters(referenceDate: \"2026-02-01\") { key value overridable } }", user=ADMIN)).ok()
-    values = {item["key"]: item for item in listed["toegangParameters"]}
-    assert values["bijstandsnorm_alleenstaand"] == {"key": "bijstandsnorm_alleenstaand", "value": 1401.5, "overridable": False}
+    listed = (await api.gql("utrecht", "{ toegangParameters(referenceDate: \"2026-02-01\") { nodes { key value overridable unit } } }", user=ADMIN)).ok()
+    values = {item["key"]: item for item in listed["toegangParameters"]["nodes"]}
+    assert values["bijstandsnorm_alleenstaand"] == {"key": "bijstandsnorm_alleenstaand", "value": 1401.5, "overridable": False, "unit": "EURO_PER_MAAND"}
 
 
 # -- public -------------------------------------------------------------------------------------------------
@@ -503,7 +511,7 @@ async def test_public_check_without_login_stores_nothing_about_the_household(api
     query = CHECK.replace("setByGemeente legalBasisUrl", "setByGemeente")
     status, body = await public(api, "utrecht", query, {"p": SINGLE_PARENT, "d": "2026-03-01"})
     assert status == 200 and "errors" not in body
-    assert len(body["data"]["eligibilityCheck"]) >= 20
+    assert len(body["data"]["eligibilityCheck"]["nodes"]) == body["data"]["eligibilityCheck"]["totalCount"] >= 20
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         assert (await session.execute(select(func.count()).select_from(ProcessingRecord))).scalar_one() == 0
     # The public schema has no mutations and nothing behind login.
@@ -515,19 +523,20 @@ async def test_public_check_without_login_stores_nothing_about_the_household(api
 
 async def test_public_sees_only_published_regelingen(api: Api, toegang: None) -> None:
     (await api.gql("utrecht", CREATE, {"r": own_regeling(published=False)}, user=ADMIN)).ok()
-    status, body = await public(api, "utrecht", "{ regelingen { key questions } }")
-    keys = {row["key"] for row in body["data"]["regelingen"]}
+    status, body = await public(api, "utrecht", "{ regelingen { nodes { key questions category } } }")
+    keys = {row["key"] for row in body["data"]["regelingen"]["nodes"]}
+    assert {row["category"] for row in body["data"]["regelingen"]["nodes"]} <= {"INKOMEN", "TOESLAGEN", "ZORGVERZEKERING", "SPULLEN", "VOEDSEL", "SCHULDEN", "OPVOEDEN", "KINDEROPVANG", "KENNIS", "VRIJE_TIJD", "VERLOF", "ZORG", "WONEN"}
     assert "utrechtse_babybox" not in keys and "kindpakket" in keys
     status, body = await public(api, "utrecht", '{ regeling(key: "utrechtse_babybox") { name } }')
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     status, body = await public(api, "utrecht", CHECK.replace("setByGemeente legalBasisUrl", "setByGemeente"), {"p": {"pregnant": True}})
-    assert "utrechtse_babybox" not in {row["regelingKey"] for row in body["data"]["eligibilityCheck"]}
+    assert "utrechtse_babybox" not in {row["regelingKey"] for row in body["data"]["eligibilityCheck"]["nodes"]}
 
 
 async def test_public_endpoint_is_gated_and_rate_limited(api: Api, world: World, app: Any) -> None:
-    status, body = await public(api, "utrecht", "{ regelingen { key } }")
+    status, body = await public(api, "utrecht", "{ regelingen { totalCount } }")
     assert body["errors"][0]["extensions"]["code"] == "MODULE_NOT_ENABLED"
-    status, body = await public(api, "atlantis", "{ regelingen { key } }")
+    status, body = await public(api, "atlantis", "{ regelingen { totalCount } }")
     assert status == 404 and body["errors"][0]["extensions"]["code"] == "TENANT_NOT_FOUND"
     from gateway.rate_limit import RateLimiter
 
@@ -535,12 +544,12 @@ async def test_public_endpoint_is_gated_and_rate_limited(api: Api, world: World,
     configured = app.state.public_rate_limiter
     app.state.public_rate_limiter = RateLimiter("3/minute", "async+memory://")
     try:
-        statuses = [(await public(api, "utrecht", "{ regelingen { key } }"))[0] for _ in range(4)]
+        statuses = [(await public(api, "utrecht", "{ regelingen { totalCount } }"))[0] for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
-        response = await api.client.post("/t/utrecht/public/graphql", json={"query": "{ regelingen { key } }"})
+        response = await api.client.post("/t/utrecht/public/graphql", json={"query": "{ regelingen { totalCount } }"})
         assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
         assert response.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
-        other = await public(api, "s-hertogenbosch", "{ regelingen { key } }")
+        other = await public(api, "s-hertogenbosch", "{ regelingen { totalCount } }")
         assert other[0] == 200  # the window is per gemeente
     finally:
         app.state.public_rate_limiter = configured
@@ -553,7 +562,7 @@ async def test_bekendheid_and_usage(api: Api, toegang: None, platform: Platform)
     from core.testing import add_member
 
     rows = {row["key"]: row for row in await regelingen(api)}
-    mark = "mutation($id: ID!) { markRegelingKnown(input: {regelingId: $id}) { key } }"
+    mark = "mutation($id: ID!) { markRegelingKnown(input: {regelingId: $id}) { regeling { key } } }"
     (await api.gql("utrecht", mark, {"id": rows["kindpakket"]["id"]}, user=PRO)).ok()
     (await api.gql("utrecht", mark, {"id": rows["kindpakket"]["id"]}, user=PRO)).ok()  # once per member
     jgz = (
@@ -562,15 +571,16 @@ async def test_bekendheid_and_usage(api: Api, toegang: None, platform: Platform)
     nurse = "jgz.verpleegkundige@utrecht.example"
     await add_member(platform, "utrecht", nurse, ["professional"], partner_id=uuid.UUID(jgz))
     (await api.gql("utrecht", mark, {"id": rows["kindpakket"]["id"]}, user=nurse)).ok()
-    refer = "mutation($id: ID!) { markRegelingReferred(input: {regelingId: $id}) { key } }"
-    (await api.gql("utrecht", refer, {"id": rows["voedselbank"]["id"]}, user=PRO)).ok()
+    refer = "mutation($id: ID!) { markRegelingReferred(input: {regelingId: $id}) { regeling { key } } }"
+    referred = (await api.gql("utrecht", refer, {"id": rows["voedselbank"]["id"]}, user=PRO)).ok()["markRegelingReferred"]
+    assert referred == {"regeling": {"key": "voedselbank"}}
     (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
-    usage = (await api.gql("utrecht", "{ regelingUsage { regelingKey knownByMembers knownByPartners checked matched referred } }", user=ADMIN)).ok()["regelingUsage"]
+    usage = (await api.gql("utrecht", "{ regelingUsage { nodes { regelingKey knownByMembers knownByPartners checked matched referred } } }", user=ADMIN)).ok()["regelingUsage"]["nodes"]
     by_key = {item["regelingKey"]: item for item in usage}
     assert by_key["kindpakket"]["knownByMembers"] == 2 and by_key["kindpakket"]["knownByPartners"] == ["JGZ Utrecht"]
     assert by_key["voedselbank"]["referred"] == 1 and by_key["voedselbank"]["checked"] == 1
     assert usage[0]["knownByMembers"] == 0  # the gaps first
-    assert (await api.gql("utrecht", "{ regelingUsage { regelingKey } }", user=PRO)).codes == ["FORBIDDEN"]
+    assert (await api.gql("utrecht", "{ regelingUsage { nodes { regelingKey } } }", user=PRO)).codes == ["FORBIDDEN"]
 
 
 async def test_sociale_kaart(api: Api, toegang: None) -> None:
@@ -584,8 +594,8 @@ async def test_sociale_kaart(api: Api, toegang: None) -> None:
     assert created == {"name": "Voedselpakket", "partnerName": "Voedselbank Utrecht", "wijkCodes": ["WK034403"]}
     unknown = await api.gql("utrecht", create, {"s": {**service, "name": "Ander", "wijkCodes": ["WK034499"]}}, user=ADMIN)
     assert unknown.codes == ["VALIDATION_FAILED"] and unknown.errors[0]["extensions"]["field"] == "input.wijkCodes"
-    status, body = await public(api, "utrecht", '{ services(wijkCode: "WK034403") { name partnerName } }')
-    assert body["data"]["services"] == [{"name": "Voedselpakket", "partnerName": "Voedselbank Utrecht"}]
+    status, body = await public(api, "utrecht", '{ services(wijkCode: "WK034403") { nodes { name partnerName } } }')
+    assert body["data"]["services"]["nodes"] == [{"name": "Voedselpakket", "partnerName": "Voedselbank Utrecht"}]
 
 
 #: Queries and their top three, the same on SQLite (FTS5 over Snowball stems) and PostgreSQL
@@ -602,17 +612,17 @@ SEARCHES = {
 
 @pytest.mark.parametrize(("query", "top"), SEARCHES.items())
 async def test_dutch_search_gives_the_same_top_results_on_both_databases(api: Api, toegang: None, query: str, top: list[str]) -> None:
-    hits = (await api.gql("utrecht", "query($q: String!) { toegangSearch(query: $q) { kind key name } }", {"q": query}, user=PRO)).ok()["toegangSearch"]
-    assert [hit["key"] for hit in hits[:3]] == top
-    bad = await api.gql("utrecht", "query($q: String!) { toegangSearch(query: $q) { key } }", {"q": ""}, user=PRO)
+    hits = (await api.gql("utrecht", "query($q: String!) { toegangSearch(query: $q) { nodes { kind key name } } }", {"q": query}, user=PRO)).ok()["toegangSearch"]["nodes"]
+    assert [hit["key"] for hit in hits[:3]] == top and hits[0]["kind"] == "REGELING"
+    bad = await api.gql("utrecht", "query($q: String!) { toegangSearch(query: $q) { nodes { key } } }", {"q": ""}, user=PRO)
     assert bad.codes == ["VALIDATION_FAILED"] and bad.errors[0]["extensions"]["field"] == "query"
 
 
 async def test_search_is_per_gemeente_and_public_search_only_published(api: Api, toegang: None) -> None:
     (await api.gql("utrecht", CREATE, {"r": own_regeling(published=False)}, user=ADMIN)).ok()
-    own = (await api.gql("utrecht", 'query { toegangSearch(query: "babybox") { key } }', user=PRO)).ok()["toegangSearch"]
+    own = (await api.gql("utrecht", 'query { toegangSearch(query: "babybox") { nodes { key } } }', user=PRO)).ok()["toegangSearch"]["nodes"]
     assert [hit["key"] for hit in own] == ["utrechtse_babybox"]
-    status, body = await public(api, "utrecht", '{ search(query: "babybox") { key } }')
-    assert body["data"]["search"] == []
-    other = (await api.gql("s-hertogenbosch", 'query { toegangSearch(query: "babybox") { key } }', user=World.email("professional", "s-hertogenbosch"))).ok()
-    assert other["toegangSearch"] == []
+    status, body = await public(api, "utrecht", '{ search(query: "babybox") { totalCount nodes { key } } }')
+    assert body["data"]["search"] == {"totalCount": 0, "nodes": []}
+    other = (await api.gql("s-hertogenbosch", 'query { toegangSearch(query: "babybox") { nodes { key } } }', user=World.email("professional", "s-hertogenbosch"))).ok()
+    assert other["toegangSearch"]["nodes"] == []

@@ -64,7 +64,7 @@ async def test_a_regeling_no_longer_valid_leaves_the_check_and_the_public_catalo
     (await api.gql("utrecht", CREATE, {"r": own_regeling(validTo="2026-06-30")}, user=ADMIN)).ok()
     profile = {**SINGLE_PARENT, "dueDate": "2026-12-01"}
     keys = {
-        day: {row["regelingKey"] for row in (await api.gql("utrecht", CHECK, {"p": profile, "d": day}, user=PRO)).ok()["eligibilityCheck"]}
+        day: {row["regelingKey"] for row in (await api.gql("utrecht", CHECK, {"p": profile, "d": day}, user=PRO)).ok()["eligibilityCheck"]["nodes"]}
         for day in ("2026-03-01", "2026-09-01")
     }
     assert "utrechtse_babybox" in keys["2026-03-01"] and "utrechtse_babybox" not in keys["2026-09-01"]
@@ -91,9 +91,9 @@ async def test_unknown_regelingen_are_named_by_field(api: Api, toegang: None) ->
     unknown = "00000000-0000-0000-0000-000000000001"
     calls = [
         ("query($id: ID!) { regeling(id: $id) { key } }", PRO, "id"),
-        ("mutation($id: ID!) { updateRegeling(input: {id: $id, regeling: {key: \"x\", name: \"X\", summary: \"Een korte tekst.\", category: \"spullen\", level: \"gemeente\"}}) { regeling { key } } }", ADMIN, "input.id"),
-        ("mutation($id: ID!) { markRegelingKnown(input: {regelingId: $id}) { key } }", PRO, "input.regelingId"),
-        ("mutation($id: ID!) { markRegelingReferred(input: {regelingId: $id}) { key } }", PRO, "input.regelingId"),
+        ("mutation($id: ID!) { updateRegeling(input: {id: $id, regeling: {key: \"x\", name: \"X\", summary: \"Een korte tekst.\", category: SPULLEN, level: GEMEENTE}}) { regeling { key } } }", ADMIN, "input.id"),
+        ("mutation($id: ID!) { markRegelingKnown(input: {regelingId: $id}) { regeling { key } } }", PRO, "input.regelingId"),
+        ("mutation($id: ID!) { markRegelingReferred(input: {regelingId: $id}) { regeling { key } } }", PRO, "input.regelingId"),
     ]
     for query, user, field in calls:
         for value, code in ((unknown, "NOT_FOUND"), ("geen-id", "VALIDATION_FAILED")):
@@ -109,21 +109,21 @@ async def test_a_service_keeps_its_contact_and_opening_hours(api: Api, toegang: 
     service = {"partnerId": partner, "name": "Uitgifte", "audience": "Zwangere vrouwen", "contact": "030 123 4567", "openingHours": "di 10-12 uur"}
     created = (await api.gql("utrecht", create, {"s": service}, user=ADMIN)).ok()["createService"]["service"]
     assert created == {"name": "Uitgifte", "contact": "030 123 4567", "openingHours": "di 10-12 uur", "audience": "Zwangere vrouwen"}
-    status, body = await public(api, "utrecht", "{ services { name contact openingHours } }")
-    assert body["data"]["services"] == [{"name": "Uitgifte", "contact": "030 123 4567", "openingHours": "di 10-12 uur"}]
+    status, body = await public(api, "utrecht", "{ services { nodes { name contact openingHours } } }")
+    assert body["data"]["services"]["nodes"] == [{"name": "Uitgifte", "contact": "030 123 4567", "openingHours": "di 10-12 uur"}]
 
 
 async def test_the_demo_gemeenten_answer_differently_where_their_limits_differ(api: Api, platform: object) -> None:
     from gateway.demo import seed_demo
 
     await seed_demo(platform)  # type: ignore[arg-type]
-    query = "query($p: HouseholdProfileInput!) { eligibilityCheck(profile: $p) { regelingKey outcome } }"
+    query = "query($p: HouseholdProfileInput!) { eligibilityCheck(profile: $p) { nodes { regelingKey outcome } } }"
     profile = {**SINGLE_PARENT, "dueDate": (dt.date.today() + dt.timedelta(days=90)).isoformat()}
     answers = {}
     for slug in ("utrecht", "s-hertogenbosch"):
         status, body = await public(api, slug, query, {"p": profile})
         assert status == 200, body
-        answers[slug] = {row["regelingKey"]: row["outcome"] for row in body["data"]["eligibilityCheck"]}
+        answers[slug] = {row["regelingKey"]: row["outcome"] for row in body["data"]["eligibilityCheck"]["nodes"]}
     differing = {key for key in answers["utrecht"] if answers["utrecht"][key] != answers["s-hertogenbosch"].get(key)}
     assert "bijzondere_bijstand" in differing, answers
 
@@ -154,11 +154,11 @@ async def test_a_check_on_an_earlier_date_uses_the_conditions_that_applied_then(
     (await api.gql("utrecht", update, {"id": created["id"], "r": stricter}, user=ADMIN)).ok()
     (await api.gql("utrecht", update, {"id": created["id"], "r": stricter}, user=ADMIN)).ok()  # unchanged: no new version
 
-    query = "query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) { regelingKey outcome } }"
+    query = "query($p: HouseholdProfileInput!, $d: Date) { eligibilityCheck(profile: $p, referenceDate: $d) { nodes { regelingKey outcome } } }"
     profile = {**SINGLE_PARENT, "dueDate": (dt.date.today() + dt.timedelta(days=90)).isoformat()}
     outcomes = {}
     for day in (dt.date.today() - dt.timedelta(days=1), dt.date.today()):
-        rows = (await api.gql("utrecht", query, {"p": profile, "d": day.isoformat()}, user=PRO)).ok()["eligibilityCheck"]
+        rows = (await api.gql("utrecht", query, {"p": profile, "d": day.isoformat()}, user=PRO)).ok()["eligibilityCheck"]["nodes"]
         outcomes[day] = next(row["outcome"] for row in rows if row["regelingKey"] == "utrechtse_babybox")
     assert outcomes == {dt.date.today() - dt.timedelta(days=1): "ELIGIBLE", dt.date.today(): "NOT_ELIGIBLE"}
 

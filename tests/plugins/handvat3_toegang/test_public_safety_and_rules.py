@@ -63,7 +63,7 @@ async def test_a_public_check_writes_no_row_and_no_log_line_with_the_household(
     profile = {**SINGLE_PARENT, "netMonthlyIncome": 0, "monthlyRent": TRACER_RENT, "rentsHome": True}
     status, body = await public(api, "utrecht", CHECK, {"p": profile, "d": "2026-03-01"})
     assert status == 200 and "errors" not in body, body
-    division = next(result for result in body["data"]["eligibilityCheck"] if result["regelingKey"] == "deelt_door_inkomen")
+    division = next(result for result in body["data"]["eligibilityCheck"]["nodes"] if result["regelingKey"] == "deelt_door_inkomen")
     assert division["conditions"][0]["status"] == "UNKNOWN"  # not evaluable: unknown, not an error
     # Out-of-range dates are refused before anything is computed.
     for day in ("9999-12-31", "0001-01-01", "2025-06-01"):
@@ -93,14 +93,14 @@ def test_json_logs_have_no_local_variables_in_tracebacks() -> None:
 
 
 async def test_aliases_cannot_multiply_public_checks_and_a_cold_cache_serves_two_checks(api: Api, toegang: None) -> None:
-    double = """query($p: HouseholdProfileInput!) { a: eligibilityCheck(profile: $p, referenceDate: "2026-03-01") { regelingKey }
-      b: eligibilityCheck(profile: $p, referenceDate: "2026-03-01") { regelingKey } }"""
+    double = """query($p: HouseholdProfileInput!) { a: eligibilityCheck(profile: $p, referenceDate: "2026-03-01") { nodes { regelingKey } }
+      b: eligibilityCheck(profile: $p, referenceDate: "2026-03-01") { nodes { regelingKey } } }"""
     status, body = await public(api, "utrecht", double, {"p": SINGLE_PARENT})
     assert [error["extensions"]["code"] for error in body["errors"]] == ["TOO_MANY_CHECKS"]
     # Behind login two checks in one query are fine, also right after a change (cold cache).
     (await api.gql("utrecht", CREATE, {"r": own_regeling()}, user=ADMIN)).ok()
     data = (await api.gql("utrecht", double, {"p": SINGLE_PARENT}, user=PRO)).ok()
-    assert data["a"] == data["b"] and "utrechtse_babybox" in {row["regelingKey"] for row in data["a"]}
+    assert data["a"] == data["b"] and "utrechtse_babybox" in {row["regelingKey"] for row in data["a"]["nodes"]}
 
 
 @pytest.mark.parametrize(
@@ -139,8 +139,8 @@ async def test_editing_does_not_republish(api: Api, toegang: None, world: World)
     edit = "mutation($id: ID!, $s: ServiceInput!) { updateService(input: {id: $id, service: $s}) { service { published } } }"
     edited = (await api.gql("utrecht", edit, {"id": service_id, "s": {"partnerId": partner, "name": "Spreekuur geldzaken", "description": "Elke dinsdag."}}, user=ADMIN)).ok()
     assert edited["updateService"]["service"]["published"] is False
-    status, body = await public(api, "utrecht", "{ services { name } }")
-    assert "Spreekuur geldzaken" not in {row["name"] for row in body["data"]["services"]}
+    status, body = await public(api, "utrecht", "{ services { nodes { name } } }")
+    assert "Spreekuur geldzaken" not in {row["name"] for row in body["data"]["services"]["nodes"]}
 
 
 @pytest.mark.parametrize(
@@ -181,19 +181,19 @@ async def test_vectors_with_birth_dates_derive_the_ages(api: Api, toegang: None)
         ],
     )
     (await api.gql("utrecht", CREATE, {"r": baby}, user=ADMIN)).ok()
-    results = (await api.gql("utrecht", "{ runTestVectors { regelingKey name passed } }", user=ADMIN)).ok()["runTestVectors"]
+    results = (await api.gql("utrecht", "{ runTestVectors { nodes { regelingKey name passed } } }", user=ADMIN)).ok()["runTestVectors"]["nodes"]
     assert [row["passed"] for row in results if row["regelingKey"] == "babypakket"] == [True, True, True]
 
 
 async def test_the_outcome_names_the_bijstandsnorm_and_the_profile_fields_to_ask(api: Api, toegang: None) -> None:
     data = (await api.gql("utrecht", CHECK, {"p": SINGLE_PARENT, "d": "2026-03-01"}, user=PRO)).ok()
-    kindpakket = next(result for result in data["eligibilityCheck"] if result["regelingKey"] == "kindpakket")
+    kindpakket = next(result for result in data["eligibilityCheck"]["nodes"] if result["regelingKey"] == "kindpakket")
     used = {parameter["key"]: parameter for parameter in kindpakket["parameters"]}
     assert used["bijstandsnorm_alleenstaande_ouder"]["value"] == 1401.5 and used["bijstandsnorm_alleenstaande_ouder"]["validFrom"] == "2026-01-01"
     without_income = {key: value for key, value in SINGLE_PARENT.items() if key != "netMonthlyIncome"}
     data = (await api.gql("utrecht", CHECK, {"p": without_income, "d": "2026-03-01"}, user=PRO)).ok()
-    polis = next(result for result in data["eligibilityCheck"] if result["regelingKey"] == "gemeentepolis")
-    assert "netMonthlyIncome" in polis["missingFacts"] and "incomePctSocialMinimum" not in polis["missingFacts"]
+    polis = next(result for result in data["eligibilityCheck"]["nodes"] if result["regelingKey"] == "gemeentepolis")
+    assert "NET_MONTHLY_INCOME" in polis["missingFacts"] and "INCOME_PCT_SOCIAL_MINIMUM" not in polis["missingFacts"]
 
 
 async def test_a_limit_that_breaks_an_adapted_regeling_is_refused(api: Api, toegang: None) -> None:
@@ -207,8 +207,8 @@ async def test_a_limit_that_breaks_an_adapted_regeling_is_refused(api: Api, toeg
     raise_limit = 'mutation { setToegangParameter(input: {key: "minima_inkomensgrens_pct", validFrom: "2026-01-01", value: 130}) { parameter { value } } }'
     refused = await api.gql("utrecht", raise_limit, user=ADMIN)
     assert refused.codes == ["TEST_VECTORS_FAILED"] and refused.errors[0]["extensions"]["failures"][0]["regeling"] == "gemeentepolis"
-    listed = (await api.gql("utrecht", '{ toegangParameters(referenceDate: "2026-03-01") { key value } }', user=ADMIN)).ok()
-    assert next(row for row in listed["toegangParameters"] if row["key"] == "minima_inkomensgrens_pct")["value"] == 120  # nothing stored
+    listed = (await api.gql("utrecht", '{ toegangParameters(referenceDate: "2026-03-01") { nodes { key value } } }', user=ADMIN)).ok()
+    assert next(row for row in listed["toegangParameters"]["nodes"] if row["key"] == "minima_inkomensgrens_pct")["value"] == 120  # nothing stored
 
 
 async def test_sqlite_stems_like_postgresql_for_the_whole_catalogue(platform: Platform, backend: str) -> None:
