@@ -25,6 +25,7 @@ from core.events import forget_events, publish_event
 from core.tenancy import NotOwner, ReferenceDataReadOnly
 from core.graphql.context import RequestContext
 from core.graphql.fields import container, field, input_data, mutation, readable_with
+from core.graphql.enums import enum_member, value_enum
 from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list
 from core.hookspecs import hookimpl
 from core.module import Module
@@ -100,6 +101,7 @@ __all__ = [
     "Edge",
     "erase_workflow_history",
     "EventType",
+    "enum_member",
     "field",
     "Forbidden",
     "forget_events",
@@ -145,6 +147,7 @@ __all__ = [
     "UTCDateTime",
     "utcnow",
     "validate",
+    "value_enum",
     "ValidationFailed",
     "wijken_by_code",
     "wijken_by_id",

@@ -224,7 +224,7 @@ class AccessQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ApiClientGrantNode]:
         grants = [ApiClientGrantNode.from_rows(grant, client) for grant, client in await client_service.grants(info.context)]
-        return paginate_list(grants, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
+        return await paginate_list(grants, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
 
     @field(permission="core.identity.manage", description="De inlogvoorziening van de gemeente, als die is ingesteld.")
     async def identity_provider(self, info: Info) -> IdentityProviderNode | None:

@@ -52,7 +52,7 @@ _AT_PATH = re.compile(r" at '(?P<path>\w+(?:(?:\.\w+)|(?:\[\d+\]))*)'; ")
 _NOT_IN_ENUM = re.compile(r"does not exist in '(?P<enum>\w+)' enum\.(?: Did you mean (?P<hint>(?:the enum value | or |, |'\w+')+)\?)?")
 _CANNOT_REPRESENT = re.compile(r"(?P<type>\w+) cannot represent")
 _REQUIRED_FIELD = re.compile(r"Field '(?P<field>\w+)' of required type '(?P<type>[\w!\[\]]+)' was not provided\.")
-_UNKNOWN_FIELD = re.compile(r"is not defined by type '(?P<type>\w+)'")
+_UNKNOWN_FIELD = re.compile(r"Field '(?P<field>[_A-Za-z]\w{0,63})' is not defined by type '(?P<type>\w+)'")
 
 
 def _reason(message: str) -> str:
@@ -62,7 +62,8 @@ def _reason(message: str) -> str:
     if match := _REQUIRED_FIELD.search(message):
         return f"het verplichte veld {match['field']} ({match['type']}) ontbreekt."
     if match := _UNKNOWN_FIELD.search(message):
-        return f"een veld dat {match['type']} niet kent."
+        # A field's name (a GraphQL name, checked above) is no value: naming it helps.
+        return f"het veld {match['field']} bestaat niet in {match['type']}."
     if match := _CANNOT_REPRESENT.search(message):
         return f"dit is geen geldige {match['type']}."
     return "de waarde past niet bij het type in het schema."

@@ -102,11 +102,22 @@ def _connection(nodes: Sequence[Any], cursors: Sequence[str], *, has_next: bool,
     )
 
 
-def paginate_list(items: Sequence[Any], *, first: int | None, after: str | None, max_page_size: int) -> Connection[Any]:
+async def paginate_list(
+    items: Sequence[Any],
+    *,
+    first: int | None,
+    after: str | None,
+    max_page_size: int,
+    to_node: Callable[[Any], Any] | None = None,
+    to_nodes: Callable[[list[Any]], Awaitable[list[Any]]] | None = None,
+) -> Connection[Any]:
     """One page of a list computed in memory (a check's outcomes, search hits, a small
     register) as a connection: the same shape, arguments and limits as `paginate`, with
     the position in the list as the cursor (such lists are recomputed per request, so a
-    keyset has nothing stable to hold on to)."""
+    keyset has nothing stable to hold on to). Only the page's items become nodes
+    (`to_node` one by one, `to_nodes` as a page; neither: the items are the nodes)."""
+    if to_node is not None and to_nodes is not None:
+        raise TypeError("give to_node or to_nodes, not both")
     page_size = _page_size(first, max_page_size)
     start = 0
     if after:
@@ -118,8 +129,12 @@ def paginate_list(items: Sequence[Any], *, first: int | None, after: str | None,
             raise ValidationFailed("Ongeldige cursor.", field="after") from exc
         start = raw[0] + 1
     page = list(items[start : start + page_size])
+    if to_nodes is not None:
+        nodes = await to_nodes(page)
+    else:
+        nodes = [to_node(item) for item in page] if to_node is not None else page
     cursors = [_encode([start + offset]) for offset in range(len(page))]
-    return _connection(page, cursors, has_next=start + page_size < len(items), after=after, total=len(items))
+    return _connection(nodes, cursors, has_next=start + page_size < len(items), after=after, total=len(items))
 
 
 async def paginate(

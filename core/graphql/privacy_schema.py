@@ -110,7 +110,7 @@ class PrivacyQuery:
         rows = await records_about(context.session, context.settings.secret_key.get_secret_value(), context.tenant.id, subject)
         record_processing(context, LOG_INSPECTION, "processingLog", [subject], "read")
         records = [ProcessingRecordNode.from_row(row) for row in rows]
-        return paginate_list(records, first=first, after=after, max_page_size=context.settings.graphql_max_page_size)
+        return await paginate_list(records, first=first, after=after, max_page_size=context.settings.graphql_max_page_size)
 
     @field(permission="core.processing_register.read", description="Het register van verwerkingsactiviteiten van de gemeente.")
     async def processing_activities(

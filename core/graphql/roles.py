@@ -3,21 +3,19 @@ this enum, so a typed client knows them; services keep working with the role nam
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
-
-import strawberry
+from typing import Any
 
 from core.access import ROLES
+from core.graphql.enums import value_enum
 
-RoleEnum = strawberry.enum(
-    enum.Enum(  # type: ignore[misc]
-        "Role", {name.upper(): strawberry.enum_value(name, description=role.description) for name, role in ROLES.items()}
-    ),
-    name="Role",
-    description="Een rol in een gemeente (of, voor PLATFORM_OPERATOR, op het platform).",
+RoleEnum = value_enum(
+    "Role",
+    ROLES,
+    "Een rol in een gemeente (of, voor PLATFORM_OPERATOR, op het platform).",
+    {name: role.description for name, role in ROLES.items()},
 )
 
 
-def roles_of(names: Iterable[str]) -> list[RoleEnum]:  # type: ignore[valid-type]
+def roles_of(names: Iterable[str]) -> list[Any]:
     return [RoleEnum(name) for name in names]

@@ -249,7 +249,7 @@ class WebhookQuery:
             )
             for name, entry in sorted(entries.items())
         ]
-        return paginate_list(nodes, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
+        return await paginate_list(nodes, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
 
 
 @strawberry.type

@@ -1,7 +1,9 @@
 """Zicht op armoede (handvat 1 van Kansrijke Start).
 
-Its features are added in their own issues; until then the module contributes its
-metadata and its (empty) migration branch.
+CBS's *Kerncijfers wijken en buurten* per gemeente and wijk, imported by the operator from
+the files CBS publishes (OData JSON, CSV) as national reference data that each gemeente
+reads for itself, and a coalition's own indicators per wijk (CSV upload). The startfoto,
+the plan van aanpak and the voice of parents follow in their own issues.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ async def test_member_lifecycle(api: Api, world: World) -> None:
         await api.gql("utrecht", UPDATE_MEMBER, {"input": {"id": created["id"], "roles": ["PROFESSIONAL", "ANALYST"], "jobTitle": "JGZ-arts"}}, user=ADMIN)
     ).ok()["updateMember"]["member"]
     assert updated["roles"] == ["ANALYST", "PROFESSIONAL"] and updated["jobTitle"] == "JGZ-arts"
-    admins = (await api.gql("utrecht", MEMBERS, {"filter": {"role": "analyst"}}, user=ADMIN)).ok()
+    admins = (await api.gql("utrecht", MEMBERS, {"filter": {"role": "ANALYST"}}, user=ADMIN)).ok()
     assert sorted(node["email"] for node in admins["members"]["nodes"]) == ["analyst@utrecht.example", "nieuw@jgz.example"]
     (await api.gql("utrecht", "mutation($id: ID!) { deactivateMember(input: {id: $id}) { member { active } } }", {"id": created["id"]}, user=ADMIN)).ok()
     gone = await api.gql("utrecht", "{ me { subject } }", user="nieuw@jgz.example")

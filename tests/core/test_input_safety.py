@@ -239,8 +239,8 @@ async def test_the_token_endpoint_refuses_nul_in_basic_credentials(api: Api, wor
         ("Value 'GEHEIM' does not exist in 'Role' enum.", "Deze waarde komt niet voor in de enum Role."),
         ("Variable '$n' got invalid value 'geheim'; Int cannot represent non-integer value: 'geheim'", "De variabele $n heeft een ongeldige waarde: dit is geen geldige Int."),
         (
-            "Variable '$f' got invalid value {'geheim': 1}; Field 'geheim' is not defined by type 'PartnerFilter'.",
-            "De variabele $f heeft een ongeldige waarde: een veld dat PartnerFilter niet kent.",
+            "Variable '$f' got invalid value {'zoek': 'geheim'}; Field 'zoek' is not defined by type 'PartnerFilter'.",
+            "De variabele $f heeft een ongeldige waarde: het veld zoek bestaat niet in PartnerFilter.",
         ),
         (
             "Variable '$i' got invalid value {'geheim': 1}; Field 'name' of required type 'String!' was not provided.",

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import Connection, field
+from core.plugin import Connection, field, paginate_list
 from plugins.handvat2_signaleren.figures import coalition_figures
 from plugins.handvat2_signaleren.graphql.enums import FamilyStatus, ReferralDirection, ReferralState
 from plugins.handvat2_signaleren.graphql.types import (
@@ -21,7 +21,6 @@ from plugins.handvat2_signaleren.graphql.types import (
     ReferralNode,
     SignaleringFigures,
     SignaleringOptions,
-    in_pages,
 )
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_RIGHTS, FEEDBACK_READ, FIGURES_READ, GUIDE_READ, REFERRAL_OVERDUE
 from plugins.handvat2_signaleren.services.families import families_page, read_family
@@ -83,7 +82,7 @@ class SignalerenQuery:
     async def overdue_referrals(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[OverdueReferralNode]:
         today = dt.date.today()
         rows = await overdue_referrals(info.context, today)
-        return await in_pages(info, rows, first=first, after=after, to_nodes=lambda page: OverdueReferralNode.from_rows(info, page, today))
+        return await paginate_list(rows, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_nodes=lambda page: OverdueReferralNode.from_rows(info, page, today))
 
     @field(permission=FEEDBACK_READ, description="Uw terugkoppelingen over verwijzingen, nieuwste eerst.")
     async def referral_feedback(

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from core.plugin import Connection, HistoryEntry, container, members_by_id, paginate_list, partners_by_id, readable_with, wijken_by_id
+from core.plugin import Connection, HistoryEntry, container, members_by_id, partners_by_id, readable_with, wijken_by_id
 from plugins.handvat2_signaleren.figures import Cell, Figures
 from plugins.handvat2_signaleren.graphql import loaders
 from plugins.handvat2_signaleren.graphql.enums import (
@@ -550,13 +549,3 @@ class EraseFamilyPayload:
 
 
 # -- lists computed in memory, as connections ---------------------------------------------------
-
-
-async def in_pages(info: Info, items: Sequence[Any], *, first: int | None, after: str | None, to_nodes: Callable[[list[Any]], Awaitable[list[Any]]]) -> Connection[Any]:
-    """One page of a list a service computed (a connection, as `paginate` gives for a query),
-    its items turned into nodes a page at a time."""
-    connection = paginate_list(items, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
-    nodes = await to_nodes([edge.node for edge in connection.edges])
-    for edge, node in zip(connection.edges, nodes, strict=True):
-        edge.node = node
-    return connection

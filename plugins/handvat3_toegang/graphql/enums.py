@@ -12,32 +12,13 @@ them): reference data of the national seed that rules name in their JSON
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-import strawberry
-
+from core.plugin import enum_member as member
+from core.plugin import value_enum as _enum
 from plugins.handvat3_toegang import catalogue
 from plugins.handvat3_toegang.eligibility import FACTS, HOUSEHOLD_TYPES, MET, NOT_MET, OUTCOMES, UNKNOWN
-
-
-def _enum(name: str, values: Iterable[str], description: str, members: Mapping[str, str]) -> Any:
-    """A strawberry enum named `name`, one member per value (its name the value in
-    capitals), each with its Dutch description from `members` (every value needs one)."""
-    values = list(values)
-    missing = [value for value in values if value not in members]
-    if missing:
-        raise ValueError(f"{name}: no description for {', '.join(missing)}")
-    python_enum = enum.Enum(  # type: ignore[misc]
-        name, {value.upper(): strawberry.enum_value(value, description=members[value]) for value in values}
-    )
-    return strawberry.enum(python_enum, name=name, description=description)
-
-
-def member(enum_type: Any, value: Any) -> Any:
-    """The GraphQL member for a stored value (None stays None)."""
-    return None if value is None else enum_type(value)
 
 
 def members(enum_type: Any, values: Iterable[Any]) -> list[Any]:

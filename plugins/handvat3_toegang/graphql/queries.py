@@ -2,7 +2,7 @@
 parents (published catalogue, check and search; no login, rate-limited, stores nothing
 about the household). Each resolver calls one service function and wraps its answer; every
 list at the root is a Relay connection (`first`, `after`): a query's page from the
-database (`paginate` in the service), a computed list's page in memory (`in_pages`)."""
+database (`paginate` in the service), a computed list's page in memory (`paginate_list`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import Connection, field, input_data
+from core.plugin import Connection, field, input_data, paginate_list
 from plugins.handvat3_toegang.eligibility import FACTS
 from plugins.handvat3_toegang.graphql.enums import RegelingCategory
 from plugins.handvat3_toegang.graphql.inputs import HouseholdProfileInput
@@ -26,7 +26,6 @@ from plugins.handvat3_toegang.graphql.types import (
     SearchHitNode,
     ServiceNode,
     TestVectorResultNode,
-    in_pages,
 )
 from plugins.handvat3_toegang.permissions import CATALOGUE_MANAGE, CATALOGUE_READ, CHECK_RUN, USAGE_READ
 from plugins.handvat3_toegang.services import catalogue, check, parameters, rules, sociale_kaart, usage
@@ -66,37 +65,37 @@ class ToegangQuery:
         after: str | None = None,
     ) -> Connection[CheckResultNode]:
         results = await check.check(info.context, input_data(profile), reference_date, public=False)
-        return in_pages(info, results, first=first, after=after, to_node=CheckResultNode.from_result)
+        return await paginate_list(results, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=CheckResultNode.from_result)
 
     @field(permission=CATALOGUE_MANAGE, description="De parameters van de regels zoals ze op de peildatum gelden.")
     async def toegang_parameters(
         self, info: Info, reference_date: dt.date | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[ParameterNode]:
         listed = await parameters.parameters_on(info.context, reference_date)
-        return in_pages(info, listed, first=first, after=after, to_node=ParameterNode.from_parameter)
+        return await paginate_list(listed, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=ParameterNode.from_parameter)
 
     @field(permission=CATALOGUE_MANAGE, description="Voer de testgevallen van de regelingen uit: landelijke met de landelijke waarden, eigen en aangepaste met de waarden van de gemeente.")
     async def run_test_vectors(
         self, info: Info, regeling_ids: list[strawberry.ID] | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[TestVectorResultNode]:
         results = [(row, result) for row, outcomes in await rules.run_all_vectors(info.context, regeling_ids) for result in outcomes]
-        return in_pages(info, results, first=first, after=after, to_node=lambda pair: TestVectorResultNode.from_result(*pair))
+        return await paginate_list(results, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=lambda pair: TestVectorResultNode.from_result(*pair))
 
     @field(permission=CATALOGUE_READ, description="De sociale kaart: het aanbod van de partnerorganisaties, op naam.")
     async def services(
         self, info: Info, wijk_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[ServiceNode]:
         rows = await sociale_kaart.services(info.context, wijk_code, public=False)
-        return in_pages(info, rows, first=first, after=after, to_node=ServiceNode.from_row)
+        return await paginate_list(rows, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=ServiceNode.from_row)
 
     @field(permission=CATALOGUE_READ, description="Zoeken in regelingen en aanbod (Nederlands), de beste eerst.")
     async def toegang_search(self, info: Info, query: str, first: int | None = None, after: str | None = None) -> Connection[SearchHitNode]:
         hits = await catalogue.search(info.context, query, public=False)
-        return in_pages(info, hits, first=first, after=after, to_node=lambda hit: SearchHitNode.from_hit(*hit))
+        return await paginate_list(hits, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=lambda hit: SearchHitNode.from_hit(*hit))
 
     @field(permission=USAGE_READ, description="Bekendheid en gebruik per regeling; de minst bekende eerst.")
     async def regeling_usage(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[RegelingUsageNode]:
-        return in_pages(info, await usage.regeling_usage(info.context), first=first, after=after, to_node=RegelingUsageNode.from_usage)
+        return await paginate_list(await usage.regeling_usage(info.context), first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=RegelingUsageNode.from_usage)
 
     @field(permission=CATALOGUE_READ, description="De gegevens die de regels kunnen gebruiken: naam (zoals een regel hem leest) en omschrijving.")
     async def eligibility_facts(self, info: Info) -> JSON:
@@ -131,16 +130,16 @@ class ToegangPublicQuery:
         after: str | None = None,
     ) -> Connection[CheckResultNode]:
         results = await check.public_check(info.context, input_data(profile), reference_date)
-        return in_pages(info, results, first=first, after=after, to_node=CheckResultNode.from_result)
+        return await paginate_list(results, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=CheckResultNode.from_result)
 
     @field(public=True, description="Zoeken in de gepubliceerde regelingen en het aanbod, de beste eerst.")
     async def search(self, info: Info, query: str, first: int | None = None, after: str | None = None) -> Connection[SearchHitNode]:
         hits = await catalogue.search(info.context, query, public=True)
-        return in_pages(info, hits, first=first, after=after, to_node=lambda hit: SearchHitNode.from_hit(*hit))
+        return await paginate_list(hits, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=lambda hit: SearchHitNode.from_hit(*hit))
 
     @field(public=True, description="Het gepubliceerde aanbod van de sociale kaart, op naam.")
     async def services(
         self, info: Info, wijk_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[PublicServiceNode]:
         rows = await sociale_kaart.services(info.context, wijk_code, public=True)
-        return in_pages(info, rows, first=first, after=after, to_node=PublicServiceNode.from_row)
+        return await paginate_list(rows, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size, to_node=PublicServiceNode.from_row)

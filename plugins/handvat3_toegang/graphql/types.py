@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import Connection, container, paginate_list, readable_with
+from core.plugin import Connection, container, readable_with
 from plugins.handvat3_toegang.graphql.enums import (
     ConditionStatus,
     EligibilityOutcome,
@@ -434,12 +433,3 @@ class SyncNationalCataloguePayload:
 
 
 # -- lists computed in memory, as connections ---------------------------------------------------
-
-
-def in_pages(info: Info, items: Sequence[Any], *, first: int | None, after: str | None, to_node: Callable[[Any], Any]) -> Connection[Any]:
-    """One page of a list a service computed (a connection, as `paginate` gives for a query),
-    only the items of the page turned into nodes."""
-    connection = paginate_list(items, first=first, after=after, max_page_size=info.context.settings.graphql_max_page_size)
-    for edge in connection.edges:
-        edge.node = to_node(edge.node)
-    return connection

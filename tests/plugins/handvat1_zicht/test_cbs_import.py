@@ -1,0 +1,180 @@
+"""Handvat 1: reading and importing CBS's Kerncijfers wijken en buurten (issue 13, part 1).
+Parsing needs no database; the import runs in the system context on both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.plugin import ReferenceDataReadOnly, ValidationFailed
+from plugins.handvat1_zicht import kwb
+from plugins.handvat1_zicht.demo import seed_platform
+from plugins.handvat1_zicht.models import CbsField, CbsFigure, CbsImport
+from plugins.handvat1_zicht.services import cbs
+from tests.plugins.handvat1_zicht import kwbfiles
+
+
+def figures_of(parsed: kwb.ParsedTable) -> dict[tuple[str, str], tuple[float | None, str]]:
+    return {(figure.region_code, figure.indicator): (figure.value, figure.status) for figure in parsed.figures}
+
+
+# -- parsing --------------------------------------------------------------------------------------------
+
+
+def test_odata_and_csv_of_the_same_table_give_the_same_figures() -> None:
+    from_json = kwb.parse_odata(kwbfiles.odata("85984NED"))
+    from_csv = kwb.parse_csv(kwbfiles.csv_text("85984NED"), table="85984NED")
+    assert from_json.table_id == from_csv.table_id == "85984NED" and from_json.period == 2024
+    assert figures_of(from_json) == figures_of(from_csv)
+    assert from_json.regions == from_csv.regions == 8  # 2 gemeenten + 6 wijken
+
+
+def test_the_suffix_shifts_but_the_indicator_stays() -> None:
+    y2023 = kwb.parse_odata(kwbfiles.odata("85618NED"))
+    y2024 = kwb.parse_odata(kwbfiles.odata("85984NED"))
+    assert y2023.fields["huishoudens_met_kinderen"].key == "HuishoudensMetKinderen_31"
+    assert y2024.fields["huishoudens_met_kinderen"].key == "HuishoudensMetKinderen_32"
+    assert {f.indicator for f in y2023.figures} == {f.indicator for f in y2024.figures}
+    assert kwb.base_key("HuishoudensMetKinderen_32") == "HuishoudensMetKinderen" == kwb.base_key("HuishoudensMetKinderen")
+
+
+def test_a_dot_is_suppressed_an_empty_cell_unknown_and_zero_stays_zero() -> None:
+    parsed = kwb.parse_csv(kwbfiles.csv_text("85984NED"), table="85984NED")
+    figures = figures_of(parsed)
+    assert figures[("WK034401", "geboorte_totaal")] == (None, kwb.SUPPRESSED)
+    assert figures[("WK034402", "geboorte_relatief")] == (0.0, kwb.AVAILABLE)
+    assert parsed.skipped.suppressed_cells == 2  # one wijk per gemeente
+    text = kwbfiles.csv_text("85984NED").replace('"       ."', '""')
+    assert figures_of(kwb.parse_csv(text, table="85984NED"))[("WK034401", "geboorte_totaal")] == (None, kwb.UNKNOWN)
+    # In the typed JSON a suppressed cell is null.
+    assert figures_of(kwb.parse_odata(kwbfiles.odata("85984NED")))[("WK034401", "geboorte_totaal")] == (None, kwb.SUPPRESSED)
+
+
+def test_padded_codes_are_stripped_and_what_is_skipped_is_reported() -> None:
+    text = kwbfiles.csv_text("85984NED")
+    text = text.replace('"WK034403  "', '"          "', 1)  # a region without a code
+    parsed = kwb.parse_csv(text, table="85984NED")
+    codes = {figure.region_code for figure in parsed.figures}
+    assert "GM0344" in codes and "WK034401" in codes and all(code == code.strip() for code in codes)
+    assert {figure.gemeente_code for figure in parsed.figures} == {"GM0344", "GM0796"}
+    assert parsed.skipped.buurten == 2 and parsed.skipped.other_regions == 1 and parsed.skipped.regions_without_code == 1
+    assert parsed.skipped.unknown_fields == ["Mannen_6"]
+    assert "bijstand" in parsed.skipped.missing_indicators
+    assert any("Mannen_6" in line for line in parsed.skipped.lines())
+
+
+def test_a_definition_change_is_a_series_break() -> None:
+    indicator = kwb.catalogue().by_code["huishoudens_sociaal_minimum"]
+    assert (indicator.series_of(2023), indicator.series_of(2024), indicator.series_of(2025)) == (1, 1, 2)
+    assert kwb.catalogue().by_code["inwoners"].series_of(2025) == 1
+
+
+def test_another_table_or_a_mangled_file_is_refused_with_line_or_field() -> None:
+    with pytest.raises(kwb.KwbError) as error:  # TableInfos says 2023, asked 2024
+        kwb.parse_odata(kwbfiles.odata("85618NED"), table="85984NED")
+    assert error.value.field == "table"
+    with pytest.raises(kwb.KwbError) as error:  # another CBS table: no WijkenEnBuurten
+        kwb.parse_csv('"ID";"RegioS";"Perioden";"TotaleBevolking_1"\r\n"0";"GM0344";"2024JJ00";"361966"\r\n', table="85984NED")
+    assert error.value.field == "WijkenEnBuurten" and error.value.line == 1
+    with pytest.raises(kwb.KwbError) as error:  # a table that is no KWB table
+        kwb.parse_odata(kwbfiles.odata("85984NED", identifier="37296NED"))
+    assert error.value.field == "table"
+    lines = kwbfiles.csv_text("85984NED").split("\r\n")
+    short = "\r\n".join([*lines[:4], lines[4].rsplit(";", 1)[0], *lines[5:]])
+    with pytest.raises(kwb.KwbError) as error:
+        kwb.parse_csv(short, table="85984NED")
+    assert error.value.line == 5
+    cells = lines[3].split(";")
+    cells[5] = '"twaalf"'  # AantalInwoners_5 of the first wijk
+    bad = "\r\n".join([*lines[:3], ";".join(cells), *lines[4:]])
+    with pytest.raises(kwb.KwbError) as error:
+        kwb.parse_csv(bad, table="85984NED")
+    assert (error.value.line, error.value.field) == (4, "AantalInwoners_5")
+    with pytest.raises(kwb.KwbError) as error:
+        kwb.parse_odata('{"TypedDataSet": {"value": [\n{"ID": 0,\n}')
+    assert error.value.line is not None
+    with pytest.raises(kwb.KwbError) as error:  # a CSV without a table id anywhere
+        kwb.parse_csv(kwbfiles.csv_text("85984NED"))
+    assert error.value.field == "table"
+
+
+def test_the_shipped_extract_parses_and_holds_no_invented_numbers() -> None:
+    for name in ("85618NED_demo_extract.csv", "85984NED_demo_extract.json"):
+        parsed = kwb.parse_file(kwb.DATA / name)
+        assert {figure.gemeente_code for figure in parsed.figures} == {"GM0344", "GM0796"}
+        assert parsed.regions == 26  # 2 gemeenten, 10 + 14 wijken
+        # Values that could not be retrieved are unknown, never numbers (data/SOURCES.md).
+        assert {figure.status for figure in parsed.figures} == {kwb.UNKNOWN}
+    assert (kwb.DATA / "SOURCES.md").exists()
+
+
+# -- importing ----------------------------------------------------------------------------------------------
+
+
+async def run_import(platform, path: Path, **options) -> cbs.ImportResult:
+    async with platform.work_as_platform("test:import-cbs") as work:
+        result = await cbs.import_file(work, path, **options)
+        await work.commit()
+        return result
+
+
+async def count(platform, model) -> int:
+    async with platform.session(None) as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_import_is_idempotent_and_upserts(platform, tmp_path: Path) -> None:
+    path = kwbfiles.write(tmp_path, "85984NED_TypedDataSet.json", kwbfiles.odata("85984NED"))
+    first = await run_import(platform, path)
+    rows = await count(platform, CbsFigure)
+    assert rows == first.figures == 8 * 5  # 8 regions, 5 indicators of the catalogue in the file
+    await run_import(platform, path)
+    assert await count(platform, CbsFigure) == rows
+    assert await count(platform, CbsField) == 5 and await count(platform, CbsImport) == 2
+    # A corrected file: the changed value is updated, nothing is duplicated.
+    path.write_text(kwbfiles.odata("85984NED").replace('"AantalInwoners_5": ', '"AantalInwoners_5": 1', 2), encoding="utf-8")
+    await run_import(platform, path)
+    assert await count(platform, CbsFigure) == rows
+    async with platform.session(None) as session:
+        inwoners = (await session.execute(select(CbsFigure.value).where(CbsFigure.region_code == "GM0344", CbsFigure.indicator == "inwoners"))).scalar_one()
+    assert inwoners == float("1" + str(int(kwbfiles.value("85984NED", "GM0344", "AantalInwoners"))))
+    # The CSV of 2023 adds its own rows beside 2024's.
+    await run_import(platform, kwbfiles.write(tmp_path, "85618NED_UntypedDataSet.csv", kwbfiles.csv_text("85618NED")))
+    assert await count(platform, CbsFigure) == rows * 2
+    async with platform.session(None) as session:
+        series = (await session.execute(select(CbsFigure.series).where(CbsFigure.indicator == "huishoudens_sociaal_minimum").distinct())).scalars().all()
+    assert series == [1]
+
+
+async def test_a_refused_file_imports_nothing(platform, tmp_path: Path) -> None:
+    await run_import(platform, kwbfiles.write(tmp_path, "85984NED.json", kwbfiles.odata("85984NED")))
+    before = await count(platform, CbsFigure)
+    lines = kwbfiles.csv_text("85618NED").split("\r\n")
+    mangled = "\r\n".join([*lines[:6], lines[6] + ';"extra"', *lines[7:]])
+    with pytest.raises(ValidationFailed) as error:
+        await run_import(platform, kwbfiles.write(tmp_path, "85618NED.csv", mangled))
+    assert "regel 7" in str(error.value)
+    with pytest.raises(ValidationFailed) as error:
+        await run_import(platform, kwbfiles.write(tmp_path, "other.json", kwbfiles.odata("85618NED")), table="85984NED")
+    assert error.value.field == "table"
+    assert await count(platform, CbsFigure) == before and await count(platform, CbsImport) == 1
+
+
+async def test_a_gemeente_cannot_write_the_national_figures(platform) -> None:
+    from core.testing import make_world
+
+    world = await make_world(platform, "GM0344", modules=["handvat1_zicht"])
+    async with platform.work_as_system(world.slug, "test") as work:
+        with pytest.raises(ReferenceDataReadOnly):
+            await seed_platform(work)  # type: ignore[arg-type]
+        await work.session.rollback()
+
+
+async def test_the_demo_extract_imports_for_the_demo_gemeenten(platform) -> None:
+    async with platform.work_as_platform("test:demo") as work:
+        results = await seed_platform(work)
+        await work.commit()
+    assert [result.table_id for result in results] == ["85618NED", "85984NED"]
+    assert await count(platform, CbsFigure) == 2 * 26 * 5
