@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 import structlog
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import OperationDefinitionNode
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -36,6 +35,7 @@ from core.platform import Platform
 from core.processing import Trace
 from core.validation import MAX_JSON_NESTING, UnsafeInput, check_json_input, has_unsafe_characters
 from gateway.auth import INVALID_TOKEN_HEADER, authenticate, challenge
+from gateway.graphql_documents import parsed_document
 from gateway.observability import graphql_operation
 
 log = structlog.get_logger(__name__)
@@ -50,13 +50,11 @@ def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
 
 
-@lru_cache(maxsize=512)
 def named_operations(query: str) -> int:
     """How many operations a document defines (0 when it does not parse: execution then
     reports the syntax error)."""
-    try:
-        document = parse(query, no_location=True, max_tokens=20_000)
-    except GraphQLError:
+    document = parsed_document(query)
+    if document is None:
         return 0
     return sum(1 for definition in document.definitions if isinstance(definition, OperationDefinitionNode))
 

@@ -22,11 +22,9 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    parse,
 )
 from opentelemetry.trace import Span, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -39,6 +37,7 @@ from core.metrics import BacklogReader, PlatformCollector
 from core.platform import Platform
 from core.processing import Trace
 from gateway.auth import authenticate
+from gateway.graphql_documents import parsed_document
 
 router = APIRouter()
 
@@ -117,9 +116,8 @@ def _root_field_names(selection_set: SelectionSetNode, fragments: dict[str, Frag
 def operation_shape(query: str, operation_name: str | None) -> tuple[str, tuple[str, ...]] | None:
     """(type, root field names) of the operation a request runs, or None when the document
     does not parse or does not name one operation (execution then reports why)."""
-    try:
-        document = parse(query, no_location=True, max_tokens=20_000)
-    except GraphQLError:
+    document = parsed_document(query)
+    if document is None:
         return None
     fragments = {node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)}
     operations = [
