@@ -17,6 +17,7 @@ from core.access import (
     PROFESSIONAL,
     TENANT_ROLES,
 )
+from core.feeds import FEED_LINK_MANAGE, FEED_MODELS
 from core.gemeenten import DATA_DIR
 from core.graphql.privacy_schema import LOG_INSPECTION
 from core.identity.models import IDENTITY_MODELS
@@ -73,6 +74,12 @@ CORE_PERMISSIONS = [
         "Systemen van de gemeente abonneren op meldingen (webhooks), hun secret wisselen, pauzeren en afleveringen opnieuw versturen.",
         _ADMIN,
     ),
+    Permission(
+        FEED_LINK_MANAGE,
+        "Eigen persoonlijke feedlinks maken, zien en intrekken (een agenda-app haalt er een download mee op, met de eigen rechten).",
+        TENANT_ROLES,
+        for_clients=False,
+    ),
 ]
 
 
@@ -106,7 +113,7 @@ def register_processing_activities() -> list[ProcessingActivity]:
 
 @hookimpl
 def register_models() -> list[type]:
-    return [*CORE_MODELS, *IDENTITY_MODELS, *PROCESSING_MODELS, *WEBHOOK_MODELS]
+    return [*CORE_MODELS, *IDENTITY_MODELS, *PROCESSING_MODELS, *WEBHOOK_MODELS, *FEED_MODELS]
 
 
 @hookimpl
@@ -146,11 +153,13 @@ def register_event_types() -> list[EventType]:
 def register_graphql() -> GraphQLContribution:
     from core.graphql.access_schema import AccessMutation, AccessQuery
     from core.graphql.core_schema import CoreMutation, CoreQuery
+    from core.graphql.feed_schema import FeedMutation, FeedQuery
     from core.graphql.privacy_schema import PrivacyQuery
     from core.graphql.webhook_schema import WebhookMutation, WebhookQuery
 
     return GraphQLContribution(
-        query=(CoreQuery, AccessQuery, PrivacyQuery, WebhookQuery), mutation=(CoreMutation, AccessMutation, WebhookMutation)
+        query=(CoreQuery, AccessQuery, PrivacyQuery, WebhookQuery, FeedQuery),
+        mutation=(CoreMutation, AccessMutation, WebhookMutation, FeedMutation),
     )
 
 

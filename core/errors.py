@@ -121,6 +121,7 @@ CORE_ERROR_CODES: dict[str, str] = {
     "INVALID_CONFIG": "De instellingen van de module zijn ongeldig.",
     "TRANSITION_NOT_ALLOWED": "Deze stap kan niet vanuit de huidige toestand.",
     "TRANSITION_REFUSED": "Deze stap is nu niet toegestaan (bijvoorbeeld door een voorwaarde van een module).",
+    "IDENTIFYING_DATA": "Vrije tekst lijkt gegevens te bevatten die iemand herkennen (een BSN, IBAN, telefoonnummer, …); `extensions.field` noemt het veld.",
     "NOT_OWNER": "Deze gedeelde gegevens zijn van een andere gemeente en alleen door haar te wijzigen.",
     "REFERENCE_DATA_READ_ONLY": "Landelijke referentiegegevens zijn alleen te lezen.",
     "BUSY": "Het is te druk of de database antwoordde niet op tijd; er is niets opgeslagen. Probeer het na `Retry-After` seconden opnieuw.",

@@ -22,6 +22,7 @@ implementation takes any subset of a hook's arguments, by name, and may be `asyn
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +35,21 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from typer import Typer
 
-    from core.module_types import DomainEvent, EventType, GraphQLContribution, ModuleMeta, Permission, ScheduledJob, TenantInfo
+    from core.module_types import (
+        ActivityFigure,
+        DomainEvent,
+        Download,
+        EventType,
+        GraphQLContribution,
+        ModuleMeta,
+        OfferItem,
+        Permission,
+        PlanActionProposal,
+        ScheduledJob,
+        TenantInfo,
+    )
     from core.processing import ProcessingActivity
-    from core.work import Work
+    from core.work import PlatformWork, Work
     from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
 
 PROJECT_NAME = "kansrijkestart"
@@ -153,6 +166,22 @@ def register_cli_commands() -> Typer | None:
 
 
 @spec(Scope.PROCESS)
+def register_downloads() -> list[Download]:
+    """Return the module's `Download`s: files served at
+    `GET /t/{slug}/modules/{module key}/downloads/{name}` (charts, CSV exports, reports,
+    calendars), each behind one of the module's own permissions, only in tenants that
+    enabled the module."""
+
+
+@spec(Scope.PROCESS)
+def seed_platform_demo_data(work: PlatformWork) -> None:
+    """Called once by `kansrijk serve --demo`, for every installed module, before the demo
+    tenants are seeded: write the module's national reference data of the demo (handvat 1
+    imports its extract of CBS figures) in the platform's unit of work, which the platform
+    commits. Must be idempotent."""
+
+
+@spec(Scope.PROCESS)
 def module_config_model() -> type[BaseModel] | None:
     """Return a pydantic model class for the module's per-tenant configuration (every field
     with a default), or None. The configuration a coalition admin gives is validated with it."""
@@ -211,3 +240,26 @@ def reference_exists(kind: str, id: Any, session: AsyncSession) -> bool | None:
 def seed_demo_data(tenant: TenantInfo, session: AsyncSession, work: Work) -> None:
     """Called by `kansrijk serve --demo` for each demo tenant that enabled the module, after
     the core demo data (partners, members, wijken) exists. Must be idempotent."""
+
+
+@spec(Scope.TENANT)
+def wijk_activity(tenant: TenantInfo, year: int, session: AsyncSession) -> list[ActivityFigure]:
+    """Counts of your module's work in the gemeente `tenant` in `year` (calendar year, UTC), per
+    wijk, for a view beside the CBS figures (e.g. signals per wijk). Count in the database
+    (`GROUP BY`), one or a few statements whatever the number of wijken; return raw counts
+    with the number of distinct families behind each: the caller suppresses small cells with
+    core's `disclose_table` before anyone sees them. Return [] when you have nothing to count."""
+
+
+@spec(Scope.TENANT)
+def coalition_offer(session: AsyncSession) -> list[OfferItem]:
+    """What the coalition offers families that your module keeps (e.g. the regelingen of the
+    gemeente's catalogue), for a baseline (startfoto) to list as it is on that date."""
+
+
+@spec(Scope.TENANT, Dispatch.FIRST)
+def add_plan_action(proposal: PlanActionProposal, session: AsyncSession, actor: str | None) -> uuid.UUID | None:
+    """Add an action to the coalition's plan van aanpak on another module's behalf (e.g. a
+    practice example the coalition adopts). The module that keeps the plan answers the new
+    action's id (raising a `DomainError` for a proposal it refuses); every other module
+    answers None. Nobody answering means no plan module is enabled."""

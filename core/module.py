@@ -24,15 +24,19 @@ package (override any of them with a keyword argument; `None` switches one off):
 | `register_processing_activities`  | `processing:ACTIVITIES`           |
 | `register_scheduled_jobs`         | `jobs:JOBS`                       |
 | `register_cli_commands`           | `cli:COMMANDS`                    |
+| `register_downloads`              | `downloads:DOWNLOADS`             |
 | `module_config_model`             | `config:Config`                   |
 | `seed_demo_data`                  | `demo:seed` (an `async def seed(work)`) |
+| `seed_platform_demo_data`         | `demo:seed_platform` (an `async def seed_platform(work)`, a `PlatformWork`) |
 
 A resource whose submodule does not exist is simply absent (the module has no models, no
-jobs...); a submodule that exists without the named attribute is an error at load.
+jobs...); a submodule that exists without the named attribute is an error at load, except
+`demo:seed_platform`, which a demo module may leave out.
 Resources are imported when the platform asks for them, not when the package is imported.
 
 Tenant and lifecycle hooks (`on_domain_event`, `workflow_guard`, `workflow_transitioned`,
-`reference_exists`, `module_enabled`, `module_disabled`) are plain `@hookimpl` functions
+`reference_exists`, `wijk_activity`, `coalition_offer`, `add_plan_action`, `module_enabled`,
+`module_disabled`) are plain `@hookimpl` functions
 in the submodule `hooks` (override with `hooks=`): the object offers exactly those the
 submodule defines, so a module that does not subscribe to events is not asked. A marked
 function whose name is no hook is refused at load (`unknown hook`), like in any module.
@@ -62,9 +66,15 @@ DEFAULT_RESOURCES = {
     "processing_activities": "processing:ACTIVITIES",
     "scheduled_jobs": "jobs:JOBS",
     "cli_commands": "cli:COMMANDS",
+    "downloads": "downloads:DOWNLOADS",
     "config_model": "config:Config",
     "demo": "demo:seed",
+    "platform_demo": "demo:seed_platform",
 }
+
+#: Resources that share a submodule with another one, so the submodule may lack them (a
+#: `demo` module with only a per-gemeente `seed`).
+OPTIONAL_IN_SUBMODULE = frozenset({"platform_demo"})
 
 
 class ModuleDeclarationError(RuntimeError):
@@ -114,6 +124,8 @@ class Module:
         if submodule is None:
             return None
         value = getattr(submodule, attribute, _ABSENT)
+        if value is _ABSENT and kind in OPTIONAL_IN_SUBMODULE:
+            return None
         if value is _ABSENT:
             raise ModuleDeclarationError(f"{self.meta.key}: {self.package}.{submodule_name} has no {attribute} (resource {kind})")
         return value
@@ -195,6 +207,16 @@ class Module:
     @hookimpl
     def register_scheduled_jobs(self) -> list[Any]:
         return list(self.resource("scheduled_jobs") or [])
+
+    @hookimpl
+    async def seed_platform_demo_data(self, work: Any) -> None:
+        seed = self.resource("platform_demo")
+        if seed is not None:
+            await seed(work)
+
+    @hookimpl
+    def register_downloads(self) -> list[Any]:
+        return list(self.resource("downloads") or [])
 
     @hookimpl
     def register_cli_commands(self) -> Any:

@@ -20,7 +20,8 @@ class ModuleMeta:
 
     `plugin_api` is a PEP 440 specifier of the plugin-API versions the module works
     with, e.g. ">=1.0"; prefer a lower bound only, so that a platform upgrade does not
-    lock a module out needlessly.
+    lock a module out needlessly. `command`: a short name for the module's own commands
+    (`kansrijk <command> ...`, e.g. "zicht"), besides the module key.
     """
 
     key: str
@@ -29,10 +30,13 @@ class ModuleMeta:
     category: str = "handvat"
     plugin_api: str = ">=1.0"
     depends_on: tuple[str, ...] = ()
+    command: str | None = None
 
     def __post_init__(self) -> None:
         if not MODULE_KEY_PATTERN.match(self.key):
             raise ValueError(f"module key {self.key!r} must be lowercase letters, digits and underscores")
+        if self.command is not None and not MODULE_KEY_PATTERN.match(self.command):
+            raise ValueError(f"module command {self.command!r} must be lowercase letters, digits and underscores")
 
 
 @dataclass(frozen=True)
@@ -178,3 +182,87 @@ class DomainEvent:
     actor: str | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     occurred_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+# -- what modules tell each other about a coalition's work (tenant hooks) ------------------------
+
+
+@dataclass(frozen=True)
+class ActivityCell:
+    """One count of a module's work in a wijk: `region_code` is a wijk code (WK…) of the
+    gemeente, the gemeente code (GM…) for work that is not per wijk, or None when the wijk is
+    not known. `subjects` is the number of distinct families (or people) behind `count`:
+    small-cell suppression looks at it, so one family counted ten times is still one."""
+
+    region_code: str | None
+    count: int
+    subjects: int
+
+
+@dataclass(frozen=True)
+class ActivityFigure:
+    """A module's count of its own work per wijk in a year (`wijk_activity`), shown beside
+    the CBS figures ("dienende monitoring"). Raw counts: whoever shows them suppresses small
+    cells first (`disclose_table`). `per_births`: meaningful per 100 births of the wijk
+    (e.g. signals), so a coalition sees where it signals too little."""
+
+    key: str  # <module key>.<figure>
+    name: str  # Dutch, for coalition members
+    description: str
+    cells: tuple[ActivityCell, ...]
+    per_births: bool = False
+
+
+@dataclass(frozen=True)
+class OfferItem:
+    """Something the coalition offers families that a baseline (startfoto) lists, e.g. a
+    regeling of the gemeente's catalogue (`coalition_offer`)."""
+
+    kind: str  # <module key>.<thing>
+    code: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PlanActionProposal:
+    """An action another module adds to the coalition's plan van aanpak (`add_plan_action`),
+    e.g. adopting a practice example. `reference` names the proposing module's thing
+    (`<module key>.<thing>:<id>`) so the plan can link back; `partner_id` is the owning
+    partner organisation and `goal_id` an existing goal of the plan, both optional."""
+
+    title: str
+    description: str
+    reference: str | None = None
+    partner_id: uuid.UUID | None = None
+    goal_id: uuid.UUID | None = None
+    deadline: dt.date | None = None
+
+
+# -- files a module serves over HTTP (process hook) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class DownloadFile:
+    """What a download handler returns: the bytes, their media type and a file name."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file a module serves at `GET /t/{slug}/modules/{module key}/downloads/{name}` (a
+    chart as PNG or SVG, a CSV export, a printable report, a calendar), for a caller with
+    `permission` in a tenant that enabled the module. `handler(context, parameters)` gets
+    the request context (as a resolver's `info.context`) and the query parameters, and
+    returns a `DownloadFile`; a `DomainError` it raises is answered as problem+json.
+    `feed=True`: the file may also be fetched with a member's personal feed link (calendar
+    apps cannot send a token), with that member's current permissions."""
+
+    name: str
+    permission: str
+    description: str
+    handler: Callable[[Any, Mapping[str, str]], Awaitable[DownloadFile]]
+    feed: bool = False

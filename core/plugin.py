@@ -27,7 +27,9 @@ from core.graphql.context import RequestContext
 from core.graphql.fields import container, field, input_data, mutation, readable_with
 from core.graphql.enums import enum_member, value_enum
 from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list
+from core.bulk import bulk_upsert
 from core.hookspecs import hookimpl
+from core.identifying import IdentifyingData, identifying_data, refuse_identifying
 from core.module import Module
 from core.commands import run_command
 from core.disclosure import (
@@ -53,7 +55,22 @@ from core.directory import (
     wijken_by_code,
     wijken_by_id,
 )
-from core.module_types import DomainEvent, EventType, GraphQLContribution, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
+from core.module_types import (
+    ActivityCell,
+    ActivityFigure,
+    DomainEvent,
+    Download,
+    DownloadFile,
+    EventType,
+    GraphQLContribution,
+    JobScope,
+    ModuleMeta,
+    OfferItem,
+    Permission,
+    PlanActionProposal,
+    ScheduledJob,
+    TenantInfo,
+)
 from core.runtime import PLUGIN_API_VERSION
 from core.processing import ProcessingActivity, processing_history, record_processing
 from core.validation import parse_id, validate
@@ -70,6 +87,16 @@ from core.workflows import (
 )
 
 __all__ = [
+    "bulk_upsert",
+    "refuse_identifying",
+    "IdentifyingData",
+    "identifying_data",
+    "PlanActionProposal",
+    "OfferItem",
+    "DownloadFile",
+    "Download",
+    "ActivityFigure",
+    "ActivityCell",
     "ANALYST",
     "COALITION_ADMIN",
     "EXPERIENCE_EXPERT",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,16 +30,17 @@ from core import hookspecs
 from core.hookspecs import Dispatch
 from core.access import ROLES
 from core.graphql.fields import non_public_fields, undeclared_root_fields
-from core.module_types import EventType, GraphQLContribution, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
+from core.module_types import ActivityFigure, Download, EventType, GraphQLContribution, OfferItem, PlanActionProposal, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
 
 if TYPE_CHECKING:
     from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
 
 log = structlog.get_logger(__name__)
 
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 ENTRY_POINT_GROUP = "kansrijkestart.modules"
 CORE_PLUGIN_NAME = "core"
+DOWNLOAD_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
 
 
 class ModuleLoadError(RuntimeError):
@@ -59,6 +61,7 @@ class Contributions:
     processing_activities: list[Any] = field(default_factory=list)
     scheduled_jobs: list[ScheduledJob] = field(default_factory=list)
     cli_commands: typer.Typer | None = None
+    downloads: list[Download] = field(default_factory=list)
 
 
 @dataclass
@@ -163,6 +166,21 @@ class TenantHooks:
         owner = kind.split(".", 1)[0]
         answer = await self._dispatch("reference_exists", only=owner, kind=kind, id=id, session=session)
         return None if answer is None else bool(answer)
+
+    async def wijk_activity(self, tenant: TenantInfo, year: int, session: Any) -> list[ActivityFigure]:
+        """Every enabled module's counts of its work per wijk in `year` (raw: suppress
+        before showing)."""
+        answers = await self._dispatch("wijk_activity", tenant=tenant, year=year, session=session)
+        return [figure for answer in answers for figure in answer or ()]
+
+    async def coalition_offer(self, session: Any) -> list[OfferItem]:
+        """What the enabled modules say the coalition offers families."""
+        answers = await self._dispatch("coalition_offer", session=session)
+        return [item for answer in answers for item in answer or ()]
+
+    async def add_plan_action(self, proposal: PlanActionProposal, session: Any, actor: str | None) -> uuid.UUID | None:
+        """The id of the action the plan's module added, or None when no module keeps a plan here."""
+        return await self._dispatch("add_plan_action", proposal=proposal, session=session, actor=actor)
 
     async def seed_demo_data(self, tenant: TenantInfo, session: Any, work: Any) -> None:
         await self._dispatch("seed_demo_data", tenant=tenant, session=session, work=work)
@@ -307,6 +325,15 @@ class ModuleRuntime:
         if commands is not None and not isinstance(commands, typer.Typer):
             raise ModuleLoadError("register_cli_commands must return a typer.Typer")
         contributions.cli_commands = commands
+        contributions.downloads = list(self._only_result(plugin, "register_downloads") or [])
+        own_permissions = {permission.name for permission in contributions.permissions}
+        names: set[str] = set()
+        for download in contributions.downloads:
+            if not isinstance(download, Download) or not DOWNLOAD_NAME.fullmatch(download.name) or download.name in names:
+                raise ModuleLoadError(f"register_downloads: {download!r} must be a Download with a unique name of a-z, 0-9, . and -")
+            if download.permission not in own_permissions:
+                raise ModuleLoadError(f"register_downloads: {download.name} must need one of {key}'s own permissions")
+            names.add(download.name)
         contributions.graphql = self._only_result(plugin, "register_graphql")
         if contributions.graphql is not None:
             undeclared = undeclared_root_fields(contributions.graphql)
@@ -380,6 +407,18 @@ class ModuleRuntime:
             for key, contributions in self.contributions()
             for activity in contributions.processing_activities
         }
+
+    async def seed_platform_demo_data(self, work: Any) -> None:
+        """Every installed module's national demo data (`seed_platform_demo_data`), in `work`."""
+        for impl in reversed(self.manager.hook.seed_platform_demo_data.get_hookimpls()):
+            await resolve(impl.function(**{arg: {"work": work}[arg] for arg in impl.argnames}))
+
+    def download(self, key: str, name: str) -> Download | None:
+        """Module `key`'s download `name`, or None."""
+        module = self.modules.get(key)
+        if module is None:
+            return None
+        return next((download for download in module.contributions.downloads if download.name == name), None)
 
     def scheduled_jobs(self) -> list[tuple[str, ScheduledJob]]:
         """(module key, job) of every module."""

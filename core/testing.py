@@ -47,6 +47,9 @@ The API client and its answers
     and cached for the test), or with `token`, or anonymous.
 `await api.public_gql(slug, query, variables=None, *, headers=None) -> GraphQLResponse`
     POST /t/{slug}/public/graphql (the public schema, no login).
+`await api.download(slug, module, name, params=None, *, user=None, token=None, feed=None) -> httpx.Response`
+    GET a module's download as `user`, with `token`, with a feed link's secret `feed`, or
+    anonymous: `status_code`, `headers`, `content` (the bytes), `json()` of a problem.
 `await api.token(slug, user) -> str`
     The access token `api.gql` uses for `user`. `api.client` is the httpx.AsyncClient for
     any other route.
@@ -595,6 +598,30 @@ class Api:
     ) -> GraphQLResponse:
         """POST /t/{slug}/public/graphql: the gemeente's public schema, without logging in."""
         return await self._post(f"/t/{slug}/public/graphql", query, variables, None, headers)
+
+    async def download(
+        self,
+        slug: str,
+        module: str,
+        name: str,
+        params: dict[str, str] | None = None,
+        *,
+        user: str | None = None,
+        token: str | None = None,
+        feed: str | None = None,
+    ) -> httpx.Response:
+        """GET /t/{slug}/modules/{module}/downloads/{name} with the query `params`, as
+        member `user`, with `token`, with a personal feed link's secret `feed` (the `kf_…`
+        after `?feed=` in the URL `createFeedLink` answered), or anonymous. The answer's
+        `status_code`, `headers` and `content` (the file's bytes), and `json()` of an error
+        (problem+json: `code`, `status`, `field`)."""
+        if token is None and user is not None:
+            token = await self.user_token(slug, user)
+        query = dict(params or {})
+        if feed is not None:
+            query["feed"] = feed
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return await self.client.get(f"/t/{slug}/modules/{module}/downloads/{name}", params=query, headers=headers)
 
     async def _post(
         self, path: str, query: str, variables: dict[str, Any] | None, token: str | None, headers: dict[str, str] | None

@@ -32,6 +32,7 @@ from gateway.api_contract import ApiVersionHeader
 from gateway.api_contract import router as api_contract_router
 from gateway.auth import challenge
 from gateway.auth_routes import router as auth_router
+from gateway.downloads import router as downloads_router
 from gateway.graphql_http import router as graphql_router
 from gateway.oauth import PlatformAuthorizationServer, allow_plain_http_in_development
 from gateway.oauth import router as oauth_router
@@ -233,6 +234,7 @@ def create_app(
     app.state.login_rate_limiter = RateLimiter(settings.login_rate_limit, settings.rate_limit_storage, "login")
     allow_plain_http_in_development(platform)
     app.include_router(graphql_router)
+    app.include_router(downloads_router)
     app.include_router(auth_router)
     app.include_router(oauth_router)
     app.include_router(oidc_router)

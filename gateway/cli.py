@@ -864,7 +864,8 @@ def jobs_run(
 
 
 def add_module_commands(target: typer.Typer, runtime: ModuleRuntime) -> list[str]:
-    """Add each loaded module's commands as `kansrijk <module key> ...`; the keys added."""
+    """Add each loaded module's commands as `kansrijk <module key> ...`, and under its short
+    `command` name when it has one that is free; the names added."""
     taken = {group.name for group in target.registered_groups} | {
         command.name or typer.main.get_command_name(command.callback.__name__) for command in target.registered_commands if command.callback
     }
@@ -878,6 +879,15 @@ def add_module_commands(target: typer.Typer, runtime: ModuleRuntime) -> list[str
             continue
         target.add_typer(commands, name=key, help=module.meta.name)
         added.append(key)
+        taken.add(key)
+        alias = module.meta.command
+        if alias and alias != key:
+            if alias in taken:
+                typer.secho(f"Module {key}: `kansrijk {alias}` is taken, use `kansrijk {key}`.", fg=typer.colors.YELLOW, err=True)
+                continue
+            target.add_typer(commands, name=alias, help=f"{module.meta.name} (= kansrijk {key})")
+            added.append(alias)
+            taken.add(alias)
     return added
 
 

@@ -97,6 +97,10 @@ async def seed_demo(platform: Platform) -> list[DemoTenant]:
             await session.execute(select(Tenant).where(Tenant.code.in_(DEMO_GEMEENTEN)).order_by(Tenant.code))
         ).scalars().all()
 
+    async with platform.work_as_platform(DEMO_ACTOR) as work:
+        await platform.runtime.seed_platform_demo_data(work)
+        await work.commit()
+
     result = []
     emails = [DEMO_OPERATOR]
     for tenant in tenants:

@@ -13,6 +13,7 @@ import pytest
 
 from core.platform import Platform
 from core.runtime import ModuleSource
+from core import testing as core_testing
 from core.testing import backends_used
 from gateway.app import create_app
 from tests.support import mail, tiny_extra, tiny_notes
@@ -77,6 +78,9 @@ class Api:
 
             self.tokens[key] = await token_for(self.platform, slug, user)
         return self.tokens[key]
+
+    # The test kit's file download (a module's `register_downloads`), same client and tokens.
+    download = core_testing.Api.download
 
     async def user_token(self, slug: str | None, user: str) -> str | None:
         from sqlalchemy.exc import NoResultFound

@@ -4,6 +4,7 @@ public plugin API of core and never another plugin."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,7 @@ def test_core_plugin_exports_no_table_of_core() -> None:
 
 def test_every_plugin_has_the_module_shape() -> None:
     """Judged by what each module registers: a declared `Module` under its entry point, its
-    tables in `models`, its GraphQL roots in `graphql.queries` / `graphql.mutations`, its
+    tables in `models`, its GraphQL roots in `graphql[.<part>].queries` / `.mutations`, its
     workflows in `workflows`, its permissions named after it; `__init__` implements no hook."""
     from core import core_module
     from core.module import Module
@@ -89,9 +90,11 @@ def test_every_plugin_has_the_module_shape() -> None:
         assert contributions.migrations_dir == ROOT / "plugins" / key / "migrations" / "versions"
         assert all(model.__module__ == f"{package}.models" for model in contributions.models), key
         if contributions.graphql is not None:
+            # Saleor's layout: `graphql/queries.py`, or one package per part of a larger
+            # module with the same files (`graphql/startfoto/queries.py`).
             roots = {*contributions.graphql.query, *contributions.graphql.public_query}
-            assert {root.__module__ for root in roots} <= {f"{package}.graphql.queries"}, key
-            assert {root.__module__ for root in contributions.graphql.mutation} <= {f"{package}.graphql.mutations"}, key
+            for root, kind in [*((root, "queries") for root in roots), *((root, "mutations") for root in contributions.graphql.mutation)]:
+                assert re.fullmatch(rf"{re.escape(package)}\.graphql(\.[a-z_]+)?\.{kind}", root.__module__), (key, root.__module__)
         assert all(type(workflow).__module__ == "core.workflows" for workflow in contributions.workflows)
         assert all(permission.name.startswith(f"{key}.") for permission in contributions.permissions)
         init = ast.parse((ROOT / "plugins" / key / "__init__.py").read_text(encoding="utf-8"))
@@ -104,7 +107,7 @@ def test_the_graphql_layer_of_a_module_is_thin() -> None:
     what, what is logged) lives in its services, where the CLI, jobs and tests use it too."""
     offending = []
     for package in plugin_packages():
-        for path in sorted((package / "graphql").glob("*.py")):
+        for path in sorted((package / "graphql").rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for name in imports_of(path):
                 if name.split(".")[0] in {"sqlalchemy", "sqlmodel"}:

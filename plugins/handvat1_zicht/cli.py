@@ -1,5 +1,5 @@
 """The commands of handvat 1, mounted by the platform under the module key:
-`kansrijk handvat1_zicht import-cbs FILE [--format odata|csv] [--table 85984NED]`.
+`kansrijk zicht import-cbs FILE [--format odata|csv] [--table 85984NED]` (also `kansrijk handvat1_zicht import-cbs`).
 
 The import is the operator's: it runs without a gemeente (`run_command` without `tenant=`,
 a `PlatformWork` in the system context), the only place CBS's national figures are written.

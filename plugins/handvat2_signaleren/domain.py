@@ -1,12 +1,11 @@
 """The rules of handvat 2 that need no database: the A-D classification, working days,
-recognising identifying data, and the shipped Dutch content (worries with their
+and the shipped Dutch content (worries with their
 conversation guides, risk and protective factors)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -78,36 +77,3 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
         if current.weekday() < 5 and current not in calendar:
             counted += 1
     return current
-
-
-# -- identifying data ------------------------------------------------------------------------
-# A family record must not identify the family beyond what the professional can connect.
-
-_DIGITS9 = re.compile(r"(?<!\d)(\d[\s.-]?){7,8}\d(?!\d)")  # a BSN is often written without its leading 0
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"(?<!\d)(\+31|0031|0)[\s-]?\d([\s-]?\d){8}(?!\d)")
-_POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b")
-_DATE = re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](\d{2}|\d{4})\b|\b\d{4}-\d{2}-\d{2}\b")
-_IBAN = re.compile(r"\bNL\s?\d{2}\s?[A-Z]{4}(\s?\d){10}\b", re.IGNORECASE)
-
-
-def _elfproef(digits: str) -> bool:
-    return len(digits) == 9 and sum(int(d) * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True)) % 11 == 0
-
-
-def identifying_data(text: str) -> str | None:
-    """What in `text` would identify a person (Dutch, for the error), or None."""
-    for match in _DIGITS9.finditer(text):
-        if _elfproef(re.sub(r"\D", "", match.group()).rjust(9, "0")):
-            return "een burgerservicenummer (BSN)"
-    checks = (
-        (_IBAN, "een rekeningnummer"),
-        (_EMAIL, "een e-mailadres"),
-        (_PHONE, "een telefoonnummer"),
-        (_POSTCODE, "een postcode"),
-        (_DATE, "een datum (zoals een geboortedatum)"),
-    )
-    for pattern, what in checks:
-        if pattern.search(text):
-            return what
-    return None

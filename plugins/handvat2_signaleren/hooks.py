@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.plugin import hookimpl
+from core.plugin import ActivityFigure, hookimpl
 from plugins.handvat2_signaleren import MODULE_KEY
+from plugins.handvat2_signaleren.services import activity
 from plugins.handvat2_signaleren.services.families import family_exists
 
 #: The kind under which another module refers to a family of this module (by its id).
@@ -19,3 +20,10 @@ async def reference_exists(kind: str, id: Any, session: Any) -> bool | None:
     if kind != FAMILY_REFERENCE:
         return None
     return await family_exists(session, id)
+
+
+@hookimpl
+async def wijk_activity(year: int, session: Any) -> list[ActivityFigure]:
+    """Signals, families registered and referrals (sent, accepted, helped) of `year` per
+    wijk, raw: handvat 1 suppresses small cells before showing them."""
+    return await activity.wijk_activity(session, year)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.plugin import DomainEvent, TenantInfo, hookimpl
+from core.plugin import ActivityFigure, DomainEvent, OfferItem, TenantInfo, hookimpl
 from plugins.handvat3_toegang import MODULE_KEY
 from plugins.handvat3_toegang.events import counts_as_referral
-from plugins.handvat3_toegang.services import catalogue, usage
+from plugins.handvat3_toegang.services import activity, catalogue, usage
 
 #: The kind under which another module refers to a regeling of this module (by its id).
 REGELING_REFERENCE = f"{MODULE_KEY}.regeling"
@@ -33,3 +33,16 @@ async def reference_exists(kind: str, id: Any, session: Any) -> bool | None:
     if kind != REGELING_REFERENCE:
         return None
     return await catalogue.regeling_exists(session, id)
+
+
+@hookimpl
+async def wijk_activity(tenant: TenantInfo, year: int, session: Any) -> list[ActivityFigure]:
+    """The year's checks, matches and referrals to regelingen and the regelingen members
+    know, for the whole gemeente (this module keeps no wijk), raw: the caller suppresses."""
+    return await activity.wijk_activity(session, tenant, year)
+
+
+@hookimpl
+async def coalition_offer(session: Any) -> list[OfferItem]:
+    """The regelingen the gemeente offers families now, for a startfoto."""
+    return await activity.coalition_offer(session)

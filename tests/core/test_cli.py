@@ -44,7 +44,7 @@ def kansrijk(*args: str, input: str | None = None) -> tuple[int, str]:
 
 def test_cli_end_to_end(cli_database: str, tmp_path: Path) -> None:
     code, out = kansrijk("migrate")
-    assert code == 0 and "Database at: core_0006" in out
+    assert code == 0 and "Database at: core_0007" in out
 
     assert kansrijk("tenant", "create", "GM0344") == (0, "Created GM0344 Utrecht, slug 'utrecht'\n")
     code, out = kansrijk("tenant", "create", "GM9999")

@@ -55,9 +55,21 @@ def test_every_hookspec_declares_scope_dispatch_and_real_types() -> None:
     from sqlalchemy.ext.asyncio import AsyncSession
     from typer import Typer
 
-    from core.module_types import DomainEvent, EventType, GraphQLContribution, ModuleMeta, Permission, ScheduledJob, TenantInfo
+    from core.module_types import (  # noqa: F401  (for resolving the annotations)
+        ActivityFigure,
+        DomainEvent,
+        Download,
+        EventType,
+        GraphQLContribution,
+        ModuleMeta,
+        OfferItem,
+        Permission,
+        PlanActionProposal,
+        ScheduledJob,
+        TenantInfo,
+    )
     from core.processing import ProcessingActivity
-    from core.work import Work
+    from core.work import PlatformWork, Work
     from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
 
     namespace = {**vars(hookspecs), **locals()}
@@ -315,7 +327,10 @@ async def test_hook_register_cli_commands(
 
     with_commands = [key for key, module in platform.runtime.modules.items() if module.contributions.cli_commands is not None]
     assert "tiny_notes" in with_commands and "handvat1_zicht" in with_commands
-    assert sorted(add_module_commands(target, platform.runtime)) == sorted(with_commands)
+    aliases = [module.meta.command for module in platform.runtime.modules.values() if module.meta.command and module.contributions.cli_commands]
+    assert "zicht" in aliases  # handvat 1's short name: `kansrijk zicht import-cbs`
+    assert sorted(add_module_commands(target, platform.runtime)) == sorted(with_commands + aliases)
+    assert {group.name for group in target.registered_groups} >= {"handvat1_zicht", "zicht"}
     def kansrijk(*args: str) -> object:  # a command runs its own event loop, as from a shell
         return asyncio.to_thread(CliRunner().invoke, target, list(args))
 
@@ -350,6 +365,27 @@ async def test_hook_seed_demo_data(platform: Platform) -> None:
     assert [note.text for note in notes] == ["Welkom in Utrecht"]
 
 
+async def test_hook_seed_platform_demo_data(platform: Platform) -> None:
+    """The demo writes the modules' national demo data once, before the gemeenten: handvat 1
+    imports its CBS extract (real inhabitants of 2024 per wijk), and a second run adds nothing."""
+    from sqlalchemy import func
+
+    from plugins.handvat1_zicht.models import CbsFigure
+
+    counts = []
+    for _ in range(2):
+        await seed_demo(platform)
+        async with platform.session(None) as session:
+            counts.append((await session.execute(select(func.count()).select_from(CbsFigure))).scalar_one())
+            utrecht = (
+                await session.execute(
+                    select(CbsFigure.value).where(CbsFigure.region_code == "GM0344", CbsFigure.indicator == "inwoners", CbsFigure.period == 2024)
+                )
+            ).scalar_one()
+    assert counts[0] > 0 and counts[0] == counts[1]
+    assert utrecht == 374238
+
+
 async def test_undelivered_events_are_retried(api: Api, world: World, platform: Platform) -> None:
     """An event committed but never delivered (a crash in between) is delivered later."""
     await enable_tiny(api)
@@ -361,3 +397,66 @@ async def test_undelivered_events_are_retried(api: Api, world: World, platform: 
     assert await platform.dispatch_pending_events(older_than=dt.timedelta(0)) == 1
     assert [event.payload for event in tiny_notes.CALLS["on_domain_event"]] == [{"note_id": "x"}]
     assert await platform.dispatch_pending_events(older_than=dt.timedelta(0)) == 0
+
+
+async def test_hook_register_downloads(api: Api, world: World, platform: Platform) -> None:
+    from tests.support import tiny_downloads
+
+    # Collected at load: a Module object answers from `downloads:DOWNLOADS` (handvat 1's calendar).
+    calendar = platform.runtime.download("handvat1_zicht", "actions.ics")
+    assert calendar is not None and calendar.feed and calendar.permission == "handvat1_zicht.plan.read"
+    assert platform.runtime.download("tiny_notes", "notes.csv") is None
+    with tiny_downloads.serving(platform):  # served at /t/{slug}/modules/{key}/downloads/{name}
+        await enable_tiny(api)
+        headers = {"Authorization": f"Bearer {await api.token('utrecht', PRO)}"}
+        response = await api.client.get("/t/utrecht/modules/tiny_notes/downloads/notes.csv", headers=headers)
+        assert (response.status_code, response.content) == (200, b"tekst,toestand\r\n")
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+
+
+async def test_hook_wijk_activity(world: World, platform: Platform) -> None:
+    """A module counts its year's work per wijk for handvat 1's monitoring: handvat 3 (for
+    the whole gemeente) answers only where it is enabled, raw counts with their subjects."""
+    from core.testing import enable_module
+
+    await enable_module(platform, "utrecht", "handvat3_toegang")
+    async with platform.work_as_system("utrecht", "test") as work:
+        figures = await work.hooks.wijk_activity(tenant=work.tenant, year=dt.date.today().year, session=work.session)
+    assert [figure.key for figure in figures] == [f"handvat3_toegang.{key}" for key in ("checked", "matched", "referred", "known")]
+    assert all(figure.name and figure.description and [(cell.count, cell.subjects) for cell in figure.cells] == [(0, 0)] for figure in figures)
+    async with platform.work_as_system("s-hertogenbosch", "test") as work:  # not enabled there
+        assert await work.hooks.wijk_activity(tenant=work.tenant, year=dt.date.today().year, session=work.session) == []
+
+
+async def test_hook_coalition_offer(world: World, platform: Platform) -> None:
+    """What the coalition offers families, for a startfoto: handvat 3's regelingen, only
+    where it is enabled."""
+    from core.testing import enable_module
+
+    await enable_module(platform, "utrecht", "handvat3_toegang")
+    async with platform.work_as_system("utrecht", "test") as work:
+        offer = await work.hooks.coalition_offer(session=work.session)
+    assert offer and {item.kind for item in offer} == {"handvat3_toegang.regeling"} and "kindpakket" in {item.code for item in offer}
+    async with platform.work_as_system("s-hertogenbosch", "test") as work:
+        assert await work.hooks.coalition_offer(session=work.session) == []
+
+
+async def test_hook_add_plan_action(world: World, platform: Platform) -> None:
+    """Another module adds an action to the plan van aanpak without importing handvat 1,
+    which keeps the plan where it is enabled (and answers the new action's id); elsewhere
+    nobody answers."""
+    from core.plugin import PlanActionProposal
+    from core.testing import enable_module, make_partner
+    from plugins.handvat1_zicht.models import Action
+
+    await enable_module(platform, "utrecht", "handvat1_zicht")
+    partner = await make_partner(platform, "utrecht", "Bibliotheek Utrecht")
+    proposal = PlanActionProposal(title="Voorleesochtend overnemen", description="", reference="tiny_notes.note:1", partner_id=partner.id)
+    async with platform.work_as_system("utrecht", "test") as work:
+        action_id = await work.hooks.add_plan_action(proposal=proposal, session=work.session, actor=work.actor)
+        await work.commit()
+    async with platform.work_as_system("utrecht", "test") as work:
+        row = (await work.session.execute(select(Action).where(Action.id == action_id))).scalar_one()
+    assert (row.title, row.partner_id, row.proposed_by_module, row.status) == ("Voorleesochtend overnemen", partner.id, "tiny_notes", "gepland")
+    async with platform.work_as_system("s-hertogenbosch", "test") as work:  # handvat 1 not enabled there
+        assert await work.hooks.add_plan_action(proposal=proposal, session=work.session, actor=work.actor) is None

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from core import core_module
 from core.hookspecs import hookimpl
-from core.module_types import EventType, JobScope, ModuleMeta, Permission, ScheduledJob
+from core.module_types import Download, EventType, JobScope, ModuleMeta, Permission, ScheduledJob
 from core.runtime import ModuleLoadError, ModuleRuntime, ModuleSource, installed_module_sources
 
 HANDVATTEN = {"handvat1_zicht", "handvat2_signaleren", "handvat3_toegang", "handvat4_leren"}
@@ -221,3 +221,37 @@ def test_a_module_command_group_does_not_take_a_platform_commands_name() -> None
         """Taken."""
 
     assert add_module_commands(target, loaded) == ["fine"]
+
+
+async def _no_file(context: object, parameters: object) -> object:
+    return None
+
+
+def _downloads_of(key: str, *downloads: object) -> ModuleSource:
+    permissions = [Permission(f"{key}.file.read", "x")]
+    return source(key, plugin(key, register_permissions=lambda: permissions, register_downloads=lambda: list(downloads)))
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (_downloads_of("borrower", Download("list.csv", "core.member.read", "x", _no_file)), "must need one of borrower's own permissions"),
+        (_downloads_of("undeclared", Download("list.csv", "undeclared.file.write", "x", _no_file)), "own permissions"),
+        (_downloads_of("shouting", Download("List.CSV", "shouting.file.read", "x", _no_file)), "unique name of a-z, 0-9, . and -"),
+        (_downloads_of("slashed", Download("a/b", "slashed.file.read", "x", _no_file)), "unique name"),
+        (_downloads_of("dotted", Download(".hidden", "dotted.file.read", "x", _no_file)), "unique name"),
+        (
+            _downloads_of("twice", Download("a.csv", "twice.file.read", "x", _no_file), Download("a.csv", "twice.file.read", "y", _no_file)),
+            "unique name",
+        ),
+        (_downloads_of("plain", {"name": "a.csv"}), "must be a Download"),
+    ],
+)
+def test_a_download_with_another_modules_permission_or_a_bad_name_refuses_the_module(bad: ModuleSource, reason: str) -> None:
+    lenient = runtime()
+    lenient.load([bad, _downloads_of("fine", Download("chart.png", "fine.file.read", "x", _no_file, feed=True))])
+    assert bad.key not in lenient.modules and reason in lenient.failed[bad.key]
+    assert lenient.download("fine", "chart.png") is not None and lenient.download("fine", "chart.png").feed
+    assert lenient.download(bad.key, "a.csv") is None
+    with pytest.raises(ModuleLoadError, match=bad.key):
+        runtime(strict=True).load([bad])

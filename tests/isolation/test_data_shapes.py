@@ -409,6 +409,42 @@ async def test_a_tenant_context_cannot_write_reference_data(shapes: Shapes) -> N
     assert "platformbeheerder" in error.message
 
 
+async def test_bulk_writing_reference_data(shapes: Shapes) -> None:
+    """`bulk_upsert` (COPY and one INSERT on PostgreSQL, as the app role under row-level
+    security): inserts with new ids, updates on the conflict columns, and only in the
+    system context and only national reference data."""
+    from core.plugin import bulk_upsert
+
+    with system_context("test: bulk import"):
+        async with shapes.platform.session() as session:
+            await bulk_upsert(session, ShapeFigure, ("wijkcode",), [("WK900001",), ("WK900002",)], constants={"households": 7})
+            await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), [("WK900002", 8), ("WK900003", 9)], conflict=("wijkcode",))
+            await session.commit()
+    async with shapes.session(shapes.b) as session:
+        written = {code: count for code, count in (await figures(session)).items() if code.startswith("WK9")}
+        ids = (await session.execute(select(ShapeFigure.id).where(ShapeFigure.wijkcode.like("WK9%")))).scalars().all()
+    assert written == {"WK900001": 7, "WK900002": 8, "WK900003": 9}
+    assert len(set(ids)) == 3
+    for context in (TenantContext(tenant_id=shapes.a.id), None):
+        async with shapes.platform.session(context) as session:
+            with pytest.raises(ReferenceDataReadOnly):
+                await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), [("WK900004", 1)])
+            await session.rollback()
+    with system_context("test: bulk import"):
+        async with shapes.platform.session() as session:
+            with pytest.raises(TypeError):
+                await bulk_upsert(session, ShapeExample, ("title",), [("x",)])
+            with pytest.raises(ValueError):
+                await bulk_upsert(session, ShapeFigure, ("id", "wijkcode"), [(uuid.uuid4(), "WK900005")])
+            with pytest.raises(Exception):  # a duplicate key without conflict columns: the whole write fails
+                await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), [("WK900006", 1), ("WK900001", 1)])
+            await session.rollback()
+            await session.execute(delete(ShapeFigure).where(ShapeFigure.wijkcode.like("WK9%")))
+            await session.commit()
+    async with shapes.session(shapes.a) as session:
+        assert [code for code in await figures(session) if code.startswith("WK9")] == []
+
+
 async def test_reference_data_under_row_level_security(shapes: Shapes, postgres_only: None) -> None:
     """Raw SQL as the app role: everyone reads; only a transaction marked as the system
     context, with no tenant, writes. A tenant transaction cannot write it, not even with

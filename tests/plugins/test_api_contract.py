@@ -1,4 +1,4 @@
-"""The GraphQL contract of handvat 2 and 3, as a typed client generated from the SDL sees it:
+"""The GraphQL contract of handvat 1, 2 and 3, as a typed client generated from the SDL sees it:
 
 - a value from a fixed set is an enum, never a String: every String left in the modules'
   types and arguments is listed here, with why (free text, an identifier, or what a
@@ -16,6 +16,7 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, get_named_type
 
 from core.platform import Platform
+from plugins.handvat1_zicht.graphql import CONTRIBUTION as ZICHT
 from plugins.handvat2_signaleren.graphql.mutations import SignalerenMutation
 from plugins.handvat2_signaleren.graphql.queries import SignalerenQuery
 from plugins.handvat3_toegang.graphql.mutations import ToegangMutation
@@ -90,6 +91,63 @@ STRINGS = {
     **dict.fromkeys(["ToegangParameter.key", "ParameterUsed.key", "SetParameterInput.key"], "a parameter of the national seed"),
     # a value of core's PartnerType, which core.plugin does not export as an enum (yet)
     "ReferralFigureCell.partnerType": "core's PartnerType",
+    "StartfotoPartner.partnerType": "core's PartnerType",
+    # handvat 1: the coalition's own words, names and texts from CBS and the catalogue
+    **dict.fromkeys(
+        [
+            "Action.title", "Action.description", "Action.ownerName", "Action.partnerName", "ActionNote.note",
+            "CreateActionInput.title", "CreateActionInput.description", "UpdateActionInput.title", "UpdateActionInput.description",
+            "Goal.title", "Goal.description", "LinkedGoal.title", "CreateGoalInput.title", "CreateGoalInput.description",
+            "UpdateGoalInput.title", "UpdateGoalInput.description", "RecordActionProgressInput.note",
+            "Startfoto.title", "Startfoto.wentWell", "Startfoto.gaps", "Startfoto.ambitions", "Startfoto.voices",
+            "CreateStartfotoInput.title", "CreateStartfotoInput.wentWell", "CreateStartfotoInput.gaps", "CreateStartfotoInput.ambitions",
+            "CreateStartfotoInput.voices", "CreateVervolgfotoInput.title", "CreateVervolgfotoInput.wentWell", "CreateVervolgfotoInput.gaps",
+            "CreateVervolgfotoInput.ambitions", "CreateVervolgfotoInput.voices", "UpdateStartfotoInput.title", "UpdateStartfotoInput.wentWell",
+            "UpdateStartfotoInput.gaps", "UpdateStartfotoInput.ambitions", "UpdateStartfotoInput.voices",
+            "StartfotoComparisonRow.indicatorName", "StartfotoComparisonRow.reason", "StartfotoComparisonRow.regionName",
+            "StartfotoFigure.definition", "StartfotoFigure.indicatorName", "StartfotoFigure.regionName", "StartfotoFigure.sourceDescription",
+            "StartfotoOfferItem.name", "StartfotoOfferItem.description", "StartfotoPartner.name",
+            "VoiceSession.title", "VoiceSession.summary", "VoiceSession.themes", "RecordVoiceSessionInput.title",
+            "RecordVoiceSessionInput.summary", "RecordVoiceSessionInput.themes", "Quote.text", "Quote.themes", "AddQuoteInput.text",
+            "AddQuoteInput.themes", "Query.quotes(theme)",
+            "ImportOwnIndicatorInput.name", "ImportOwnIndicatorInput.definition", "ImportOwnIndicatorInput.source", "ImportOwnIndicatorInput.csv",
+            "Indicator.name", "Indicator.definition", "Indicator.breakNote", "Indicator.sourceDescription",
+            "WijkFigure.definition", "WijkFigure.indicatorName", "WijkFigure.regionName", "MonitoringIndicator.name", "MonitoringRow.regionName",
+            "PlatformFigure.name", "PlatformFigure.description",
+        ],  # fmt: skip
+        "free text (handvat 1)",
+    ),
+    # units as CBS or a coalition names them (aantal, %, per 1 000 inwoners, ...): an open set
+    **dict.fromkeys(
+        ["ImportOwnIndicatorInput.unit", "Indicator.unit", "MonitoringIndicator.unit", "StartfotoComparisonRow.unit", "StartfotoFigure.unit", "WijkFigure.unit"],
+        "a unit",
+    ),
+    # indicator codes, CBS keys and table ids: the catalogue grows each year and a coalition adds its own indicators
+    **dict.fromkeys(
+        [
+            "ImportOwnIndicatorInput.code", "Indicator.code", "IndicatorTable.cbsKey", "IndicatorTable.tableId", "MonitoringCbsValue.indicator",
+            "MonitoringIndicator.code", "CreateGoalInput.indicator", "Goal.indicator", "StartfotoComparisonRow.indicator",
+            "StartfotoFigure.indicator", "StartfotoFigure.cbsKey", "StartfotoFigure.tableId", "WijkFigure.cbsKey", "WijkFigure.indicator",
+            "WijkFigure.tableId", "Query.wijkFigures(indicators)", "StartfotoOfferItem.code",
+        ],  # fmt: skip
+        "an indicator, CBS key or table",
+    ),
+    # the gemeente's own code and its wijk codes (CBS's, per gemeente)
+    **dict.fromkeys(
+        [
+            "CreateGoalInput.regionCode", "Goal.regionCode", "MonitoringRow.regionCode", "StartfotoComparisonRow.regionCode",
+            "StartfotoFigure.regionCode", "WijkFigure.regionCode", "Query.wijkFigures(wijkCodes)",
+        ],  # fmt: skip
+        "a region code of the gemeente",
+    ),
+    # keys of other modules' things: depend on the modules installed (third parties too)
+    **dict.fromkeys(
+        [
+            "Action.proposedByModule", "Action.reference", "PlatformFigure.key", "PlatformFigure.module", "MonitoringPlatformValue.figure",
+            "WijkMonitoring.availableSources", "StartfotoOfferItem.kind",
+        ],  # fmt: skip
+        "another module's key",
+    ),
 }
 
 #: Fields that must be (lists of) these enums.
@@ -114,10 +172,14 @@ ENUMS = {
     "TestVectorInput.expected": "EligibilityOutcome", "TestVectorResult.expected": "EligibilityOutcome",
     "TestVectorResult.actual": "EligibilityOutcome", "SearchHit.kind": "SearchHitKind", "ToegangParameter.unit": "ParameterUnit",
     "Query.regelingen(category)": "RegelingCategory", "PublicQuery.regelingen(category)": "RegelingCategory",
+    "WijkFigure.status": "FigureStatus", "WijkFigure.regionType": "RegionType", "WijkFigure.source": "IndicatorSource",
+    "Indicator.source": "IndicatorSource", "MonitoringRow.regionType": "MonitoringRegionType", "Startfoto.kind": "StartfotoKind",
+    "Startfoto.state": "StartfotoState", "StartfotoComparisonRow.gap": "ComparisonGap", "Action.status": "ActionStatus",
+    "VoiceSession.groupKind": "VoiceGroupKind", "RecordVoiceSessionInput.groupKind": "VoiceGroupKind",
 }  # fmt: skip
 
-MODULE_QUERIES = (SignalerenQuery, ToegangQuery)
-MODULE_MUTATIONS = (SignalerenMutation, ToegangMutation)
+MODULE_QUERIES = (*ZICHT.query, SignalerenQuery, ToegangQuery)
+MODULE_MUTATIONS = (*ZICHT.mutation, SignalerenMutation, ToegangMutation)
 
 
 def graphql_names(platform: Platform, roots: tuple[type, ...]) -> set[str]:

@@ -2,13 +2,13 @@
 in the system context only (the operator's command runs it in a `PlatformWork`).
 
 One import is one transaction: a file that does not parse writes nothing, and a file that
-does is upserted in batches (by table, region, indicator and period), after which the
-figures of that table the file no longer holds are deleted. Importing the same file twice
-leaves the same rows."""
+does replaces the figures of its table: they are deleted and the file's figures inserted
+in batches (core's `bulk_upsert`: COPY into a staging table on PostgreSQL, then one
+INSERT), which is several times faster than updating them row by row. Importing the same
+file twice leaves the same figures; readers see the old table until the import commits."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +17,13 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from core.plugin import PlatformWork, ValidationFailed, dialect_insert, utcnow
+from core.plugin import PlatformWork, ValidationFailed, bulk_upsert, dialect_insert, utcnow
 from plugins.handvat1_zicht import kwb
 from plugins.handvat1_zicht.models import CbsField, CbsFigure, CbsImport
 
-#: Rows per executemany (one compiled statement; the progress bar advances per batch).
+#: Rows per bulk upsert (the progress bar advances per batch).
 BATCH = 10000
+FIGURE_COLUMNS = ("region_code", "region_type", "gemeente_code", "indicator", "value", "status", "series")
 
 
 @dataclass
@@ -58,44 +59,17 @@ async def import_parsed(
     catalogue = kwb.catalogue().by_code
     import_id = uuid.uuid4()
     figures = parsed.figures
-    table = CbsFigure.__table__
-    upsert = insert(table)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["table_id", "region_code", "indicator", "period"],
-        set_={
-            "region_type": upsert.excluded.region_type,
-            "gemeente_code": upsert.excluded.gemeente_code,
-            "value": upsert.excluded.value,
-            "status": upsert.excluded.status,
-            "series": upsert.excluded.series,
-            "import_id": upsert.excluded.import_id,
-        },
-    )
     series = {code: indicator.series_of(parsed.period) for code, indicator in catalogue.items()}
+    await session.execute(delete(CbsFigure).where(CbsFigure.table_id == parsed.table_id))
+    constants = {"table_id": parsed.table_id, "period": parsed.period, "import_id": import_id}
     for start in range(0, len(figures), BATCH):
-        chunk = figures[start : start + BATCH]
-        random_bytes = os.urandom(16 * len(chunk))  # one call for the batch's ids (uuid4 per row costs more)
         rows = [
-            {
-                "id": uuid.UUID(bytes=random_bytes[16 * index : 16 * index + 16], version=4),
-                "table_id": parsed.table_id,
-                "period": parsed.period,
-                "region_code": figure.region_code,
-                "region_type": figure.region_type,
-                "gemeente_code": figure.gemeente_code,
-                "indicator": figure.indicator,
-                "value": figure.value,
-                "status": figure.status,
-                "series": series[figure.indicator],
-                "import_id": import_id,
-            }
-            for index, figure in enumerate(chunk)
+            (figure.region_code, figure.region_type, figure.gemeente_code, figure.indicator, figure.value, figure.status, series[figure.indicator])
+            for figure in figures[start : start + BATCH]
         ]
-        await session.execute(upsert, rows)  # executemany: one compiled statement, batched by the driver
+        await bulk_upsert(session, CbsFigure, FIGURE_COLUMNS, rows, constants=constants)
         if progress is not None:
-            progress(len(chunk))
-    # What an earlier import of this table had and this file no longer has.
-    await session.execute(delete(CbsFigure).where(CbsFigure.table_id == parsed.table_id, CbsFigure.import_id != import_id))
+            progress(len(rows))
     await session.execute(delete(CbsField).where(CbsField.table_id == parsed.table_id))
     if parsed.fields:
         await session.execute(

@@ -12,11 +12,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
-from core.plugin import Conflict, ValidationFailed, Work, parse_id, partners_by_id, publish_event, record_processing, utcnow, validate
+from core.plugin import Conflict, ValidationFailed, Work, parse_id, partners_by_id, publish_event, record_processing, refuse_identifying, utcnow, validate
 from plugins.handvat2_signaleren.events import EVENT_CONSENT_REVOKED
 from plugins.handvat2_signaleren.models import Consent, Referral
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.errors import refuse_identifying
 from plugins.handvat2_signaleren.services.families import FamilyView, per_family
 from plugins.handvat2_signaleren.services.referrals import take_step
 from plugins.handvat2_signaleren.services.visibility import consent_valid, own_organisation, owning_family, registered_family

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 from core.plugin import DomainError, Forbidden, ValidationFailed
-from plugins.handvat2_signaleren import domain
-
-
-class IdentifyingData(ValidationFailed):
-    code = "IDENTIFYING_DATA"
-    description = "Vrije tekst lijkt gegevens te bevatten die een gezin herkennen (een BSN, IBAN, telefoonnummer, …)."
 
 
 class ConsentInvalid(DomainError):
@@ -45,13 +39,3 @@ class WrongOrganisation(Forbidden):
 
     code = "WRONG_ORGANISATION"
     description = "Deze stap is aan de andere organisatie van de verwijzing."
-
-
-def refuse_identifying(text: str | None, field: str) -> None:
-    """Free text may not hold what identifies a family (a BSN, an IBAN, a phone number...)."""
-    found = domain.identifying_data(text or "")
-    if found:
-        raise IdentifyingData(
-            f"Dit lijkt {found} te bevatten. Leg alleen vast wat nodig is; gegevens die het gezin herkennen horen hier niet.",
-            field=field,
-        )

@@ -14,11 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
 
-from core.plugin import Conflict, ValidationFailed, Work, parse_id, record_processing, utcnow, validate, wijken_by_code
+from core.plugin import Conflict, ValidationFailed, Work, parse_id, record_processing, refuse_identifying, utcnow, validate, wijken_by_code
 from plugins.handvat2_signaleren.models import Family, Referral
 from plugins.handvat2_signaleren.permissions import FAMILY_WRITE
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.errors import refuse_identifying
 from plugins.handvat2_signaleren.services.visibility import (
     Viewer,
     newest_first,

@@ -10,12 +10,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
 
-from core.plugin import ValidationFailed, Work, parse_id, publish_event, record_processing, utcnow, validate
+from core.plugin import ValidationFailed, Work, parse_id, publish_event, record_processing, refuse_identifying, utcnow, validate
 from plugins.handvat2_signaleren import domain
 from plugins.handvat2_signaleren.events import EVENT_REGELING_LINKED
 from plugins.handvat2_signaleren.models import PlanItem
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.errors import refuse_identifying
 from plugins.handvat2_signaleren.services.families import FamilyView, per_family
 from plugins.handvat2_signaleren.services.visibility import own_organisation, owning_family, registered_family
 

@@ -29,6 +29,7 @@ from core.plugin import (
     partners_by_id,
     publish_event,
     record_processing,
+    refuse_identifying,
     utcnow,
     validate,
 )
@@ -37,7 +38,7 @@ from plugins.handvat2_signaleren.events import EVENT_OVERDUE
 from plugins.handvat2_signaleren.models import Consent, Referral
 from plugins.handvat2_signaleren.permissions import REFERRAL_SEND
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.errors import ConsentInvalid, PartnerInactive, WrongOrganisation, refuse_identifying
+from plugins.handvat2_signaleren.services.errors import ConsentInvalid, PartnerInactive, WrongOrganisation
 from plugins.handvat2_signaleren.services.families import FamilyView, per_family
 from plugins.handvat2_signaleren.services.notifications import tell_about_step
 from plugins.handvat2_signaleren.services.visibility import (

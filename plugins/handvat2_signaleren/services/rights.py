@@ -27,6 +27,7 @@ from core.plugin import (
     processing_history,
     publish_event,
     record_processing,
+    refuse_identifying,
     utcnow,
     wijken_by_id,
     workflow_history,
@@ -36,7 +37,6 @@ from plugins.handvat2_signaleren.events import EVENT_FAMILY_ANONYMISED, EVENT_FA
 from plugins.handvat2_signaleren.models import Consent, DeletionRecord, Family, Notification, PlanItem, Referral, Signal
 from plugins.handvat2_signaleren.processing import ACTIVITY
 from plugins.handvat2_signaleren.services.consent import consents_of
-from plugins.handvat2_signaleren.services.errors import refuse_identifying
 from plugins.handvat2_signaleren.services.notifications import notifications_of
 from plugins.handvat2_signaleren.services.plan import plan_of
 from plugins.handvat2_signaleren.services.referrals import referrals_of

@@ -12,11 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
-from core.plugin import ValidationFailed, Work, record_processing, validate
+from core.plugin import ValidationFailed, Work, record_processing, refuse_identifying, validate
 from plugins.handvat2_signaleren import MODULE_KEY, domain
 from plugins.handvat2_signaleren.models import Signal
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.errors import ReasonRequired, refuse_identifying
+from plugins.handvat2_signaleren.services.errors import ReasonRequired
 from plugins.handvat2_signaleren.services.families import FamilyView, per_family
 from plugins.handvat2_signaleren.services.visibility import own_organisation, registered_family
 from plugins.handvat2_signaleren.workflows import REFERRAL_WORKFLOW

@@ -100,14 +100,36 @@ def test_another_table_or_a_mangled_file_is_refused_with_line_or_field() -> None
     assert error.value.field == "table"
 
 
-def test_the_shipped_extract_parses_and_holds_no_invented_numbers() -> None:
+def cited_inhabitants() -> dict[str, float]:
+    """The inhabitants of 2024 as data/SOURCES.md cites them (its table of region, value pairs)."""
+    cited: dict[str, float] = {}
+    for line in (kwb.DATA / "SOURCES.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for code, value in zip(cells[::2], cells[1::2], strict=False):
+            if code[:2] in ("GM", "WK") and value.isdigit():
+                cited[code] = float(value)
+    return cited
+
+
+def test_the_shipped_extract_parses_and_holds_only_cited_numbers() -> None:
+    available: dict[tuple[str, str, int], float | None] = {}
     for name in ("85618NED_demo_extract.csv", "85984NED_demo_extract.json"):
         parsed = kwb.parse_file(kwb.DATA / name)
         assert {figure.gemeente_code for figure in parsed.figures} == {"GM0344", "GM0796"}
         assert parsed.regions == 26  # 2 gemeenten, 10 + 14 wijken
-        # Values that could not be retrieved are unknown, never numbers (data/SOURCES.md).
-        assert {figure.status for figure in parsed.figures} == {kwb.UNKNOWN}
-    assert (kwb.DATA / "SOURCES.md").exists()
+        for figure in parsed.figures:
+            assert figure.status in (kwb.AVAILABLE, kwb.UNKNOWN), figure
+            if figure.status == kwb.AVAILABLE:
+                available[(figure.region_code, figure.indicator, parsed.period)] = figure.value
+    # Every number in the extract is one that data/SOURCES.md cites (the inhabitants of
+    # 2024 of all 26 regions); every other cell is unknown, never an invented number.
+    cited = cited_inhabitants()
+    assert len(cited) == 26
+    assert available == {(code, "inwoners", 2024): value for code, value in cited.items()}
+    # CBS rounds wijk counts to fives: the wijken add up to their gemeente within that.
+    for gemeente in ("GM0344", "GM0796"):
+        wijken = [value for code, value in cited.items() if code.startswith("WK" + gemeente[2:])]
+        assert abs(sum(wijken) - cited[gemeente]) <= 5 * len(wijken)
 
 
 # -- importing ----------------------------------------------------------------------------------------------

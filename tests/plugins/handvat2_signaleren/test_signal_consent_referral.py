@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 
 from core.models import OutboxEvent, WorkflowHistory
 from core.platform import Platform
-from plugins.handvat2_signaleren.domain import add_working_days, identifying_data, suggest_classification
+from core.plugin import identifying_data
+from plugins.handvat2_signaleren.domain import add_working_days, suggest_classification
 from plugins.handvat2_signaleren.models import Consent, Family, Notification, Referral, Signal
 from plugins.handvat2_signaleren.workflows import REFERRAL_WORKFLOW
 from tests.conftest import Api, World

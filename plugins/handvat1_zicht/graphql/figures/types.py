@@ -8,7 +8,7 @@ from __future__ import annotations
 import strawberry
 
 from core.plugin import Connection, container, readable_with
-from plugins.handvat1_zicht.graphql.enums import FigureStatus, IndicatorSource, RegionType, member
+from plugins.handvat1_zicht.graphql.figures.enums import FigureStatus, IndicatorSource, RegionType, member
 from plugins.handvat1_zicht.models import OwnIndicator
 from plugins.handvat1_zicht.permissions import FIGURES_READ
 from plugins.handvat1_zicht.services.figures import OWN, FigureRow, IndicatorInfo

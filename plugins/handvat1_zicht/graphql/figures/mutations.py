@@ -7,14 +7,14 @@ import strawberry
 from strawberry.types import Info
 
 from core.plugin import input_data, mutation
-from plugins.handvat1_zicht.graphql.inputs import ImportOwnIndicatorInput
-from plugins.handvat1_zicht.graphql.types import ImportOwnIndicatorPayload, IndicatorNode
+from plugins.handvat1_zicht.graphql.figures.inputs import ImportOwnIndicatorInput
+from plugins.handvat1_zicht.graphql.figures.types import ImportOwnIndicatorPayload, IndicatorNode
 from plugins.handvat1_zicht.permissions import OWN_INDICATORS_MANAGE
 from plugins.handvat1_zicht.services import own
 
 
 @strawberry.type
-class ZichtMutation:
+class FiguresMutation:
     @mutation(
         permission=OWN_INDICATORS_MANAGE,
         description="Een eigen indicator per wijk toevoegen of bijwerken met een CSV (een nieuwe upload voor hetzelfde jaar vervangt de waarden van dat jaar).",

@@ -7,13 +7,13 @@ import strawberry
 from strawberry.types import Info
 
 from core.plugin import Connection, field, paginate_list
-from plugins.handvat1_zicht.graphql.types import IndicatorNode, WijkFigureNode
+from plugins.handvat1_zicht.graphql.figures.types import IndicatorNode, WijkFigureNode
 from plugins.handvat1_zicht.permissions import FIGURES_READ
 from plugins.handvat1_zicht.services import figures
 
 
 @strawberry.type
-class ZichtQuery:
+class FiguresQuery:
     @field(permission=FIGURES_READ, description="De indicatoren: de CBS-kerncijfers die het platform bewaart en de eigen indicatoren van de coalitie.")
     async def indicators(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[IndicatorNode]:
         listed = await figures.indicators(info.context)

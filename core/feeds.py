@@ -1,0 +1,219 @@
+"""Personal feed links: a member's URL for one download of one module (`Download(feed=True)`),
+for calendar apps and other programs that cannot send an access token.
+
+The URL carries a random secret (`kf_…`); only its SHA-256 hash is stored, so the database
+never holds a usable link and the URL is shown once, when it is made. The link holds no
+permissions of its own: a fetch acts as the member who made it, with the roles of their
+membership as they are at that moment, so a role taken away, a membership ended or a
+gemeente suspended take effect at once. It serves that one download only. An unknown,
+revoked or no longer usable link answers NOT_FOUND, never saying which of these it is.
+
+Fetching is not logged in the processing log by the platform: what a download processes,
+its handler records (as every module service does), and a link itself is no personal data
+of a family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Column, Index, Select, String, UniqueConstraint, func, select
+from sqlmodel import Field
+
+from core.access import Principal
+from core.db import TenantScopedModel, UTCDateTime, begin_write, tenant_foreign_key, utcnow
+from core.errors import Conflict, Forbidden, ModuleNotEnabled, NotFound, ValidationFailed
+from core.graphql.context import RequestContext
+from core.models import Membership, Person
+from core.module_types import Download
+from core.processing import ProcessingJournal, Trace
+from core.services.tenants import tenant_info
+from core.validation import parse_id
+from core.work import Work
+
+if TYPE_CHECKING:
+    from core.platform import Platform
+
+#: Making, listing and revoking one's own feed links (declared by the core module).
+FEED_LINK_MANAGE = "core.feed_link.manage"
+#: What a feed link's secret starts with: recognisable in a leaked URL or a secret scanner.
+TOKEN_PREFIX = "kf_"
+#: The most links one member may have in one gemeente.
+MAX_LINKS_PER_MEMBER = 25
+
+
+class FeedLink(TenantScopedModel, table=True):
+    """A member's personal link to one download of one module. `token_hash` is the SHA-256
+    (hex) of the secret in the URL; the secret itself is never stored. Revoking deletes the
+    row; ending the membership for good (deleting it) deletes its links."""
+
+    __tablename__ = "feed_links"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "token_hash"),
+        tenant_foreign_key("membership_id", "memberships", ondelete="CASCADE"),
+        Index("ix_feed_links_tenant_id_membership_id", "tenant_id", "membership_id"),
+    )
+
+    membership_id: uuid.UUID = Field(nullable=False)
+    module_key: str = Field(sa_column=Column(String(64), nullable=False))
+    download: str = Field(sa_column=Column(String(63), nullable=False))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+FEED_MODELS = [FeedLink]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: The query parameter that carries a feed link's secret. In the query string, not the path:
+#: the access log and the trace spans keep the path only, so the secret stays out of them.
+FEED_PARAMETER = "feed"
+
+
+def feed_url(work: Work, module_key: str, download: str, token: str) -> str:
+    """The download's own URL with the secret as `?feed=`: its path ends in the download's
+    name (`…/actions.ics`), as calendar apps like it; a member may add the download's own
+    parameters (`&scope=mine`)."""
+    base = work.settings.public_base_url.rstrip("/")
+    return f"{base}/t/{work.tenant.slug}/modules/{module_key}/downloads/{download}?{FEED_PARAMETER}={token}"
+
+
+# -- the member's own links (GraphQL) ----------------------------------------------------------
+
+
+def _own_membership(work: Work) -> uuid.UUID:
+    """The caller's membership: a link acts as a member, so API clients and operators
+    without a membership have none."""
+    if work.principal.membership_id is None:
+        raise Forbidden("Alleen een lid van de coalitie kan een persoonlijke feedlink maken.", code="NOT_A_MEMBER")
+    return work.principal.membership_id
+
+
+def feed_download(work: Work, module_key: str, name: str) -> Download:
+    """Module `module_key`'s download `name`, which must exist, be a feed, be of a module
+    the gemeente enabled and be readable by the caller."""
+    download = work.runtime.download(module_key, name)
+    if download is None:
+        if module_key not in work.runtime.modules:
+            raise NotFound("Er is geen module met deze sleutel.", field="input.module")
+        raise NotFound("Deze module heeft geen download met deze naam.", field="input.download")
+    if module_key not in work.enabled_modules:
+        raise ModuleNotEnabled(f"De module {module_key} staat niet aan voor deze gemeente.", module=module_key, field="input.module")
+    if not download.feed:
+        raise ValidationFailed(
+            "Van deze download kan geen feedlink worden gemaakt: haal hem op met een toegangstoken.", field="input.download"
+        )
+    work.principal.require(download.permission)
+    return download
+
+
+async def create_link(work: Work, data: dict[str, Any]) -> tuple[FeedLink, str]:
+    """A new link of the caller for a feed download, and its URL (shown this once)."""
+    membership_id = _own_membership(work)
+    module_key, name = str(data["module"]).strip(), str(data["download"]).strip()
+    feed_download(work, module_key, name)
+    count = (
+        await work.session.execute(select(func.count()).select_from(FeedLink).where(FeedLink.membership_id == membership_id))
+    ).scalar_one()
+    if count >= MAX_LINKS_PER_MEMBER:
+        raise Conflict(f"U heeft al {MAX_LINKS_PER_MEMBER} feedlinks in deze gemeente; trek er eerst een in.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    link = FeedLink(membership_id=membership_id, module_key=module_key, download=name, token_hash=token_hash(token))
+    work.session.add(link)
+    await work.session.flush()
+    return link, feed_url(work, module_key, name, token)
+
+
+def own_links_statement(work: Work) -> Select[Any]:
+    """The caller's own links (none for a caller without a membership)."""
+    return select(FeedLink).where(FeedLink.membership_id == work.principal.membership_id)
+
+
+async def revoke_link(work: Work, link_id: Any) -> FeedLink:
+    """Revoke (delete) one of the caller's own links; another's is not found."""
+    wanted = parse_id(link_id, "input.id")
+    link = (
+        await work.session.execute(own_links_statement(work).where(FeedLink.id == wanted))
+    ).scalar_one_or_none()
+    if link is None:
+        raise NotFound("Deze feedlink bestaat niet.", field="input.id")
+    await work.session.delete(link)
+    await work.session.flush()
+    return link
+
+
+# -- fetching with a link (HTTP) ---------------------------------------------------------------
+
+
+def _unknown_link() -> NotFound:
+    return NotFound("Deze feedlink bestaat niet (meer).")
+
+
+@asynccontextmanager
+async def feed_context(
+    platform: Platform,
+    tenant_slug: str,
+    token: str,
+    module_key: str,
+    download: str,
+    *,
+    request: Any = None,
+    request_id: str | None = None,
+    trace: Trace | None = None,
+) -> AsyncIterator[tuple[RequestContext, FeedLink]]:
+    """The request context of a fetch with a feed link, as `Platform.request_context` makes
+    it for a token: the tenant (which must exist and be active) and the link's member as
+    the principal, with the roles of their membership now. The link must exist in this
+    gemeente, be for `module_key`'s `download`, and its member's person and membership must be active;
+    otherwise NOT_FOUND, without saying why. What the handler recorded in the processing
+    log is written after it ran."""
+    async with platform.tenant_session(tenant_slug) as (session, tenant):
+        row = (
+            await session.execute(
+                select(FeedLink, Membership, Person)
+                .join(Membership, Membership.id == FeedLink.membership_id)
+                .join(Person, Person.id == Membership.person_id)
+                .where(FeedLink.token_hash == token_hash(token))
+            )
+        ).first()
+        if row is None:
+            raise _unknown_link()
+        link, membership, person = row
+        if (link.module_key, link.download) != (module_key, download) or not membership.active or not person.active:
+            raise _unknown_link()
+        roles = frozenset(membership.roles)
+        principal = Principal(
+            subject=person.email,
+            person_id=person.id,
+            membership_id=membership.id,
+            partner_id=membership.partner_id,
+            roles=roles,
+            permissions=platform.permissions.for_roles(roles),
+        )
+        context = RequestContext(
+            session=session,
+            tenant=tenant_info(tenant),
+            principal=principal,
+            hooks=await platform.hooks_for(session, tenant),
+            runtime=platform.runtime,
+            settings=platform.settings,
+            registry=platform.permissions,
+            journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
+            on_records_committed=platform.note_unsealed,
+            tenant_row=tenant,
+            request=request,
+            request_id=request_id,
+        )
+        yield context, link
+        if context.journal.pending:
+            await begin_write(session)
+            await context.save()

@@ -1,0 +1,2 @@
+"""The startfoto and vervolgfoto's: the coalition's dated baseline and later pictures
+compared with it."""
