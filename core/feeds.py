@@ -5,8 +5,15 @@ The URL carries a random secret (`kf_…`); only its SHA-256 hash is stored, so 
 never holds a usable link and the URL is shown once, when it is made. The link holds no
 permissions of its own: a fetch acts as the member who made it, with the roles of their
 membership as they are at that moment, so a role taken away, a membership ended or a
-gemeente suspended take effect at once. It serves that one download only. An unknown,
-revoked or no longer usable link answers NOT_FOUND, never saying which of these it is.
+gemeente suspended take effect at once; a fetch needs `core.feed_link.manage` as well as the
+download's own permission. It serves that one download only. An unknown, revoked or no
+longer usable link answers the same NOT_FOUND, whatever the reason, so an answer never tells
+that a secret is (or was) a real one.
+
+A link lives no longer than what it was made for: ending a membership, taking it up again or
+changing its roles deletes the member's links (`delete_member_links`, in that same
+transaction), so a link leaked before is not revived when the membership or role comes back;
+an admin can revoke all of a member's links (`revoke_member_links`).
 
 Fetching is not logged in the processing log by the platform: what a download processes,
 its handler records (as every module service does), and a link itself is no personal data
@@ -23,12 +30,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Index, Select, String, UniqueConstraint, func, select
+from sqlalchemy import Column, Index, Select, String, UniqueConstraint, delete, func, select
 from sqlmodel import Field
 
-from core.access import Principal
+from core.access import PLATFORM_OPERATOR, Principal
 from core.db import TenantScopedModel, UTCDateTime, begin_write, tenant_foreign_key, utcnow
-from core.errors import Conflict, Forbidden, ModuleNotEnabled, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, ModuleNotEnabled, NotFound, TenantSuspended, ValidationFailed
 from core.graphql.context import RequestContext
 from core.models import Membership, Person
 from core.module_types import Download
@@ -121,6 +128,7 @@ async def create_link(work: Work, data: dict[str, Any]) -> tuple[FeedLink, str]:
     membership_id = _own_membership(work)
     module_key, name = str(data["module"]).strip(), str(data["download"]).strip()
     feed_download(work, module_key, name)
+    await _lock_own_membership(work, membership_id)
     count = (
         await work.session.execute(select(func.count()).select_from(FeedLink).where(FeedLink.membership_id == membership_id))
     ).scalar_one()
@@ -131,6 +139,20 @@ async def create_link(work: Work, data: dict[str, Any]) -> tuple[FeedLink, str]:
     work.session.add(link)
     await work.session.flush()
     return link, feed_url(work, module_key, name, token)
+
+
+async def _lock_own_membership(work: Work, membership_id: uuid.UUID) -> None:
+    """Lock the caller's membership row until the transaction ends (PostgreSQL; SQLite has
+    one writer at a time), so that two links made at once are counted one after the other
+    and the limit holds, and so that a link made while the membership ends or its roles
+    change (which deletes its links) waits for that and is then refused."""
+    row = (
+        await work.session.execute(
+            select(Membership.active, Membership.roles).where(Membership.id == membership_id).with_for_update()
+        )
+    ).first()
+    if row is None or not row.active or set(row.roles) != work.principal.roles - {PLATFORM_OPERATOR}:
+        raise Conflict("Uw lidmaatschap is zojuist gewijzigd; probeer het opnieuw.")
 
 
 def own_links_statement(work: Work) -> Select[Any]:
@@ -151,11 +173,48 @@ async def revoke_link(work: Work, link_id: Any) -> FeedLink:
     return link
 
 
+# -- a member's links, for the admin and when a membership changes -------------------------------
+
+
+async def delete_member_links(session: Any, membership_id: uuid.UUID) -> int:
+    """Delete every link of a membership (in the session's tenant); how many there were.
+    Called in the transaction that ends the membership, takes it up again or changes its
+    roles (core.services.coalition.update_member, core.identity.invitations.accept)."""
+    result = await session.execute(delete(FeedLink).where(FeedLink.membership_id == membership_id))
+    return int(result.rowcount or 0)
+
+
+async def revoke_member_links(work: Work, membership_id: Any) -> int:
+    """Revoke (delete) all links of a member of this gemeente, e.g. when one leaked; how many
+    there were. A membership of another gemeente is not found."""
+    wanted = parse_id(membership_id, "input.membershipId")
+    found = (await work.session.execute(select(Membership.id).where(Membership.id == wanted))).first()
+    if found is None:
+        raise NotFound("Dit lid bestaat niet.", field="input.membershipId")
+    return await delete_member_links(work.session, wanted)
+
+
 # -- fetching with a link (HTTP) ---------------------------------------------------------------
 
 
-def _unknown_link() -> NotFound:
+def unknown_link() -> NotFound:
+    """The one answer to a fetch with a link that does not serve: the same for every reason."""
     return NotFound("Deze feedlink bestaat niet (meer).")
+
+
+@asynccontextmanager
+async def _tenant_session_or_unknown_link(platform: Platform, tenant_slug: str) -> AsyncIterator[tuple[Any, Any]]:
+    """`Platform.tenant_session`, but an unknown or suspended gemeente answers as an unknown
+    link does (what the body raises passes unchanged)."""
+    opened = False
+    try:
+        async with platform.tenant_session(tenant_slug) as pair:
+            opened = True
+            yield pair
+    except (NotFound, TenantSuspended):
+        if opened:
+            raise
+        raise unknown_link() from None
 
 
 @asynccontextmanager
@@ -173,10 +232,17 @@ async def feed_context(
     """The request context of a fetch with a feed link, as `Platform.request_context` makes
     it for a token: the tenant (which must exist and be active) and the link's member as
     the principal, with the roles of their membership now. The link must exist in this
-    gemeente, be for `module_key`'s `download`, and its member's person and membership must be active;
-    otherwise NOT_FOUND, without saying why. What the handler recorded in the processing
-    log is written after it ran."""
-    async with platform.tenant_session(tenant_slug) as (session, tenant):
+    gemeente and be for `module_key`'s `download`, a feed of a module the gemeente has on;
+    its member's person and membership must be active and their roles must now give both
+    `core.feed_link.manage` and the download's permission. Otherwise the same NOT_FOUND as
+    for an unknown link, whatever the reason: only a secret that can fetch tells that it is
+    real. No second factor is asked (a token's roles may need one): the link was made in a
+    session that passed it, and serves one download to read. What the handler recorded in
+    the processing log is written after it ran."""
+    wanted = platform.runtime.download(module_key, download)
+    if wanted is None or not wanted.feed:
+        raise unknown_link()
+    async with _tenant_session_or_unknown_link(platform, tenant_slug) as (session, tenant):
         row = (
             await session.execute(
                 select(FeedLink, Membership, Person)
@@ -186,18 +252,21 @@ async def feed_context(
             )
         ).first()
         if row is None:
-            raise _unknown_link()
+            raise unknown_link()
         link, membership, person = row
         if (link.module_key, link.download) != (module_key, download) or not membership.active or not person.active:
-            raise _unknown_link()
+            raise unknown_link()
         roles = frozenset(membership.roles)
+        permissions = platform.permissions.for_roles(roles)
+        if FEED_LINK_MANAGE not in permissions or wanted.permission not in permissions:
+            raise unknown_link()
         principal = Principal(
             subject=person.email,
             person_id=person.id,
             membership_id=membership.id,
             partner_id=membership.partner_id,
             roles=roles,
-            permissions=platform.permissions.for_roles(roles),
+            permissions=permissions,
         )
         context = RequestContext(
             session=session,
@@ -213,6 +282,8 @@ async def feed_context(
             request=request,
             request_id=request_id,
         )
+        if module_key not in context.enabled_modules:
+            raise unknown_link()
         yield context, link
         if context.journal.pending:
             await begin_write(session)

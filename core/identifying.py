@@ -9,8 +9,13 @@ from core.errors import ValidationFailed
 
 _DIGITS9 = re.compile(r"(?<!\d)(\d[\s.-]?){7,8}\d(?!\d)")  # a BSN is often written without its leading 0
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"(?<!\d)(\+31|0031|0)[\s-]?\d([\s-]?\d){8}(?!\d)")
-_POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Za-z]{2}\b")
+# A phone number: 10 digits from a 0 (or +31/0031 for it), with spaces, dashes or an area
+# code in parentheses between them: 06-12345678, 030 200 1000, (020) 123 4567.
+_PHONE = re.compile(r"(?<![\d(])(\+31|0031|\(?0)[\s-]?\d([\s()-]{0,2}\d){8}(?!\d)")
+# A postcode: four digits and two capitals (3512 AB, 3512AB), or two small letters written
+# against the digits (3512ab). Not a year followed by a word ("in 2024 is", "2019 op"): a
+# postcode's letters are capitals when a space separates them.
+_POSTCODE = re.compile(r"\b[1-9]\d{3}(?:\s?[A-Z]{2}|[a-z]{2})\b")
 _DATE = re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](\d{2}|\d{4})\b|\b\d{4}-\d{2}-\d{2}\b")
 _IBAN = re.compile(r"\bNL\s?\d{2}\s?[A-Z]{4}(\s?\d){10}\b", re.IGNORECASE)
 

@@ -204,13 +204,18 @@ class ActivityFigure:
     """A module's count of its own work per wijk in a year (`wijk_activity`), shown beside
     the CBS figures ("dienende monitoring"). Raw counts: whoever shows them suppresses small
     cells first (`disclose_table`). `per_births`: meaningful per 100 births of the wijk
-    (e.g. signals), so a coalition sees where it signals too little."""
+    (e.g. signals), so a coalition sees where it signals too little. `permission`: the
+    permission a reader needs to see this figure (None: the caller's own permission
+    suffices). `total_subjects`: the distinct subjects over the whole gemeente (None: the sum
+    of the cells' subjects, correct only when every subject is in one cell)."""
 
     key: str  # <module key>.<figure>
     name: str  # Dutch, for coalition members
     description: str
     cells: tuple[ActivityCell, ...]
     per_births: bool = False
+    permission: str | None = None
+    total_subjects: int | None = None
 
 
 @dataclass(frozen=True)

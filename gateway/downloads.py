@@ -4,10 +4,12 @@ GraphQL, or with a member's personal feed link (`?feed=kf_…`, core.feeds) for 
 declared `feed=True`.
 
 Errors are problem+json (RFC 9457) with the platform's codes: the caller's own
-(`UNAUTHENTICATED`, `TENANT_MISMATCH`, `NOT_FOUND` for an unknown module, download or feed
-link, `MODULE_NOT_ENABLED`, `FORBIDDEN`) and the handler's `DomainError` with its code,
-status and `field` (the query parameter). Anything else a handler raises is logged and
-answered 500 (`INTERNAL_SERVER_ERROR`), a busy database 503 (`BUSY`).
+(`UNAUTHENTICATED`, `TENANT_MISMATCH`, `NOT_FOUND` for an unknown module or download,
+`MODULE_NOT_ENABLED`, `FORBIDDEN`) and the handler's `DomainError` with its code, status and
+`field` (the query parameter). With a feed link every refusal before the handler runs is the
+one NOT_FOUND of an unknown link (core.feeds), so that no answer tells a real secret apart.
+Anything else a handler raises is logged and answered 500 (`INTERNAL_SERVER_ERROR`), a busy
+database 503 (`BUSY`).
 
 The handler runs in the request's unit of work: what it recorded in the processing log, and
 anything else it wrote, is committed when it succeeds and rolled back when it fails (its
@@ -168,13 +170,12 @@ async def _download(tenant_slug: str, module_key: str, name: str, request: Reque
     download = platform.runtime.download(module_key, name)
     parameters = download_parameters(request)
     if token is not None:
-        # A feed link: its member, for this download only (an unknown module or name is
-        # not told apart from an unknown link).
-        if download is None or not download.feed:
-            raise NotFound("Deze feedlink bestaat niet (meer).")
+        # A feed link: its member, for this download only. feed_context refuses whatever
+        # does not serve (an unknown module, download or gemeente too) as an unknown link.
         async with feed_context(
             platform, tenant_slug, token, module_key, name, request=request, request_id=correlation_id.get(), trace=Trace.current()
         ) as (context, _link):
+            assert download is not None  # feed_context checked it
             return await serve(context, module_key, download, parameters)
     claims = await authenticate(request, platform)
     async with platform.request_context(

@@ -1,6 +1,7 @@
 """Core's GraphQL for personal feed links (core.feeds): a member makes a link for a feed
 download (a calendar) that a calendar app can fetch without a token, lists their own links
-and revokes them. The URL is shown once, when the link is made."""
+and revokes them. The URL is shown once, when the link is made. An admin who manages members
+revokes all links of a member (one leaked)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ class RevokeFeedLinkInput:
     id: strawberry.ID
 
 
+@strawberry.input
+class RevokeMemberFeedLinksInput:
+    membership_id: strawberry.ID = strawberry.field(description="Het lid (lidmaatschap) van wie alle feedlinks worden ingetrokken.")
+
+
 @container
 @strawberry.type(description="De nieuwe feedlink en zijn URL: dit is de enige keer dat de URL te zien is.")
 class CreateFeedLinkPayload:
@@ -56,6 +62,12 @@ class CreateFeedLinkPayload:
 @strawberry.type
 class RevokeFeedLinkPayload:
     feed_link: FeedLinkNode = strawberry.field(description="De ingetrokken link, zoals hij was.")
+
+
+@container
+@strawberry.type
+class RevokeMemberFeedLinksPayload:
+    removed: int = strawberry.field(description="Hoeveel feedlinks van het lid zijn ingetrokken (0 als het er geen had).")
 
 
 @strawberry.type
@@ -87,3 +99,11 @@ class FeedMutation:
     @mutation(permission=FEED_LINK_MANAGE, description="Een eigen feedlink intrekken: hij werkt meteen niet meer.")
     async def revoke_feed_link(self, info: Info, input: RevokeFeedLinkInput) -> RevokeFeedLinkPayload:
         return RevokeFeedLinkPayload(feed_link=FeedLinkNode.from_row(await feeds.revoke_link(info.context, input.id)))
+
+    @mutation(
+        permission="core.member.manage",
+        description="Alle feedlinks van een lid intrekken, bijv. als een URL is uitgelekt: ze werken meteen niet meer. "
+        "Het lid kan daarna zelf nieuwe maken.",
+    )
+    async def revoke_member_feed_links(self, info: Info, input: RevokeMemberFeedLinksInput) -> RevokeMemberFeedLinksPayload:
+        return RevokeMemberFeedLinksPayload(removed=await feeds.revoke_member_links(info.context, input.membership_id))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core.db import utcnow
 from core.errors import Conflict, DomainError, NotFound
+from core.feeds import delete_member_links
 from core.identity.crypto import new_token, token_hash
 from core.identity.login import LoginOutcome, finish_login, set_password
 from core.identity.models import Credential, Invitation
@@ -128,6 +129,8 @@ async def accept(session: Any, identity: Identity, tenant: Tenant, token: str, p
     if membership is None:
         membership = Membership(person_id=person.id, email=invitation.email, display_name=invitation.display_name, roles=[])
         session.add(membership)
+    elif not membership.active or set(membership.roles) != set(invitation.roles):
+        await delete_member_links(session, membership.id)  # a changed membership ends its feed links (core.feeds)
     membership.roles = list(invitation.roles)
     membership.partner_id = invitation.partner_id
     membership.display_name = invitation.display_name

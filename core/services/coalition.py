@@ -16,6 +16,7 @@ from core import gemeenten
 from core.access import COALITION_ADMIN, tenant_roles_problem
 from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.feeds import delete_member_links
 from core.models import Membership, Partner, PartnerDomain, PartnerType, Person, Wijk
 from core.services.tenants import lock_tenant
 from core.validation import NO_CONTROL_CHARACTERS, parse_id, validate
@@ -198,10 +199,15 @@ async def update_member(work: Work, member_id: Any, changes: dict[str, Any]) -> 
     if fields.partner_id != member.partner_id:
         await check_partner_for_member(work, fields.partner_id)
     await _ensure_an_admin_remains(work, member, fields.roles, fields.active)
+    # A feed link is made for a membership as it is: ending it (or taking it up again) or
+    # changing its roles ends the links, so one leaked before does not come back with it.
+    ends_feed_links = not (member.active and fields.active) or set(fields.roles) != set(member.roles)
     for name, value in fields.model_dump(exclude={"email"}).items():
         setattr(member, name, value)
     member.updated_at = utcnow()
     await work.session.flush()
+    if ends_feed_links:
+        await delete_member_links(work.session, member.id)
     return member
 
 

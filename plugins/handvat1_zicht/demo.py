@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core.plugin import PlatformWork, Work, all_wijken
 from plugins.handvat1_zicht import kwb
-from plugins.handvat1_zicht.models import Startfoto
+from plugins.handvat1_zicht.models import CbsImport, Startfoto
 from plugins.handvat1_zicht.services import cbs, own, plan, startfoto, voices
 
 EXTRACTS = ("85618NED_demo_extract.csv", "85984NED_demo_extract.json")
@@ -71,5 +71,15 @@ async def seed(work: Work) -> None:
 
 async def seed_platform(work: PlatformWork) -> list[cbs.ImportResult]:
     """Import the shipped extracts of the demo gemeenten (idempotent: an import replaces
-    the figures of its table)."""
-    return [await cbs.import_file(work, kwb.DATA / name) for name in EXTRACTS]
+    the figures of its table). A table the operator imported from another file (the whole
+    national table, say) is left alone: the demo never replaces real figures by its extract."""
+    imported_from = dict(
+        (await work.session.execute(select(CbsImport.table_id, CbsImport.source_name).order_by(CbsImport.imported_at))).all()
+    )
+    results = []
+    for name in EXTRACTS:
+        table = kwb.table_of(name)
+        if table in imported_from and imported_from[table] != name:
+            continue
+        results.append(await cbs.import_file(work, kwb.DATA / name))
+    return results

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -224,14 +225,17 @@ def _number(raw: str, line: int, key: str) -> tuple[float | None, str]:
     if text == ".":
         return None, SUPPRESSED
     try:
-        return float(text), AVAILABLE
+        value = float(text)
     except ValueError:
+        value = math.nan
         if text.count(",") == 1 and "." not in text:
             try:
-                return float(text.replace(",", ".")), AVAILABLE
+                value = float(text.replace(",", "."))
             except ValueError:
                 pass
-        raise KwbError("Dit is geen getal, geen '.' en geen lege cel", line=line, field=key) from None
+    if not math.isfinite(value):  # also "nan", "inf" and 1e999: no figure of CBS
+        raise KwbError("Dit is geen getal, geen '.' en geen lege cel", line=line, field=key)
+    return value, AVAILABLE
 
 
 def _region(code: str) -> tuple[str | None, str]:
@@ -384,6 +388,8 @@ def parse_odata(text: str | bytes, *, table: str | None = None, file_table: str 
                 raise KwbError("Dit is geen getal", line=number, field=key)
             elif isinstance(raw, (int, float)):
                 value, status = float(raw), AVAILABLE
+                if not math.isfinite(value):  # NaN or Infinity in the JSON
+                    raise KwbError("Dit is geen getal", line=number, field=key)
             else:
                 value, status = _number(str(raw), number, key)
             collector.add(region, indicator, value, status)

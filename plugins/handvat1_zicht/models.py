@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field
 
 from core.plugin import JSONType, NationalReferenceModel, TenantScopedModel, UTCDateTime, tenant_foreign_key, utcnow
@@ -201,6 +201,15 @@ class Action(TenantScopedModel, table=True):
         tenant_foreign_key("partner_id", "partners"),
         tenant_foreign_key("owner_membership_id", "memberships"),
         Index("ix_zicht_actions_deadline", "tenant_id", "status", "deadline"),
+        # One open action per proposing module's thing: a proposal sent twice at once adds one.
+        Index(
+            "uq_zicht_actions_open_reference",
+            "tenant_id",
+            "reference",
+            unique=True,
+            postgresql_where=text("reference IS NOT NULL AND status <> 'gestopt'"),
+            sqlite_where=text("reference IS NOT NULL AND status <> 'gestopt'"),
+        ),
     )
 
     goal_id: uuid.UUID | None = Field(default=None)

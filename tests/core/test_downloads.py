@@ -4,6 +4,7 @@ links that act as their member with the member's current roles."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from core.feeds import FeedLink
+from core.feeds import FEED_LINK_MANAGE, MAX_LINKS_PER_MEMBER, FeedLink, token_hash
 from core.models import TenantStatus
 from core.platform import Platform
 from core.processing import ProcessingRecord
@@ -28,6 +29,7 @@ KEY = "tiny_notes"
 CREATE = "mutation($i: CreateFeedLinkInput!) { createFeedLink(input: $i) { feedLink { id module download createdAt } url } }"
 REVOKE = "mutation($id: ID!) { revokeFeedLink(input: {id: $id}) { feedLink { id download } } }"
 LINKS = "{ feedLinks(first: 10) { totalCount nodes { id module download } } }"
+REVOKE_MEMBER = "mutation($id: ID!) { revokeMemberFeedLinks(input: {membershipId: $id}) { removed } }"
 
 
 @pytest.fixture(autouse=True)
@@ -214,29 +216,192 @@ async def test_a_feed_link_serves_only_its_own_download_in_its_own_gemeente(kit:
     problem(await kit.download(utrecht.slug, "tiny_extra", "whoami.ics", feed=secret), 404, "NOT_FOUND")
 
 
-async def test_a_feed_link_stops_when_the_membership_ends_and_follows_role_changes(kit: Api, platform: Platform, utrecht: World) -> None:
+async def links_of(platform: Platform, world: World, member: str) -> list[str]:
+    """The downloads of `member`'s stored links."""
+    async with platform.session(TenantContext(tenant_id=uuid.UUID(str(world.tenant_id)))) as session:
+        rows = await session.execute(select(FeedLink.download).where(FeedLink.membership_id == uuid.UUID(world.members[member])))
+        return sorted(rows.scalars())
+
+
+async def add_link_rows(platform: Platform, world: World, member: str, secrets: list[str], download: str = "whoami.ics") -> None:
+    """Links stored directly, as a link made earlier (e.g. before its membership ended) is."""
+    async with platform.session(TenantContext(tenant_id=uuid.UUID(str(world.tenant_id)))) as session:
+        membership_id = uuid.UUID(world.members[member])
+        session.add_all(
+            [FeedLink(membership_id=membership_id, module_key=KEY, download=download, token_hash=token_hash(secret)) for secret in secrets]
+        )
+        await session.commit()
+
+
+async def test_a_feed_link_follows_the_roles_permissions_and_needs_feed_link_manage_at_fetch_time(
+    kit: Api, platform: Platform, utrecht: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _writer_link, writer_secret = await create_link(kit, utrecht, "professional", "writers.svg")
     _link, secret = await create_link(kit, utrecht, "professional")
+    unknown = problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed="kf_unknown"), 404, "NOT_FOUND")
+    grants, granted = platform.permissions.grants, platform.permissions.grants["professional"]
+    # The role no longer gives core.feed_link.manage (a deployment took it away): no link of it works.
+    monkeypatch.setitem(grants, "professional", granted - {FEED_LINK_MANAGE})
+    assert problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 404, "NOT_FOUND") == unknown
+    assert problem(await kit.download(utrecht.slug, KEY, "writers.svg", feed=writer_secret), 404, "NOT_FOUND") == unknown
+    # The role no longer gives the download's own permission: the same 404, no FORBIDDEN.
+    monkeypatch.setitem(grants, "professional", granted - {tiny_downloads.WRITE})
+    assert problem(await kit.download(utrecht.slug, KEY, "writers.svg", feed=writer_secret), 404, "NOT_FOUND") == unknown
+    assert (await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret)).status_code == 200
+    # With a token the same caller is told precisely why.
+    body = problem(await kit.download(utrecht.slug, KEY, "writers.svg", user=utrecht.email("professional")), 403, "FORBIDDEN")
+    assert body["permission"] == tiny_downloads.WRITE
+    monkeypatch.undo()
     assert (await kit.download(utrecht.slug, KEY, "writers.svg", feed=writer_secret)).status_code == 200
-    async with platform.work_as_system(utrecht.slug, "test") as work:  # the role that may write notes is taken away
+    assert await records(platform, utrecht.tenant_id, "notes.csv") == []
+
+
+async def test_a_feed_link_ends_with_its_membership_or_a_role_change_and_does_not_come_back(
+    kit: Api, platform: Platform, utrecht: World
+) -> None:
+    await create_link(kit, utrecht, "professional", "writers.svg")
+    _link, secret = await create_link(kit, utrecht, "professional")
+    _other, other_secret = await create_link(kit, utrecht, "analyst")
+    # Another change of the membership (the name) keeps its links.
+    async with platform.work_as_system(utrecht.slug, "test") as work:
+        await coalition.update_member(work, utrecht.members["professional"], {"display_name": "Pro Fessional"})
+        await work.commit()
+    assert await links_of(platform, utrecht, "professional") == ["whoami.ics", "writers.svg"]
+    # A role change ends them all, also of the download the new roles could still read; given
+    # the old role back, they do not return.
+    async with platform.work_as_system(utrecht.slug, "test") as work:
         await coalition.update_member(work, utrecht.members["professional"], {"roles": ["analyst"]})
         await work.commit()
-    problem(await kit.download(utrecht.slug, KEY, "writers.svg", feed=writer_secret), 403, "FORBIDDEN")
-    assert (await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret)).status_code == 200
+    assert await links_of(platform, utrecht, "professional") == []
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 404, "NOT_FOUND")
+    async with platform.work_as_system(utrecht.slug, "test") as work:
+        await coalition.update_member(work, utrecht.members["professional"], {"roles": ["professional"]})
+        await work.commit()
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 404, "NOT_FOUND")
+    # Ending the membership (the admin's mutation) ends them, in its transaction; taking it
+    # up again does not bring them back.
+    _link, secret = await create_link(kit, utrecht, "professional")
+    deactivate = "mutation($id: ID!) { deactivateMember(input: {id: $id}) { member { active } } }"
+    ended = ok(await kit.gql(utrecht.slug, deactivate, {"id": utrecht.members["professional"]}, user=utrecht.email("coalition_admin")))
+    assert ended["deactivateMember"]["member"] == {"active": False}
+    assert await links_of(platform, utrecht, "professional") == []
+    async with platform.work_as_system(utrecht.slug, "test") as work:
+        await coalition.update_member(work, utrecht.members["professional"], {"active": True})
+        await work.commit()
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 404, "NOT_FOUND")
+    # A link left on an ended membership (made before links ended with it) goes when it is taken up again.
     async with platform.work_as_system(utrecht.slug, "test") as work:
         await coalition.deactivate_member(work, utrecht.members["professional"])
         await work.commit()
-    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 404, "NOT_FOUND")
+    await add_link_rows(platform, utrecht, "professional", ["kf_from_before"])
+    async with platform.work_as_system(utrecht.slug, "test") as work:
+        await coalition.update_member(work, utrecht.members["professional"], {"active": True})
+        await work.commit()
+    assert await links_of(platform, utrecht, "professional") == []
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed="kf_from_before"), 404, "NOT_FOUND")
+    # Other members keep theirs.
+    assert (await kit.download(utrecht.slug, KEY, "whoami.ics", feed=other_secret)).status_code == 200
 
 
-async def test_a_feed_link_stops_while_the_gemeente_is_suspended_or_the_module_off(kit: Api, platform: Platform, utrecht: World) -> None:
+async def test_a_feed_link_on_an_ended_membership_goes_when_an_invitation_takes_it_up_again(
+    kit: Api, platform: Platform, utrecht: World
+) -> None:
+    from tests.identity.test_clients_and_invitations import sent_token
+    from tests.identity.test_login import give_password
+
+    pro = utrecht.email("professional")
+    async with platform.work_as_system(utrecht.slug, "test") as work:
+        await coalition.deactivate_member(work, utrecht.members["professional"])
+        await work.commit()
+    await add_link_rows(platform, utrecht, "professional", ["kf_from_before"])
+    await give_password(platform, pro, "lantaarnpaal-vlinder-koffie-8")
+    invite = "mutation($i: InviteMemberInput!) { inviteMember(input: $i) { invitation { id } } }"
+    invited = {"i": {"email": pro, "displayName": "Pro", "roles": ["PROFESSIONAL"]}}
+    ok(await kit.gql(utrecht.slug, invite, invited, user=utrecht.email("coalition_admin")))
+    accepted = await kit.client.post(
+        f"/t/{utrecht.slug}/auth/invitations/accept", json={"token": sent_token(pro), "password": "lantaarnpaal-vlinder-koffie-8"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert await links_of(platform, utrecht, "professional") == []
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed="kf_from_before"), 404, "NOT_FOUND")
+
+
+async def test_a_refused_feed_fetch_never_tells_that_the_link_is_real(kit: Api, platform: Platform, utrecht: World) -> None:
     _link, secret = await create_link(kit, utrecht, "analyst")
+
+    async def both_unknown(slug: str = utrecht.slug, module: str = KEY, name: str = "whoami.ics") -> None:
+        real = problem(await kit.download(slug, module, name, feed=secret), 404, "NOT_FOUND")
+        unknown = problem(await kit.download(slug, module, name, feed="kf_unknown"), 404, "NOT_FOUND")
+        assert real == unknown == {"type": "about:blank", "title": "Deze feedlink bestaat niet (meer).", "status": 404, "code": "NOT_FOUND"}
+
+    await both_unknown(slug="nergens")
+    await both_unknown(name="nothing.ics")
+    await both_unknown(module="no_such_module")
     await disable_module(platform, utrecht.slug, KEY)
-    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 403, "MODULE_NOT_ENABLED")
+    await both_unknown()
+    # With a token the reason is told.
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", user=utrecht.email("analyst")), 403, "MODULE_NOT_ENABLED")
     async with platform.session(None) as session:
         await tenants.set_status(session, utrecht.slug, TenantStatus.SUSPENDED)
         await session.commit()
-    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 403, "TENANT_SUSPENDED")
+    await both_unknown()
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", user=utrecht.email("analyst")), 403, "TENANT_SUSPENDED")
+
+
+async def test_an_admin_revokes_all_feed_links_of_a_member(kit: Api, platform: Platform, utrecht: World) -> None:
+    bosch = await make_world(platform, "GM0796", modules=[KEY])
+    await create_link(kit, utrecht, "professional", "writers.svg")
+    _link, secret = await create_link(kit, utrecht, "professional")
+    _other, other_secret = await create_link(kit, utrecht, "analyst")
+    _bosch_link, bosch_secret = await create_link(kit, bosch, "professional")
+    admin = utrecht.email("coalition_admin")
+    pro_id = utrecht.members["professional"]
+    # Only who manages members may; the member themself cannot (they revoke one by one).
+    refused = assert_error(await kit.gql(utrecht.slug, REVOKE_MEMBER, {"id": pro_id}, user=utrecht.email("professional")), "FORBIDDEN")
+    assert refused["extensions"]["permission"] == "core.member.manage"
+    # Another gemeente's member is not found there, and keeps their links.
+    assert_error(await kit.gql(utrecht.slug, REVOKE_MEMBER, {"id": bosch.members["professional"]}, user=admin), "NOT_FOUND", field="input.membershipId")
+    assert_error(await kit.gql(utrecht.slug, REVOKE_MEMBER, {"id": "geen-id"}, user=admin), "VALIDATION_FAILED", field="input.membershipId")
+    assert await links_of(platform, utrecht, "professional") == ["whoami.ics", "writers.svg"]
+    removed = ok(await kit.gql(utrecht.slug, REVOKE_MEMBER, {"id": pro_id}, user=admin))
+    assert removed == {"revokeMemberFeedLinks": {"removed": 2}}
+    problem(await kit.download(utrecht.slug, KEY, "whoami.ics", feed=secret), 404, "NOT_FOUND")
+    assert ok(await kit.gql(utrecht.slug, REVOKE_MEMBER, {"id": pro_id}, user=admin)) == {"revokeMemberFeedLinks": {"removed": 0}}
+    assert (await kit.download(utrecht.slug, KEY, "whoami.ics", feed=other_secret)).status_code == 200
+    assert (await kit.download(bosch.slug, KEY, "whoami.ics", feed=bosch_secret)).status_code == 200
+    # The member can make new ones.
+    await create_link(kit, utrecht, "professional")
+
+
+async def test_the_link_limit_holds_when_links_are_made_at_once(kit: Api, platform: Platform, utrecht: World, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: creates cannot overlap")
+    racers = 6
+    await add_link_rows(platform, utrecht, "professional", [f"kf_{n}" for n in range(MAX_LINKS_PER_MEMBER - 2)])
+    await kit.token(utrecht.slug, utrecht.email("professional"))  # one token, made before they race
+    async with platform.session(TenantContext(tenant_id=uuid.UUID(str(utrecht.tenant_id)))) as gate:
+        # New links wait for this lock (reading them does not): every create gets as far as
+        # it can (counting, or waiting for another's turn) before any link is written.
+        await gate.execute(text("LOCK TABLE feed_links IN SHARE MODE"))
+        creates = [
+            asyncio.ensure_future(
+                kit.gql(utrecht.slug, CREATE, {"i": {"module": KEY, "download": "whoami.ics"}}, user=utrecht.email("professional"))
+            )
+            for _ in range(racers)
+        ]
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        async with platform.session(None) as watcher:
+            for _ in range(200):
+                if (await watcher.execute(text(waiting))).scalar_one() >= racers:
+                    break
+                await watcher.rollback()
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the creates did not all get to wait")
+        await gate.commit()
+        answers = await asyncio.gather(*creates)
+    assert sorted(answer.codes[0] if answer.errors else "OK" for answer in answers) == ["CONFLICT"] * (racers - 2) + ["OK"] * 2
+    assert len(await links_of(platform, utrecht, "professional")) == MAX_LINKS_PER_MEMBER
 
 
 async def test_a_feed_link_is_refused_for_a_download_that_is_no_feed_or_not_the_callers(kit: Api, platform: Platform, utrecht: World) -> None:

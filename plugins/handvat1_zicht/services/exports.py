@@ -54,7 +54,8 @@ def year_parameter(parameters: Mapping[str, str], name: str, *, required: bool =
     value = text_parameter(parameters, name, required=required)
     if value is None:
         return None
-    if not value.isdigit() or not 1900 <= int(value) <= 2200:
+    # ASCII digits only: str.isdigit() also takes "²" or "٣", which int() refuses or reads.
+    if not (value.isascii() and value.isdigit()) or not 1900 <= int(value) <= 2200:
         raise ValidationFailed(f"De parameter {name} is een jaartal, zoals 2024.", field=name)
     return int(value)
 

@@ -4,9 +4,13 @@ sees where it signals too little for the number of births.
 
 The coalition's own work comes from the other modules through core's `wijk_activity` hook
 (no import: a module that is off simply answers nothing, and the view shows what there
-is). Every count passes core's small-cell suppression (`disclose_table`) first, one table
-per figure: its wijken (and "wijk onbekend") as rows, protected against the gemeente total
-too. A rate per 100 births is computed only from a count that is shown.
+is). A figure that names a permission (its module's own figures permission) is left out
+for a reader without it, as if the module had not answered: holding handvat 1's figures
+permission does not open another module's counts. Every count passes core's small-cell
+suppression (`disclose_table`) first, one table per figure: its wijken (and "wijk
+onbekend") as rows, protected against the gemeente total too, which is judged by the
+module's distinct subjects over the whole gemeente (a family signalled in two wijken is
+one family). A rate per 100 births is computed only from a count that is shown.
 
 CBS's figures are read with `figures.wijk_figures`, of the latest table year up to the year
 asked for, per indicator (a newer table can lack a field, e.g. births), and each says which
@@ -113,6 +117,10 @@ def _module_of(figure: ActivityFigure) -> str:
     return figure.key.split(".", 1)[0]
 
 
+def _readable(work: Work, figure: ActivityFigure) -> bool:
+    return figure.permission is None or work.principal.has(figure.permission)
+
+
 async def _threshold(work: Work, modules: Sequence[str]) -> int:
     """The strictest threshold of the modules whose counts are shown (a module with a
     `min_cell_size` in its configuration, such as handvat 2), else the default; never below
@@ -166,8 +174,21 @@ class _Tally:
     subjects: dict[str | None, int] = field(default_factory=dict)
 
     def add(self, region: str | None, count: int, subjects: int) -> None:
+        # Cells that land in one row (a code the gemeente does not know beside "wijk
+        # unknown") may share subjects: the larger of their distinct counts is the most that
+        # is known for sure, so suppression errs on hiding. Never their sum.
         self.counts[region] = self.counts.get(region, 0) + count
-        self.subjects[region] = _subjects(self.counts[region], self.subjects.get(region, 0) + _subjects(count, subjects))
+        self.subjects[region] = _subjects(self.counts[region], max(self.subjects.get(region, 0), _subjects(count, subjects)))
+
+    def total_subjects(self) -> int:
+        """The figure's distinct subjects over the gemeente, as the module counted them (else
+        the sum of its cells': each subject in one cell), kept possible for the rows."""
+        parts = list(self.subjects.values())
+        if not parts or not sum(self.counts.values()):
+            return 0
+        given = self.figure.total_subjects
+        total = sum(parts) if given is None else given
+        return min(max(total, max(parts)), sum(parts), sum(self.counts.values()))
 
     def per_wijk(self, gemeente: str) -> bool:
         return not self.counts or any(region != gemeente for region in self.counts)
@@ -178,7 +199,7 @@ def _disclosed(tally: _Tally, rows: list[str | None], threshold: int) -> Disclos
     further cells or the gemeente total where a hidden one could be worked out."""
     column = tally.figure.key
     counts, subjects = tally.counts, tally.subjects
-    total = sum(subjects.values())
+    total = tally.total_subjects()
     return disclose_table(
         {(region, column): counts.get(region, 0) for region in rows},
         threshold,
@@ -187,8 +208,6 @@ def _disclosed(tally: _Tally, rows: list[str | None], threshold: int) -> Disclos
         contributors={(region, column): subjects.get(region, 0) for region in rows},
         row_contributors={region: subjects.get(region, 0) for region in rows},
         column_contributors={column: total},
-        # Distinct subjects over the gemeente: the sum of the rows' (a module counts a family
-        # in the wijk it lived in then; one that moved within the year counts twice).
         total_contributors=total,
     )
 
@@ -198,7 +217,9 @@ async def wijk_monitoring(work: Work, year: int) -> WijkMonitoring:
     session = work.session
     gemeente = work.tenant.code
     # By module (hooks answer in no fixed order), each module's figures in its own order.
-    activity = sorted(await work.hooks.wijk_activity(tenant=work.tenant, year=year, session=session), key=_module_of)
+    # Only what the reader may see of each module: the rest is not counted, listed or shown.
+    answered = await work.hooks.wijk_activity(tenant=work.tenant, year=year, session=session)
+    activity = sorted((figure for figure in answered if _readable(work, figure)), key=_module_of)
     wijken = {wijk.code: wijk for wijk in await all_wijken(session, active_only=False)}
     latest, cbs = await _cbs(work, year)
     modules = list(dict.fromkeys(_module_of(figure) for figure in activity))

@@ -7,8 +7,10 @@ number or a mangled line is refused with the line number."""
 
 from __future__ import annotations
 
+
 import csv
 import io
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -48,9 +50,12 @@ def _value(raw: str, line: int) -> tuple[float | None, str]:
     if text == ".":
         return None, kwb.SUPPRESSED
     try:
-        return float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text), kwb.AVAILABLE
+        value = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
     except ValueError:
-        raise ValidationFailed(f"Regel {line}: de waarde is geen getal (of '.' voor onbekend).", field="input.csv", line=line) from None
+        value = math.nan
+    if not math.isfinite(value):  # "nan", "inf", 1e999: no number a figure can be
+        raise ValidationFailed(f"Regel {line}: de waarde is geen getal (of '.' voor onbekend).", field="input.csv", line=line)
+    return value, kwb.AVAILABLE
 
 
 def parse_upload(text: str, gemeente: str, known_wijken: set[str]) -> list[tuple[str, float | None, str]]:

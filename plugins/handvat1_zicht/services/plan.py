@@ -26,10 +26,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.plugin import (
     Conflict,
@@ -152,8 +154,19 @@ INPUT_FIELDS = {
 PROPOSAL_FIELDS = {name: name for name in INPUT_FIELDS}
 
 
+#: Deadlines and dates are Dutch calendar dates: "today" is Amsterdam's, whatever the server's zone.
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
 def today() -> dt.date:
-    return dt.date.today()
+    return dt.datetime.now(LOCAL_ZONE).date()
+
+
+def _refuse_identifying(fields: Any, names: Collection[str]) -> None:
+    """Titles and descriptions of the plan leave the platform (the calendar feed): nothing
+    in them may lead to a person."""
+    for name in names:
+        refuse_identifying(getattr(fields, name, None), f"input.{_camel(name)}")
 
 
 def _required(data: Mapping[str, Any], names: Collection[str]) -> None:
@@ -239,6 +252,7 @@ async def create_goal(work: Work, data: dict[str, Any]) -> Goal:
     """A goal with its baseline copied from a fixed startfoto (`baselineStartfotoId`, or the
     most recently fixed one)."""
     fields = validate(GoalInput, data, prefix="input")
+    _refuse_identifying(fields, ("title", "description"))
     _not_past(fields.target_date, "input.targetDate", "De streefdatum ligt in het verleden.")
     startfoto = await _fixed_startfoto(work.session, fields.baseline_startfoto_id)
     await _check_region(work, fields.region_code, startfoto.id)
@@ -276,6 +290,7 @@ async def update_goal(work: Work, goal_id: Any, data: dict[str, Any]) -> Goal:
     baseline stay: measuring something else is another goal."""
     _required(data, ("title", "description", "target_value", "target_date"))
     fields = validate(GoalPatch, data, prefix="input")
+    _refuse_identifying(fields, ("title", "description"))
     goal = await _goal(work.session, goal_id, "input.id")
     if fields.target_date is not None:
         _not_past(fields.target_date, "input.targetDate", "De streefdatum ligt in het verleden.")
@@ -426,6 +441,7 @@ async def _add_action(
 
 async def create_action(work: Work, data: dict[str, Any]) -> Action:
     fields = validate(ActionInput, data, prefix="input")
+    _refuse_identifying(fields, ("title", "description"))
     return await _add_action(
         work.session,
         work.actor,
@@ -455,6 +471,7 @@ async def update_action(work: Work, action_id: Any, data: dict[str, Any]) -> Act
     action's organisation; null: no owner). The status moves with `record_progress`."""
     _required(data, ("title", "description", "deadline"))
     fields = validate(ActionPatch, data, prefix="input")
+    _refuse_identifying(fields, ("title", "description"))
     action = await _action(work.session, action_id, "input.id")
     if fields.deadline is not None:
         _not_past(fields.deadline, "input.deadline", "De deadline ligt in het verleden.")
@@ -614,6 +631,8 @@ async def add_proposed_action(session: Any, proposal: PlanActionProposal, actor:
         raise ValidationFailed("Een actie heeft een titel.", field="title")
     if len(title) > 200:
         title = title[:199].rstrip() + "…"
+    refuse_identifying(title, "title")
+    refuse_identifying(proposal.description, "description")
     if proposal.partner_id is None:
         raise ValidationFailed("Een actie is altijd van een organisatie: kies de partner die haar uitvoert.", field="partner_id")
     reference = proposal.reference.strip() if proposal.reference else None
@@ -622,24 +641,37 @@ async def add_proposed_action(session: Any, proposal: PlanActionProposal, actor:
         if len(reference) > 200:
             raise ValidationFailed("De verwijzing is te lang (hoogstens 200 tekens).", field="reference")
         module = reference.split(":", 1)[0].split(".", 1)[0][:63] or None
-        existing = (
-            await session.execute(select(Action.id).where(Action.reference == reference, Action.status != GESTOPT).order_by(Action.created_at).limit(1))
-        ).scalar_one_or_none()
+        existing = await _open_action_of(session, reference)
         if existing is not None:
             return existing
-    action = await _add_action(
-        session,
-        actor or SYSTEM_ACTOR,
-        names=PROPOSAL_FIELDS,
-        title=title,
-        description=(proposal.description or "").strip()[:5000],
-        partner_id=parse_id(proposal.partner_id, "partner_id"),
-        deadline=proposal.deadline or _months_ahead(today(), PROPOSAL_MONTHS),
-        goal_id=parse_id(proposal.goal_id, "goal_id") if proposal.goal_id is not None else None,
-        reference=reference,
-        proposed_by_module=module,
-    )
+    try:
+        # A savepoint: the same proposal committed meanwhile by another request (the unique
+        # index on open references) is answered with that action, not an error.
+        async with session.begin_nested():
+            action = await _add_action(
+                session,
+                actor or SYSTEM_ACTOR,
+                names=PROPOSAL_FIELDS,
+                title=title,
+                description=(proposal.description or "").strip()[:5000],
+                partner_id=parse_id(proposal.partner_id, "partner_id"),
+                deadline=proposal.deadline or _months_ahead(today(), PROPOSAL_MONTHS),
+                goal_id=parse_id(proposal.goal_id, "goal_id") if proposal.goal_id is not None else None,
+                reference=reference,
+                proposed_by_module=module,
+            )
+    except IntegrityError:
+        existing = await _open_action_of(session, reference) if reference else None
+        if existing is None:
+            raise
+        return existing
     return action.id
+
+
+async def _open_action_of(session: Any, reference: str) -> uuid.UUID | None:
+    return (
+        await session.execute(select(Action.id).where(Action.reference == reference, Action.status != GESTOPT).order_by(Action.created_at).limit(1))
+    ).scalar_one_or_none()
 
 
 # -- the calendar feed -------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def _figures_table(rows: Sequence[SnapshotFigure]) -> str:
 
 def _partners(picture: Startfoto) -> str:
     if not picture.partners:
-        return '<p class="empty">Geen partners op de peildatum.</p>'
+        return '<p class="empty">Geen actieve partners toen de foto werd gemaakt.</p>'
     items = "".join(f"<tr><td>{_e(item.get('name'))}</td><td>{_e(item.get('type'))}</td></tr>" for item in picture.partners)
     return f"<table><thead><tr><th>Organisatie</th><th>Soort</th></tr></thead><tbody>{items}</tbody></table>"
 
@@ -194,8 +194,8 @@ def report_html(
         f'<section><h2>Alle cijfers</h2><p class="meta">Per gebied en indicator het laatste jaar dat de foto heeft; alle jaren staan in de CSV-export. '
         "Geheim of onbekend betekent: het cijfer is niet gepubliceerd, het is geen nul.</p>"
         f"{_figures_table(rows)}</section>"
-        f"<section><h2>Partners op de peildatum</h2>{_partners(picture)}</section>"
-        f"<section><h2>Aanbod op de peildatum</h2>{_offer(picture)}</section>"
+        f"<section><h2>Partners op {_date(picture.created_at.date())}</h2>{_partners(picture)}</section>"
+        f"<section><h2>Aanbod op {_date(picture.created_at.date())}</h2>{_offer(picture)}</section>"
         f"{_comparison(comparison) if comparison is not None else ''}"
         "</body></html>"
     )

@@ -126,9 +126,10 @@ class NarrativeData(_Narrative):
 
 
 def _refuse_identifying(checked: _Narrative) -> None:
-    """A section may quote parents: nothing in it may lead to a person."""
-    for section in SECTIONS:
-        refuse_identifying(getattr(checked, section), f"input.{_camel(section)}")
+    """A section may quote parents and the title is printed on the report: nothing in them
+    may lead to a person."""
+    for section in (*SECTIONS, "title"):
+        refuse_identifying(getattr(checked, section, None), f"input.{_camel(section)}")
 
 
 def _camel(name: str) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy import delete, select
 
 from core.plugin import Connection, NotFound, ValidationFailed, Work, paginate, paginate_list, parse_id, refuse_identifying, validate
 from plugins.handvat1_zicht.models import Goal, Quote, QuoteGoal, VoiceSession
+from plugins.handvat1_zicht.services.plan import today
 
 SPIEGELGROEP = "spiegelgroep"
 ERVARINGSDESKUNDIGEN = "ervaringsdeskundigen"
@@ -93,7 +94,7 @@ def _check_themes(themes: list[str]) -> None:
 async def record_session(work: Work, data: dict[str, Any]) -> VoiceSession:
     """A session held (today or earlier), with a kind of group, themes and a summary."""
     fields = validate(SessionInput, data, prefix="input")
-    if fields.held_on > dt.date.today():
+    if fields.held_on > today():
         raise ValidationFailed("Deze bijeenkomst ligt in de toekomst: leg haar vast als ze geweest is.", field="input.heldOn")
     refuse_identifying(fields.title, "input.title")
     _check_themes(fields.themes)
@@ -281,7 +282,7 @@ async def seed_demo_voices(work: Work, goal_ids: list[uuid.UUID] | None = None) 
     session = await record_session(
         work,
         {
-            "held_on": dt.date.today() - dt.timedelta(days=14),
+            "held_on": today() - dt.timedelta(days=14),
             "group_kind": SPIEGELGROEP,
             "title": "Spiegelgroep: hulp vragen bij geldzorgen",
             "themes": ["schaamte", "bereikbaarheid", "vertrouwen"],

@@ -4,21 +4,29 @@ completed with a good outcome. Raw counts with the distinct families behind each
 caller suppresses small cells before anyone sees them.
 
 Counted in the database, three statements whatever the number of wijken (signals,
-families, referrals) and one to name the wijken. What the figures of handvat 2 count is
+families, referrals) and one for the wijken. What the figures of handvat 2 count is
 counted here too: anonymised families stay in (their wijk, months and referral dates are
-kept for exactly this), erased families are gone with their signals and referrals."""
+kept for exactly this), erased families are gone with their signals and referrals.
+
+Distinct families are never added up: a family signalled in two wijken (it moved) is one
+family of the gemeente, so each statement also counts the distinct families over the whole
+gemeente (`total_subjects`), and a wijk the gemeente does not know is folded into "wijk
+unknown" in SQL, before the families are counted. The figures need handvat 2's own
+permission to read (`FIGURES_READ`), also where another module shows them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, distinct, func, literal_column, null, or_, select, union_all
 
-from core.plugin import ActivityCell, ActivityFigure, UTCDateTime, wijken_by_id
+from core.plugin import ActivityCell, ActivityFigure, UTCDateTime, all_wijken
 from plugins.handvat2_signaleren import MODULE_KEY
 from plugins.handvat2_signaleren.models import Family, Referral, Signal
+from plugins.handvat2_signaleren.permissions import FIGURES_READ
 from plugins.handvat2_signaleren.workflows import ReferralState
 
 #: The outcomes of a completed referral that mean the family was helped (also partly, or elsewhere).
@@ -84,28 +92,56 @@ def _count_when(condition: Any) -> Any:
 
 
 async def wijk_activity(session: Any, year: int) -> list[ActivityFigure]:
-    """The year's counts per wijk (by wijk id in SQL, named by code afterwards). Also a year
-    without any work is an answer: zero signals in a wijk is what the view is for.
+    """The year's counts per wijk (by wijk id in SQL, named by code afterwards), with the
+    distinct families over the whole gemeente. Also a year without any work is an answer:
+    zero signals in a wijk is what the view is for.
 
-    Distinct families are counted in two steps, per (wijk, family) and then per wijk,
-    rather than with COUNT(DISTINCT): the database then hashes the families once instead of
-    sorting every signal (with 10^5 signals about twice as fast on PostgreSQL)."""
+    Distinct families per wijk are counted in two steps, per (wijk, family) and then per
+    wijk, rather than with COUNT(DISTINCT): the database then hashes the families once
+    instead of sorting every signal (with 10^5 signals about twice as fast on PostgreSQL).
+    The gemeente's distinct families are counted in the same statement: for signals (a
+    family can have signals in two wijken) with COUNT(DISTINCT) over the same per-family
+    step, a CTE, in a UNION ALL (SQLite knows no GROUPING SETS); for new families and
+    referrals, one row per family, as the rows counted (a window over the groups)."""
     begin, after = year_bounds(year)
+    codes = {wijk.id: wijk.code for wijk in await all_wijken(session, active_only=False)}
     cells: dict[str, list[tuple[uuid.UUID | None, int, int]]] = {key: [] for key in FIGURES}
+    totals: dict[str, int] = dict.fromkeys(FIGURES, 0)
 
-    per_family = (
-        select(Signal.wijk_id.label("wijk_id"), func.count().label("signals"))
-        .where(_within(Signal.recorded_at, begin, after))
-        .group_by(Signal.wijk_id, Signal.family_id)
-        .subquery()
-    )
-    signals = select(per_family.c.wijk_id, func.sum(per_family.c.signals), func.count()).group_by(per_family.c.wijk_id)
-    for wijk_id, count, families in (await session.execute(signals)).all():
-        cells[SIGNALS].append((wijk_id, int(count), families))
+    def signals(merge: bool) -> Any:
+        signal_rows = (
+            select(_wijk(Signal.wijk_id, codes, merge).label("wijk_id"), Signal.family_id.label("family_id"))
+            .where(_within(Signal.recorded_at, begin, after))
+            .subquery()
+        )
+        per_family = (
+            select(signal_rows.c.wijk_id, signal_rows.c.family_id, func.count().label("signals"))
+            .group_by(signal_rows.c.wijk_id, signal_rows.c.family_id)
+            .cte("signals_per_family")
+        )
+        return _with_gemeente(
+            per_family,
+            [func.sum(per_family.c.signals), func.count()],
+            [null(), func.count(distinct(per_family.c.family_id))],
+        )
 
-    registered = select(Family.wijk_id, func.count()).where(_within(Family.created_at, begin, after)).group_by(Family.wijk_id)
-    for wijk_id, count in (await session.execute(registered)).all():
-        cells[FAMILIES_REGISTERED].append((wijk_id, count, count))
+    for gemeente, wijk_id, count, families in await _rows(session, signals, codes):
+        if gemeente:
+            totals[SIGNALS] = int(families)
+        elif count:
+            cells[SIGNALS].append((wijk_id, int(count), int(families)))
+
+    def registered(merge: bool) -> Any:
+        # One row per family, so rows counted are distinct families, per wijk and (all
+        # rows, a window over the groups) in the gemeente.
+        new_families = select(_wijk(Family.wijk_id, codes, merge).label("wijk_id")).where(_within(Family.created_at, begin, after)).subquery()
+        return select(
+            literal_column("0").label("gemeente"), new_families.c.wijk_id, func.count(), func.sum(func.count()).over()
+        ).group_by(new_families.c.wijk_id)
+
+    for _gemeente, wijk_id, count, all_families in await _rows(session, registered, codes):
+        totals[FAMILIES_REGISTERED] = int(all_families)
+        cells[FAMILIES_REGISTERED].append((wijk_id, int(count), int(count)))
 
     # Referrals by the wijk the family lives in; accepted as handvat 2's figures count it:
     # answered and not rejected (also when withdrawn or completed afterwards).
@@ -113,39 +149,87 @@ async def wijk_activity(session: Any, year: int) -> list[ActivityFigure]:
     accepted = and_(_within(Referral.responded_at, begin, after), Referral.state != ReferralState.AFGEWEZEN.value)
     helped = and_(_within(Referral.completed_at, begin, after), Referral.outcome.in_(GOOD_OUTCOMES))
     steps = {REFERRALS_SENT: sent, REFERRALS_ACCEPTED: accepted, REFERRALS_HELPED: helped}
-    per_family = (
-        select(Family.wijk_id.label("wijk_id"), *(_count_when(condition).label(f"step_{index}") for index, condition in enumerate(steps.values())))
-        .join(Family, and_(Family.id == Referral.family_id, Family.tenant_id == Referral.tenant_id))
-        .where(or_(*steps.values()))
-        .group_by(Family.wijk_id, Referral.family_id)
-        .subquery()
-    )
-    numbers = [per_family.c[f"step_{index}"] for index in range(len(steps))]
-    referrals = select(
-        per_family.c.wijk_id, *(aggregate for number in numbers for aggregate in (func.sum(number), _count_when(number > 0)))
-    ).group_by(per_family.c.wijk_id)
-    for wijk_id, *counted in (await session.execute(referrals)).all():
+
+    def referrals(merge: bool) -> Any:
+        referral_rows = (
+            select(
+                _wijk(Family.wijk_id, codes, merge).label("wijk_id"),
+                Referral.family_id.label("family_id"),
+                *(case((condition, 1), else_=0).label(f"step_{index}") for index, condition in enumerate(steps.values())),
+            )
+            .join(Family, and_(Family.id == Referral.family_id, Family.tenant_id == Referral.tenant_id))
+            .where(or_(*steps.values()))
+            .subquery()
+        )
+        # One row per family (its wijk is the family's own): rows counted are distinct
+        # families, per wijk and (all rows, a window over the groups) in the gemeente.
+        per_family = (
+            select(
+                referral_rows.c.wijk_id,
+                *(func.sum(referral_rows.c[f"step_{index}"]).label(f"step_{index}") for index in range(len(steps))),
+            )
+            .group_by(referral_rows.c.wijk_id, referral_rows.c.family_id)
+            .subquery()
+        )
+        numbers = [per_family.c[f"step_{index}"] for index in range(len(steps))]
+        return select(
+            literal_column("0").label("gemeente"),
+            per_family.c.wijk_id,
+            *(aggregate for number in numbers for aggregate in (func.sum(number), _count_when(number > 0), func.sum(_count_when(number > 0)).over())),
+        ).group_by(per_family.c.wijk_id)
+
+    for _gemeente, wijk_id, *counted in await _rows(session, referrals, codes):
         for index, key in enumerate(steps):
-            count, families = int(counted[2 * index] or 0), int(counted[2 * index + 1] or 0)
+            count, families, all_families = (int(number or 0) for number in counted[3 * index : 3 * index + 3])
+            totals[key] = all_families
             if count:
                 cells[key].append((wijk_id, count, families))
 
-    known = {wijk_id for rows in cells.values() for wijk_id, _, _ in rows if wijk_id is not None}
-    codes = {wijk_id: wijk.code for wijk_id, wijk in (await wijken_by_id(session, known)).items()}
     return [
-        ActivityFigure(key=key, name=name, description=description, cells=_by_code(cells[key], codes), per_births=per_births)
+        ActivityFigure(
+            key=key,
+            name=name,
+            description=description,
+            cells=_by_code(cells[key], codes),
+            per_births=per_births,
+            permission=FIGURES_READ,
+            total_subjects=totals[key],
+        )
         for key, (name, description, per_births) in FIGURES.items()
     ]
 
 
+async def _rows(session: Any, statement: Callable[[bool], Any], codes: dict[uuid.UUID, str]) -> list[Any]:
+    """The rows of `statement` by the wijk id as stored; when one is not a wijk of the
+    gemeente, again with such ids folded into "wijk unknown" in SQL, so that a family in
+    both is counted once. Not expected (a family's wijk is a foreign key and a signal copies
+    it), so the usual statement leaves the mapping out: it costs every row an IN test."""
+    rows = (await session.execute(statement(False))).all()
+    if any(row[1] is not None and row[1] not in codes for row in rows):
+        rows = (await session.execute(statement(True))).all()
+    return list(rows)
+
+
+def _wijk(column: Any, codes: dict[uuid.UUID, str], merge: bool) -> Any:
+    """The wijk id; with `merge`, NULL ("wijk unknown") for one the gemeente does not know.
+    Selected in a subquery and grouped outside it: the GROUP BY then names a column, not
+    the expression with its parameters."""
+    return case((column.in_(list(codes)), column), else_=null()) if merge else column
+
+
+def _with_gemeente(source: Any, per_wijk: list[Any], gemeente: list[Any]) -> Any:
+    """One statement: a row per wijk (`per_wijk` over `source` grouped by its wijk id) and
+    the gemeente's row (`gemeente` over all of `source`), told apart by the first column
+    (1: the gemeente)."""
+    return union_all(
+        select(literal_column("0").label("gemeente"), source.c.wijk_id, *per_wijk).select_from(source).group_by(source.c.wijk_id),
+        select(literal_column("1").label("gemeente"), null(), *gemeente).select_from(source),
+    )
+
+
 def _by_code(rows: list[tuple[uuid.UUID | None, int, int]], codes: dict[uuid.UUID, str]) -> tuple[ActivityCell, ...]:
-    """One cell per wijk code, the unknown wijk (None) last; a wijk id the gemeente does not
-    know counts as unknown. Families of merged groups cannot be told apart any more: their
-    distinct count is the sum (at most the count)."""
-    merged: dict[str | None, tuple[int, int]] = {}
-    for wijk_id, count, families in rows:
-        code = codes.get(wijk_id) if wijk_id is not None else None
-        before = merged.get(code, (0, 0))
-        merged[code] = (before[0] + count, before[1] + families)
-    ordered = sorted(merged.items(), key=lambda item: (item[0] is None, item[0] or ""))
-    return tuple(ActivityCell(region_code=code, count=count, subjects=min(families, count)) for code, (count, families) in ordered)
+    """One cell per wijk code (a wijk of the gemeente: one id, one code), the unknown wijk
+    (None) last."""
+    named = [(codes[wijk_id] if wijk_id is not None else None, count, families) for wijk_id, count, families in rows]
+    named.sort(key=lambda row: (row[0] is None, row[0] or ""))
+    return tuple(ActivityCell(region_code=code, count=count, subjects=min(families, count)) for code, count, families in named)

@@ -5,7 +5,8 @@ wijk), and the regelingen the gemeente offers families now (`coalition_offer`).
 
 Counts come from `UsageCount` (per regeling and month) and `Knowledge`, summed in the
 database (two statements), plus the counts this process holds in memory and has not
-written yet (at most a minute, see `UsageTally`)."""
+written yet (at most a minute, see `UsageTally`). The figures need handvat 3's own
+permission to read (`USAGE_READ`), also where another module shows them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import distinct, func, or_, select
 from core.plugin import ActivityCell, ActivityFigure, OfferItem, TenantInfo
 from plugins.handvat3_toegang import MODULE_KEY
 from plugins.handvat3_toegang.models import Knowledge, Regeling, UsageCount
+from plugins.handvat3_toegang.permissions import USAGE_READ
 from plugins.handvat3_toegang.services.check import usage_tally
 
 #: The kind of a regeling in a coalition's offer (as other modules refer to it).
@@ -77,7 +79,15 @@ async def wijk_activity(session: Any, tenant: TenantInfo, year: int) -> list[Act
     def figure(key: str, name: str, description: str, count: int, subjects: int) -> ActivityFigure:
         # A zero is a cell too: it says the figure is the whole gemeente's, also in a year
         # without any checks.
-        return ActivityFigure(key=key, name=name, description=description, cells=(ActivityCell(region_code=region, count=count, subjects=subjects),))
+        # One cell, so its subjects are the gemeente's too.
+        return ActivityFigure(
+            key=key,
+            name=name,
+            description=description,
+            cells=(ActivityCell(region_code=region, count=count, subjects=subjects),),
+            permission=USAGE_READ,
+            total_subjects=subjects,
+        )
 
     # Checks are anonymous: who did them is not known, so every check counts as one subject
     # (a small number is hidden like a small number of families).

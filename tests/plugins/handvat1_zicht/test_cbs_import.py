@@ -3,6 +3,8 @@ Parsing needs no database; the import runs in the system context on both backend
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -92,6 +94,16 @@ def test_another_table_or_a_mangled_file_is_refused_with_line_or_field() -> None
     with pytest.raises(kwb.KwbError) as error:
         kwb.parse_csv(bad, table="85984NED")
     assert (error.value.line, error.value.field) == (4, "AantalInwoners_5")
+    for not_a_figure in ('"nan"', '"inf"', '"1e999"'):  # float() takes them; a figure they are not
+        cells[5] = not_a_figure
+        with pytest.raises(kwb.KwbError) as error:
+            kwb.parse_csv("\r\n".join([*lines[:3], ";".join(cells), *lines[4:]]), table="85984NED")
+        assert (error.value.line, error.value.field) == (4, "AantalInwoners_5")
+    document = json.loads(kwbfiles.odata("85984NED"))
+    document["TypedDataSet"]["value"][1]["AantalInwoners_5"] = float("nan")
+    with pytest.raises(kwb.KwbError) as error:  # NaN in the JSON (Python's json writes and reads it)
+        kwb.parse_odata(json.dumps(document))
+    assert error.value.field == "AantalInwoners_5"
     with pytest.raises(kwb.KwbError) as error:
         kwb.parse_odata('{"TypedDataSet": {"value": [\n{"ID": 0,\n}')
     assert error.value.line is not None
@@ -200,3 +212,17 @@ async def test_the_demo_extract_imports_for_the_demo_gemeenten(platform) -> None
         await work.commit()
     assert [result.table_id for result in results] == ["85618NED", "85984NED"]
     assert await count(platform, CbsFigure) == 2 * 26 * 5
+
+
+async def test_the_demo_never_replaces_a_table_the_operator_imported(platform, tmp_path: Path) -> None:
+    national = kwbfiles.write(tmp_path, "85984NED_TypedDataSet.json", kwbfiles.odata("85984NED", wijken=3))
+    await run_import(platform, national)
+    before = await count(platform, CbsFigure)
+    async with platform.work_as_platform("test:demo") as work:
+        results = await seed_platform(work)
+        await work.commit()
+    assert [result.table_id for result in results] == ["85618NED"]  # 85984NED stays the operator's
+    async with platform.session(None) as session:
+        sources = dict((await session.execute(select(CbsFigure.table_id, func.count()).group_by(CbsFigure.table_id))).all())
+    assert sources["85984NED"] == before and sources["85618NED"] == 26 * 5
+

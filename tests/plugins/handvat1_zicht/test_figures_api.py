@@ -123,6 +123,8 @@ async def test_own_indicator_upload_and_its_bad_input(api, platform, worlds) -> 
         (upload(csv="code,getal\nWK034401,1\n"), "input.csv"),  # wrong header
         (upload(csv="wijkcode;waarde\nWK034401;1;2\n"), "input.csv"),  # mangled line
         (upload(csv="wijkcode;waarde\nWK034401;veel\n"), "input.csv"),
+        (upload(csv="wijkcode;waarde\nWK034401;nan\n"), "input.csv"),  # float() takes it; a value it is not
+        (upload(csv="wijkcode;waarde\nWK034401;1e999\n"), "input.csv"),
         (upload(csv="wijkcode;waarde\nWK034401;1\nWK034401;2\n"), "input.csv"),
         (upload(csv="wijkcode;waarde\n"), "input.csv"),
     ]

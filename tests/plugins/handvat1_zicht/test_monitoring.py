@@ -3,21 +3,27 @@ handvat 2 and 3 through core's `wijk_activity` hook. Exact counts where enough f
 behind them, small cells hidden (with a complementary cell, so the hidden one cannot be
 worked out from the gemeente total), rates per 100 births from CBS's births of the nearest
 earlier year, CBS only when the other modules are off, each gemeente only its own, the
-permission per role, the year checked, and a fixed number of statements per request."""
+permission per role (and another module's counts only with that module's own figures
+permission, also for an API client), a family signalled in two wijken counted once in the
+gemeente total, the year checked (also in the CSV), and a fixed number of statements per
+request."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.plugin import ValidationFailed
 from core.testing import World, count_statements, disable_module, make_world
 from core.testing import assert_error as _assert_error
 from core.testing import ok as _ok
-from plugins.handvat1_zicht.services import cbs
+from plugins.handvat1_zicht.services import cbs, exports
 from plugins.handvat3_toegang.services.check import count_usage
 from tests.plugins.handvat1_zicht import kwbfiles
 from tests.plugins.handvat2_signaleren.conftest import REGISTER, SIGNAL, next_month
@@ -30,6 +36,8 @@ MONITORING = """query($y: Int!) { wijkMonitoring(year: $y) {
   rows { regionCode regionType regionName cbs { indicator period value status } platform { figure count suppressed ratePer100Births } }
 } }"""
 CREATE_WIJK = "mutation($i: CreateWijkInput!) { createWijk(input: $i) { wijk { code } } }"
+GRANT = "mutation($c: String!, $s: [String!]!) { grantApiClient(input: {clientId: $c, scopes: $s}) { grant { clientId } } }"
+UPDATE_FAMILY = "mutation($i: UpdateFamilyInput!) { updateFamily(input: $i) { family { id } } }"
 SIGNALS = "handvat2_signaleren.signals"
 FAMILIES = "handvat2_signaleren.families_registered"
 SENT = "handvat2_signaleren.referrals_sent"
@@ -244,3 +252,109 @@ async def test_statements_per_request_do_not_grow_with_the_wijken(api, platform,
     await signal_families(api, utrecht, None, 1)
     many = await statements()
     assert many == few
+
+
+async def client_token(api, platform, world: World, scopes: list[str]) -> str:
+    """An API client's access token for the gemeente, granted exactly `scopes`."""
+    from core.identity import clients as client_service
+
+    async with platform.session(None) as session:
+        created = await client_service.create_client(session, platform.permissions, name=f"Datawarehouse {len(scopes)}", allowed_scopes=scopes)
+        await session.commit()
+    ok(await api.gql(world.slug, GRANT, {"c": created.client.client_id, "s": scopes}, user=world.email("coalition_admin")))
+    response = await api.client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "tenant": world.slug}, auth=(created.client.client_id, created.secret)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+async def monitoring_csv(api, world: World, year: str, token: str) -> Any:
+    return await api.client.get(
+        f"/t/{world.slug}/modules/handvat1_zicht/downloads/table.csv", params={"table": "monitoring", "year": year}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.text
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+async def test_another_modules_counts_need_that_modules_own_permission(api, platform, utrecht: World, tmp_path: Path) -> None:
+    await import_cbs(platform, tmp_path)
+    await add_wijken(api, utrecht, 1, 2)
+    await signal_families(api, utrecht, "WK034401", 6)
+    async with platform.work_as_system(utrecht.slug, "test") as work:
+        await count_usage(work.session, utrecht.tenant.id, Counter({(await any_regeling(work), "checked", f"{YEAR}-02"): 12}))
+        await work.commit()
+
+    # A client granted handvat 1's figures only: the CBS figures, none of handvat 2's or 3's
+    # counts, nor their names or thresholds; in the CSV neither.
+    token = await client_token(api, platform, utrecht, ["handvat1_zicht.figures.read"])
+    data = ok(await api.gql(utrecht.slug, MONITORING, {"y": YEAR}, headers={"Authorization": f"Bearer {token}"}))["wijkMonitoring"]
+    assert (data["availableSources"], data["platformFigures"], data["threshold"]) == ([], [], 10)
+    assert [(row["regionCode"], row["platform"]) for row in data["rows"]] == [("GM0344", []), ("WK034401", []), ("WK034402", [])]
+    assert data["rows"][0]["cbs"][0]["value"] == float(births("GM0344"))
+    rows = csv_rows(await monitoring_csv(api, utrecht, str(YEAR), token))
+    assert rows and {row["bron"] for row in rows} == {"CBS"}
+
+    # With handvat 2's figures permission too: handvat 2's counts, still not handvat 3's.
+    token = await client_token(api, platform, utrecht, ["handvat1_zicht.figures.read", "handvat2_signaleren.figures.read"])
+    data = ok(await api.gql(utrecht.slug, MONITORING, {"y": YEAR}, headers={"Authorization": f"Bearer {token}"}))["wijkMonitoring"]
+    assert (data["availableSources"], data["threshold"]) == (["handvat2_signaleren"], 5)
+    assert {figure["module"] for figure in data["platformFigures"]} == {"handvat2_signaleren"}
+    assert platform_cells(data, SIGNALS) == {"GM0344": (6, False, round(600 / births("GM0344"), 1)), "WK034401": (6, False, None), "WK034402": (0, False, 0.0)}
+    assert platform_cells(data, CHECKED) == {}
+    rows = csv_rows(await monitoring_csv(api, utrecht, str(YEAR), token))
+    assert {row["bron"] for row in rows} == {"CBS", "handvat2_signaleren"}
+    assert [row["waarde"] for row in rows if row["cijfer"] == SIGNALS and row["gebiedscode"] == "GM0344"] == ["6"]
+
+    # A professional holds handvat 2's figures permission but not handvat 3's usage
+    # permission; an analyst holds both.
+    professional = await monitoring(api, utrecht, role="professional")
+    assert professional["availableSources"] == ["handvat2_signaleren"] and platform_cells(professional, CHECKED) == {}
+    assert platform_cells(professional, SIGNALS)["GM0344"][0] == 6
+    analyst = await monitoring(api, utrecht, role="analyst")
+    assert analyst["availableSources"] == ["handvat2_signaleren", "handvat3_toegang"] and platform_cells(analyst, CHECKED) == {"GM0344": (12, False, None)}
+
+
+async def test_a_family_signalled_in_two_wijken_is_one_family_of_the_gemeente(api, utrecht: World) -> None:
+    await add_wijken(api, utrecht, 1, 3)
+    professional = utrecht.email("professional")
+    # Four families signalled in wijk 01, then moved to wijk 02 and signalled there: eight
+    # signals of four families, fewer than the threshold (5) in each wijk and in the gemeente.
+    for index in range(4):
+        data = {"localReference": f"VK-M-{index}", "phase": "ZWANGER", "expectedMonth": next_month(), "wijkCode": "WK034401"}
+        family = ok(await api.gql(utrecht.slug, REGISTER, {"i": data}, user=professional))["registerFamily"]["family"]["id"]
+        signal = {"familyId": family, "worries": ["GELDZORGEN"], "riskFactors": ["financiele_problemen"], "classification": "C"}
+        ok(await api.gql(utrecht.slug, SIGNAL, {"i": signal}, user=professional))
+        moved = {"id": family, "phase": "ZWANGER", "expectedMonth": next_month(), "wijkCode": "WK034402"}
+        ok(await api.gql(utrecht.slug, UPDATE_FAMILY, {"i": moved}, user=professional))
+        ok(await api.gql(utrecht.slug, SIGNAL, {"i": signal}, user=professional))
+
+    data = await monitoring(api, utrecht)
+    assert platform_cells(data, SIGNALS) == {"GM0344": (None, True, None), "WK034401": (None, True, None), "WK034402": (None, True, None), "WK034403": (0, False, None)}
+    # A fifth family: five families over the gemeente, so the total is shown (nine signals).
+    await signal_families(api, utrecht, "WK034403", 1)
+    data = await monitoring(api, utrecht)
+    assert platform_cells(data, SIGNALS) == {"GM0344": (9, False, None), "WK034401": (None, True, None), "WK034402": (None, True, None), "WK034403": (None, True, None)}
+
+
+def test_a_year_parameter_is_ascii_digits() -> None:
+    assert exports.year_parameter({"year": " 2024 "}, "year") == 2024
+    for value in ("²", "٢٠٢٤", "2024²", "+2024", "1899"):
+        with pytest.raises(ValidationFailed) as refused:
+            exports.year_parameter({"year": value}, "year")
+        assert refused.value.field == "year"
+
+
+@pytest.mark.parametrize("year", ["²", "٢٠٢٤", "20²4"])
+async def test_the_csv_refuses_a_year_that_is_not_ascii_digits(api, platform, year: str) -> None:
+    world = await make_world(platform, "GM0344", modules=["handvat1_zicht"])
+    response = await monitoring_csv(api, world, year, world.token("analyst"))
+    assert response.status_code == 422, response.text
+    assert (response.json()["code"], response.json()["field"]) == ("VALIDATION_FAILED", "year")
+    table = await api.client.get(
+        f"/t/{world.slug}/modules/handvat1_zicht/downloads/table.csv", params={"table": "wijk-figures", "period": year}, headers=world.headers("analyst")
+    )
+    assert table.status_code == 422 and (table.json()["code"], table.json()["field"]) == ("VALIDATION_FAILED", "period")

@@ -180,6 +180,7 @@ async def test_a_goal_without_a_baseline_or_with_bad_input_is_refused_and_nothin
         (goal_input(foto, regionCode="WK034499"), "VALIDATION_FAILED", "input.regionCode"),  # no such wijk
         (goal_input(foto, targetDate=YESTERDAY), "VALIDATION_FAILED", "input.targetDate"),
         (goal_input(foto, title=" "), "VALIDATION_FAILED", "input.title"),
+        (goal_input(foto, description="Voor het gezin op 3511 AB"), "IDENTIFYING_DATA", "input.description"),
     ]
     for given, code, field in refused:
         assert_error(await api.gql(utrecht.slug, CREATE_GOAL, {"i": given}, user=analyst), code, field)
@@ -476,6 +477,7 @@ async def test_another_module_adds_an_action_through_the_hook(api, platform, wor
         (PlanActionProposal(title="Doel van elders", description="", partner_id=partner, goal_id=uuid.uuid4()), "NOT_FOUND", "goal_id"),
         (PlanActionProposal(title="Te laat", description="", partner_id=partner, deadline=TODAY - dt.timedelta(days=1)), "VALIDATION_FAILED", "deadline"),
         (PlanActionProposal(title="", description="", partner_id=partner), "VALIDATION_FAILED", "title"),
+        (PlanActionProposal(title="Gezin bellen op 06-12345678", description="", partner_id=partner), "IDENTIFYING_DATA", "title"),
     ]
     for bad, code, field in refused:
         async with platform.work_as_system(utrecht.slug, "handvat4") as work:
@@ -488,6 +490,30 @@ async def test_another_module_adds_an_action_through_the_hook(api, platform, wor
     async with platform.work_as_system(bosch.slug, "handvat4") as work:
         other = PlanActionProposal(title="Geldloket", description="", partner_id=uuid.UUID(bosch.partners["schuldhulp"]))
         assert await work.hooks.add_plan_action(proposal=other, session=work.session, actor=work.actor) is None
+
+
+async def test_the_same_proposal_sent_twice_at_once_adds_one_action(platform, worlds, backend) -> None:
+    """Two requests propose the same practice example at the same moment: the unique index
+    on open references lets one insert, and the other answers the same action."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers: the second sees the first's action")
+    utrecht, _ = worlds
+    proposal = PlanActionProposal(
+        title="Praktijkvoorbeeld overnemen", description="", reference="handvat4_leren.practice:42", partner_id=uuid.UUID(utrecht.partners["schuldhulp"])
+    )
+    both_checked = asyncio.Barrier(2)
+
+    async def propose() -> uuid.UUID:
+        async with platform.work_as_system(utrecht.slug, "handvat4") as work:
+            await work.session.execute(select(Action.id).limit(1))  # each its own transaction, started
+            await both_checked.wait()  # both have looked for an open action before either inserts
+            action_id = await work.hooks.add_plan_action(proposal=proposal, session=work.session, actor=work.actor)
+            await work.commit()
+            return action_id
+
+    first, second = await asyncio.gather(propose(), propose())
+    assert first == second
+    assert await count(platform, utrecht, Action) == 1
 
 
 @pytest.mark.parametrize(

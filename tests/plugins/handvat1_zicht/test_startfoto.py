@@ -155,6 +155,7 @@ async def test_narrative_is_edited_until_fixed_and_then_refused(api, platform, w
     refused = await api.gql(utrecht.slug, UPDATE, {"i": {"id": made["id"], "voices": "Moeder (bel 06-12345678) zei: het hielp."}}, user=admin)
     assert_error(refused, "IDENTIFYING_DATA", field="input.voices")
     assert_error(await api.gql(utrecht.slug, UPDATE, {"i": {"id": made["id"], "gaps": "Mail ons: ouder@voorbeeld.nl"}}, user=admin), "IDENTIFYING_DATA", field="input.gaps")
+    assert_error(await api.gql(utrecht.slug, UPDATE, {"i": {"id": made["id"], "title": "Startfoto voor gezin 3511 AB"}}, user=admin), "IDENTIFYING_DATA", field="input.title")
     unchanged = await read(api, utrecht, made["id"])
     assert (unchanged["title"], unchanged["voices"], unchanged["gaps"], unchanged["wentWell"]) == (made["title"], "", "Weinig bereik in de wijk Noord.", "")
 

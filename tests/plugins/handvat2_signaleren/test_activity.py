@@ -1,7 +1,8 @@
 """Handvat 2's answer to `wijk_activity`: the year's signals, new families and referrals
 (sent, accepted, completed with the family helped) per wijk code, raw, with the distinct
-families behind each; counted in a fixed number of statements; erased families gone; only
-the gemeente's own work."""
+families behind each and over the whole gemeente (a family in two wijken is one family,
+also in "wijk unknown"), readable with handvat 2's figures permission only; counted in a
+fixed number of statements; erased families gone; only the gemeente's own work."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from core.platform import Platform
 from core.services import coalition as coalition_service
 from core.testing import count_statements
 from plugins.handvat2_signaleren.models import Signal
+from plugins.handvat2_signaleren.permissions import FIGURES_READ
 from plugins.handvat2_signaleren.services import activity
 from tests.conftest import Api, World
-from tests.plugins.handvat2_signaleren.conftest import Coalition, Flow
+from tests.plugins.handvat2_signaleren.conftest import Coalition, Flow, next_month
 
 PRIVACY = World.email("privacy_officer", "utrecht")
 ERASE = "mutation($id: ID!, $r: String!) { eraseFamily(input: {familyId: $id, reason: $r}) { familyId } }"
 THIS_YEAR = dt.date.today().year
+UPDATE_FAMILY = "mutation($i: UpdateFamilyInput!) { updateFamily(input: $i) { family { id } } }"
 
 
 async def add_wijken(platform: Platform, slug: str, codes: list[str]) -> None:
@@ -108,3 +111,40 @@ async def test_counted_in_the_same_statements_however_many_wijken(platform: Plat
     added: set[str] = set()
     # Signals, families, referrals and the wijk codes (and the tenant context's own setting).
     assert await statements_with(2) == await statements_with(9) <= 5
+
+
+async def test_a_family_is_counted_once_over_the_gemeente(platform: Platform, utrecht: Coalition, flow: Flow) -> None:
+    await add_wijken(platform, "utrecht", ["WK034401", "WK034402"])
+    # Signalled in Noord, moved to Zuid and signalled there: one family in two wijken.
+    moved = await flow.register("VK-M-1", wijkCode="WK034401")
+    await flow.signal(moved["id"])
+    (await flow.call("vroedvrouw", UPDATE_FAMILY, {"i": {"id": moved["id"], "phase": "ZWANGER", "expectedMonth": next_month(), "wijkCode": "WK034402"}})).ok()
+    await flow.signal(moved["id"])
+    stayed = await flow.register("VK-S-1", wijkCode="WK034402")
+    await flow.signal(stayed["id"])
+    # A family without a wijk, one of whose signals names a wijk the gemeente does not know:
+    # both are "wijk unknown", one family there.
+    nowhere = await flow.register("VK-X-1")
+    await flow.signal(nowhere["id"])
+    async with platform.work_as_system("utrecht", "test") as work:
+        await work.session.execute(update(Signal).where(Signal.family_id == uuid.UUID(nowhere["id"])).values(wijk_id=uuid.uuid4()))
+        await work.commit()
+    await flow.signal(nowhere["id"])
+    await flow.refer(moved["id"], (await flow.consent(moved["id"]))["id"])
+    await flow.refer(stayed["id"], (await flow.consent(stayed["id"]))["id"])
+
+    async with platform.work_as_system("utrecht", "test") as work:
+        figures = {figure.key: figure for figure in await activity.wijk_activity(work.session, THIS_YEAR)}
+    cells = {key: {cell.region_code: (cell.count, cell.subjects) for cell in figure.cells} for key, figure in figures.items()}
+    assert cells[activity.SIGNALS] == {"WK034401": (1, 1), "WK034402": (2, 2), None: (2, 1)}
+    assert cells[activity.FAMILIES_REGISTERED] == {"WK034402": (2, 2), None: (1, 1)}
+    assert cells[activity.REFERRALS_SENT] == {"WK034402": (2, 2)}
+    # Three families signalled (the cells' subjects add up to four), three registered, two referred.
+    totals = {key: figure.total_subjects for key, figure in figures.items()}
+    assert totals == {activity.SIGNALS: 3, activity.FAMILIES_REGISTERED: 3, activity.REFERRALS_SENT: 2, activity.REFERRALS_ACCEPTED: 0, activity.REFERRALS_HELPED: 0}
+    # Only a reader with handvat 2's own figures permission may see them, wherever they are shown.
+    assert {figure.permission for figure in figures.values()} == {FIGURES_READ}
+    # A year without work: nothing, and no families.
+    async with platform.work_as_system("utrecht", "test") as work:
+        empty = await activity.wijk_activity(work.session, THIS_YEAR - 1)
+    assert [(figure.cells, figure.total_subjects) for figure in empty] == [((), 0)] * 5

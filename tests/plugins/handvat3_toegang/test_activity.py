@@ -1,6 +1,7 @@
 """Handvat 3's answers to handvat 1: the year's checks, matches and referrals to regelingen
 and the regelingen members know, for the whole gemeente (`wijk_activity`), and the
-regelingen the gemeente offers now (`coalition_offer`); each gemeente only its own."""
+regelingen the gemeente offers now (`coalition_offer`); each gemeente only its own; the
+figures readable with handvat 3's usage permission only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from core.platform import Platform
 from core.services import coalition as coalition_service
 from core.testing import add_member
+from plugins.handvat3_toegang.permissions import USAGE_READ
 from plugins.handvat3_toegang.services import activity
 from plugins.handvat3_toegang.services.check import count_usage
 from tests.conftest import Api, World
@@ -62,6 +64,12 @@ async def test_usage_and_knowledge_of_the_year_for_the_whole_gemeente(api: Api, 
     await add_member(platform, "utrecht", "jgz@utrecht.example", ["professional"])
     (await api.gql("utrecht", MARK, {"id": ids["kindpakket"]}, user="jgz@utrecht.example")).ok()
 
+    async with platform.work_as_system("utrecht", "test") as work:
+        figures = await activity.wijk_activity(work.session, work.tenant, YEAR)
+    # Handvat 3's own permission to read them, wherever they are shown; one cell each, so its
+    # subjects are the gemeente's.
+    assert {figure.permission for figure in figures} == {USAGE_READ}
+    assert [(figure.key, figure.total_subjects) for figure in figures] == [(activity.CHECKED, 12), (activity.MATCHED, 4), (activity.REFERRED, 2), (activity.KNOWN, 2)]
     assert await activity_of(platform, "utrecht") == {
         activity.CHECKED: [("GM0344", 12, 12)],
         activity.MATCHED: [("GM0344", 4, 4)],
