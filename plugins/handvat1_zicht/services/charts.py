@@ -91,7 +91,7 @@ def wijk_chart_spec(bars: Sequence[Bar], *, title: str, unit: str, source: str, 
     labels = (
         alt.Chart(alt.Data(values=[row for row in rows if row["waarde"] is not None]))
         .mark_text(align="left", dx=3, fontSize=10)
-        .encode(y=alt.Y("wijk:N", sort=domain, scale=alt.Scale(domain=domain)), x="waarde:Q", text=alt.Text("waarde:Q", format=",.4~g"))
+        .encode(y=alt.Y("wijk:N", sort=domain, scale=alt.Scale(domain=domain)), x="waarde:Q", text=alt.Text("waarde:Q", format=",.2~f"))
     )
     chart = (
         alt.layer(bars_chart, labels)

@@ -99,9 +99,12 @@ def latest_figures(rows: Sequence[SnapshotFigure]) -> list[SnapshotFigure]:
 
 
 def chart_specs(rows: Sequence[SnapshotFigure]) -> list[dict[str, Any]]:
-    """Bar charts per wijk of the key indicators the picture holds (latest period each)."""
+    """Bar charts per wijk of the key indicators the picture holds (latest period each),
+    then of its other indicators with values (inhabitants, the coalition's own), up to
+    `MAX_CHARTS`."""
     specs = []
-    for code in KEY_INDICATORS:
+    others = sorted({row.indicator for row in rows} - set(KEY_INDICATORS))
+    for code in (*KEY_INDICATORS, *others):
         wijken = [row for row in rows if row.indicator == code and row.region_type == kwb.WIJK]
         if not wijken or all(row.value is None for row in wijken):
             continue
