@@ -39,8 +39,7 @@ from core.errors import Conflict, Forbidden, ModuleNotEnabled, NotFound, TenantS
 from core.graphql.context import RequestContext
 from core.models import Membership, Person
 from core.module_types import Download
-from core.processing import ProcessingJournal, Trace
-from core.services.tenants import tenant_info
+from core.processing import Trace
 from core.validation import parse_id
 from core.work import Work
 
@@ -268,20 +267,7 @@ async def feed_context(
             roles=roles,
             permissions=permissions,
         )
-        context = RequestContext(
-            session=session,
-            tenant=tenant_info(tenant),
-            principal=principal,
-            hooks=await platform.hooks_for(session, tenant),
-            runtime=platform.runtime,
-            settings=platform.settings,
-            registry=platform.permissions,
-            journal=ProcessingJournal(trace=trace or Trace.from_header(None)),
-            on_records_committed=platform.note_unsealed,
-            tenant_row=tenant,
-            request=request,
-            request_id=request_id,
-        )
+        context = await platform.context_for(session, tenant, principal, request=request, request_id=request_id, trace=trace)
         if module_key not in context.enabled_modules:
             raise unknown_link()
         yield context, link

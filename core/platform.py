@@ -430,7 +430,7 @@ class Platform:
                     raise Unauthenticated(
                         "Voor uw rol is inloggen met een tweede stap nodig. Log opnieuw in.", code="MFA_REQUIRED"
                     )
-            context = await self._context(session, tenant, principal, request=request, request_id=request_id, trace=trace)
+            context = await self.context_for(session, tenant, principal, request=request, request_id=request_id, trace=trace)
             yield context
             if context.journal.pending:  # what the queries read: logged after they ran
                 await begin_write(session)
@@ -444,11 +444,13 @@ class Platform:
         (only fields declared public answer), a session bound to the tenant."""
         async with self.tenant_session(tenant_slug) as (session, tenant):
             anonymous = Principal(subject="anonymous")
-            yield await self._context(session, tenant, anonymous, request=request, request_id=request_id, trace=trace)
+            yield await self.context_for(session, tenant, anonymous, request=request, request_id=request_id, trace=trace)
 
-    async def _context(
+    async def context_for(
         self, session: Any, tenant: Tenant, principal: Principal, *, request: Any, request_id: str | None, trace: Trace | None
     ) -> RequestContext:
+        """The unit of work of one request of `principal` in `tenant` (a request with a token,
+        an anonymous one, or a personal feed link's member)."""
         return RequestContext(
             session=session,
             tenant=tenant_info(tenant),
