@@ -4,8 +4,11 @@ must stay anonymous or pseudonymous (a family's note, a quote of a parent)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from core.errors import ValidationFailed
+from core.validation import camel
 
 _DIGITS9 = re.compile(r"(?<!\d)(\d[\s.-]?){7,8}\d(?!\d)")  # a BSN is often written without its leading 0
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -55,3 +58,10 @@ def refuse_identifying(text: str | None, field: str) -> None:
             f"Dit lijkt {found} te bevatten. Leg alleen vast wat nodig is; gegevens die iemand herkennen horen hier niet.",
             field=field,
         )
+
+
+def refuse_identifying_in(values: Any, names: Iterable[str], *, prefix: str = "input") -> None:
+    """`refuse_identifying` on each attribute `names` of `values` (a validated input model),
+    naming the field as the API does (`title` → `input.title`, `went_well` → `input.wentWell`)."""
+    for name in names:
+        refuse_identifying(getattr(values, name, None), f"{prefix}.{camel(name)}")

@@ -29,7 +29,7 @@ from core.graphql.enums import enum_member, value_enum
 from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list
 from core.bulk import bulk_upsert
 from core.hookspecs import hookimpl
-from core.identifying import IdentifyingData, identifying_data, refuse_identifying
+from core.identifying import IdentifyingData, identifying_data, refuse_identifying, refuse_identifying_in
 from core.module import Module
 from core.commands import run_command
 from core.disclosure import (
@@ -87,6 +87,7 @@ from core.workflows import (
 )
 
 __all__ = [
+    "refuse_identifying_in",
     "bulk_upsert",
     "refuse_identifying",
     "IdentifyingData",

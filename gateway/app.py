@@ -30,7 +30,7 @@ from core.runtime import ModuleSource
 from core.validation import request_errors
 from gateway.api_contract import ApiVersionHeader
 from gateway.api_contract import router as api_contract_router
-from gateway.auth import challenge
+from gateway.problems import domain_problem, problem
 from gateway.auth_routes import router as auth_router
 from gateway.downloads import router as downloads_router
 from gateway.graphql_http import router as graphql_router
@@ -44,18 +44,6 @@ from gateway.rate_limit import RateLimiter
 from gateway.oidc import router as oidc_router
 
 log = structlog.get_logger(__name__)
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem(status: int, title: str, *, code: str, detail: str | None = None, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem details response."""
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "code": code}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
-
 
 # -- start-up: serve only once what needs the database is prepared ---------------------------
 
@@ -290,11 +278,7 @@ def create_app(
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        response = problem(exc.http_status, exc.message, code=exc.code, field=exc.field)
-        response.headers.update(exc.headers)
-        if exc.http_status == 401:  # a 401 always says how to authenticate (RFC 9110 section 15.5.2)
-            response.headers.update(challenge(request, exc.code))
-        return response
+        return domain_problem(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

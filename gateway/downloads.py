@@ -27,7 +27,7 @@ from urllib.parse import quote
 import structlog
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
@@ -39,13 +39,13 @@ from core.module_types import Download, DownloadFile
 from core.platform import Platform
 from core.processing import Trace
 from core.validation import has_unsafe_characters
-from gateway.auth import authenticate, challenge
+from gateway.auth import authenticate
+from gateway.problems import domain_problem
 
 log = structlog.get_logger(__name__)
 
 router = APIRouter()
 
-PROBLEM_JSON = "application/problem+json"
 
 #: Media types a browser should save rather than show: a spreadsheet and a calendar.
 ATTACHMENT_TYPES = frozenset({"text/csv", "text/calendar"})
@@ -57,16 +57,6 @@ DOWNLOAD_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
 }
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def problem_response(request: Request, exc: DomainError) -> JSONResponse:
-    """The problem+json of a DomainError, with its details (`module`, `permission`, …) as
-    GraphQL gives them in `extensions`, and its headers (`Retry-After`, the challenge of a 401)."""
-    body: dict[str, Any] = {"type": "about:blank", "title": exc.message, "status": exc.http_status, **exc.extensions()}
-    headers = dict(exc.headers)
-    if exc.http_status == 401:
-        headers.update(challenge(request, exc.code))
-    return JSONResponse(body, status_code=exc.http_status, media_type=PROBLEM_JSON, headers=headers)
 
 
 class DownloadFailed(DomainError):
@@ -161,7 +151,7 @@ async def module_download(tenant_slug: str, module_key: str, name: str, request:
     try:
         return await _download(tenant_slug, module_key, name, request)
     except DomainError as exc:
-        return problem_response(request, exc)
+        return domain_problem(request, exc)
 
 
 async def _download(tenant_slug: str, module_key: str, name: str, request: Request) -> Response:

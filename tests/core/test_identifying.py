@@ -45,3 +45,15 @@ def test_what_identifies_a_person_is_found(text: str, found: str) -> None:
 def test_ordinary_text_about_figures_passes(text: str) -> None:
     assert identifying_data(text) is None
     refuse_identifying(text, "input.note")
+
+
+def test_several_fields_are_checked_and_named_as_the_api_names_them() -> None:
+    from types import SimpleNamespace
+
+    from core.plugin import refuse_identifying_in
+
+    fields = SimpleNamespace(title="Plan voor Overvecht", went_well="Bel 06-12345678 voor meer", gaps=None)
+    with pytest.raises(IdentifyingData) as refused:
+        refuse_identifying_in(fields, ("title", "gaps", "went_well"))
+    assert refused.value.extensions() == {"code": "IDENTIFYING_DATA", "field": "input.wentWell"}
+    refuse_identifying_in(fields, ("title", "gaps"))

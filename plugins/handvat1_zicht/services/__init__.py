@@ -9,6 +9,7 @@
 * `startfoto`: startfoto's and vervolgfoto's (copies of the figures, fixed), and comparing them.
 * `charts`, `exports`, `report`: the downloads: charts as PNG/SVG, CSV tables, the
   printable report.
+* `dates`: "today" as Amsterdam's date.
 * `plan`: goals, actions and progress of the plan van aanpak, its calendar feed, and the
   actions other modules propose (`add_plan_action`).
 * `voices`: sessions with parents and experts by experience, and their anonymous quotes.

@@ -26,7 +26,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -48,11 +47,13 @@ from core.plugin import (
     parse_id,
     partners_by_id,
     refuse_identifying,
+    refuse_identifying_in,
     utcnow,
     validate,
     wijken_by_code,
 )
 from plugins.handvat1_zicht import kwb
+from plugins.handvat1_zicht.services.dates import today
 from plugins.handvat1_zicht.models import Action, ActionNote, CbsFigure, Goal, OwnFigure, OwnIndicator, SnapshotFigure, Startfoto
 
 GEPLAND = "gepland"
@@ -154,19 +155,6 @@ INPUT_FIELDS = {
 PROPOSAL_FIELDS = {name: name for name in INPUT_FIELDS}
 
 
-#: Deadlines and dates are Dutch calendar dates: "today" is Amsterdam's, whatever the server's zone.
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
-
-
-def today() -> dt.date:
-    return dt.datetime.now(LOCAL_ZONE).date()
-
-
-def _refuse_identifying(fields: Any, names: Collection[str]) -> None:
-    """Titles and descriptions of the plan leave the platform (the calendar feed): nothing
-    in them may lead to a person."""
-    for name in names:
-        refuse_identifying(getattr(fields, name, None), f"input.{_camel(name)}")
 
 
 def _required(data: Mapping[str, Any], names: Collection[str]) -> None:
@@ -252,7 +240,7 @@ async def create_goal(work: Work, data: dict[str, Any]) -> Goal:
     """A goal with its baseline copied from a fixed startfoto (`baselineStartfotoId`, or the
     most recently fixed one)."""
     fields = validate(GoalInput, data, prefix="input")
-    _refuse_identifying(fields, ("title", "description"))
+    refuse_identifying_in(fields, ("title", "description"))  # they leave the platform in the calendar feed
     _not_past(fields.target_date, "input.targetDate", "De streefdatum ligt in het verleden.")
     startfoto = await _fixed_startfoto(work.session, fields.baseline_startfoto_id)
     await _check_region(work, fields.region_code, startfoto.id)
@@ -290,7 +278,7 @@ async def update_goal(work: Work, goal_id: Any, data: dict[str, Any]) -> Goal:
     baseline stay: measuring something else is another goal."""
     _required(data, ("title", "description", "target_value", "target_date"))
     fields = validate(GoalPatch, data, prefix="input")
-    _refuse_identifying(fields, ("title", "description"))
+    refuse_identifying_in(fields, ("title", "description"))  # they leave the platform in the calendar feed
     goal = await _goal(work.session, goal_id, "input.id")
     if fields.target_date is not None:
         _not_past(fields.target_date, "input.targetDate", "De streefdatum ligt in het verleden.")
@@ -441,7 +429,7 @@ async def _add_action(
 
 async def create_action(work: Work, data: dict[str, Any]) -> Action:
     fields = validate(ActionInput, data, prefix="input")
-    _refuse_identifying(fields, ("title", "description"))
+    refuse_identifying_in(fields, ("title", "description"))  # they leave the platform in the calendar feed
     return await _add_action(
         work.session,
         work.actor,
@@ -471,7 +459,7 @@ async def update_action(work: Work, action_id: Any, data: dict[str, Any]) -> Act
     action's organisation; null: no owner). The status moves with `record_progress`."""
     _required(data, ("title", "description", "deadline"))
     fields = validate(ActionPatch, data, prefix="input")
-    _refuse_identifying(fields, ("title", "description"))
+    refuse_identifying_in(fields, ("title", "description"))  # they leave the platform in the calendar feed
     action = await _action(work.session, action_id, "input.id")
     if fields.deadline is not None:
         _not_past(fields.deadline, "input.deadline", "De deadline ligt in het verleden.")

@@ -20,15 +20,15 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import insert, select, update
 
-from core.plugin import DomainError, NotFound, ValidationFailed, Work, all_partners, parse_id, refuse_identifying, utcnow, validate
+from core.plugin import DomainError, NotFound, ValidationFailed, Work, all_partners, parse_id, refuse_identifying_in, utcnow, validate
 from plugins.handvat1_zicht import kwb
 from plugins.handvat1_zicht.models import SnapshotFigure, Startfoto
 from plugins.handvat1_zicht.services import figures
+from plugins.handvat1_zicht.services.dates import today
 
 STARTFOTO = "startfoto"
 VERVOLGFOTO = "vervolgfoto"
@@ -40,8 +40,6 @@ STATES = (CONCEPT, FIXED)
 #: The narrative sections, in the order a report shows them.
 SECTIONS = ("went_well", "gaps", "ambitions", "voices")
 MAX_SECTION = 10_000
-#: The reference date is a Dutch calendar date: "today" is Amsterdam's.
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 #: Why a comparison row has no difference (`ComparisonRow.gap`).
 GAP_MISSING = "missing"  # one of the two pictures has no figure for it
@@ -62,10 +60,6 @@ def _fixed(field: str | None = None) -> StartfotoFixed:
     return StartfotoFixed(
         "Deze foto is vastgesteld en kan niet meer veranderen. Maak een vervolgfoto om de nieuwe stand vast te leggen.", field=field
     )
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(LOCAL_ZONE).date()
 
 
 class _Narrative(BaseModel):
@@ -107,7 +101,7 @@ class CreateData(_Narrative):
     @field_validator("reference_date")
     @classmethod
     def _not_in_future(cls, value: dt.date) -> dt.date:
-        if value > _today():
+        if value > today():
             raise ValueError("De peildatum ligt in de toekomst; een foto legt vast wat er al is.")
         return value
 
@@ -123,18 +117,6 @@ class NarrativeData(_Narrative):
     @classmethod
     def _clean_title(cls, value: str | None) -> str | None:
         return _title(value)
-
-
-def _refuse_identifying(checked: _Narrative) -> None:
-    """A section may quote parents and the title is printed on the report: nothing in them
-    may lead to a person."""
-    for section in (*SECTIONS, "title"):
-        refuse_identifying(getattr(checked, section, None), f"input.{_camel(section)}")
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -188,7 +170,7 @@ async def snapshot_figures(work: Work, startfoto_id: uuid.UUID, *, indicator: st
 
 
 async def _take(work: Work, checked: CreateData, kind: str, baseline_id: uuid.UUID | None) -> Startfoto:
-    _refuse_identifying(checked)
+    refuse_identifying_in(checked, (*SECTIONS, "title"))  # sections may quote parents; the title is printed
     session = work.session
     partners = [{"name": partner.name, "type": partner.type} for partner in await all_partners(session)]
     offer = [
@@ -274,7 +256,7 @@ async def update_narrative(work: Work, startfoto_id: Any, data: dict[str, Any]) 
     if row.state != CONCEPT:
         raise _fixed("input.id")
     checked = validate(NarrativeData, data, prefix="input")
-    _refuse_identifying(checked)
+    refuse_identifying_in(checked, (*SECTIONS, "title"))  # sections may quote parents; the title is printed
     changes = {name: value for name, value in checked.model_dump(exclude_unset=True).items() if value is not None}
     if changes:
         await _update_concept(work, row, changes)

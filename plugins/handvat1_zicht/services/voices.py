@@ -30,7 +30,7 @@ from sqlalchemy import delete, select
 
 from core.plugin import Connection, NotFound, ValidationFailed, Work, paginate, paginate_list, parse_id, refuse_identifying, validate
 from plugins.handvat1_zicht.models import Goal, Quote, QuoteGoal, VoiceSession
-from plugins.handvat1_zicht.services.plan import today
+from plugins.handvat1_zicht.services.dates import today
 
 SPIEGELGROEP = "spiegelgroep"
 ERVARINGSDESKUNDIGEN = "ervaringsdeskundigen"
