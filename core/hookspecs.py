@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         Download,
         EventType,
         GraphQLContribution,
+        MemberKnowledge,
         ModuleMeta,
         OfferItem,
         Permission,
@@ -255,6 +256,15 @@ def wijk_activity(tenant: TenantInfo, year: int, session: AsyncSession) -> list[
 def coalition_offer(session: AsyncSession) -> list[OfferItem]:
     """What the coalition offers families that your module keeps (e.g. the regelingen of the
     gemeente's catalogue), for a baseline (startfoto) to list as it is on that date."""
+
+
+@spec(Scope.TENANT)
+def member_knowledge(session: AsyncSession) -> list[MemberKnowledge]:
+    """What your module knows of the members' knowledge, per member and topic, for the
+    coalition's competence coverage (handvat 4): e.g. how many of the gemeente's regelingen
+    a member marked as known (topic `regelingen`). Answer only for active members you have
+    a record of; the caller decides what counts as enough. Count in SQL, one statement or a
+    few, whatever the number of members."""
 
 
 @spec(Scope.TENANT, Dispatch.FIRST)

@@ -35,7 +35,7 @@ jobs...); a submodule that exists without the named attribute is an error at loa
 Resources are imported when the platform asks for them, not when the package is imported.
 
 Tenant and lifecycle hooks (`on_domain_event`, `workflow_guard`, `workflow_transitioned`,
-`reference_exists`, `wijk_activity`, `coalition_offer`, `add_plan_action`, `module_enabled`,
+`reference_exists`, `wijk_activity`, `coalition_offer`, `member_knowledge`, `add_plan_action`, `module_enabled`,
 `module_disabled`) are plain `@hookimpl` functions
 in the submodule `hooks` (override with `hooks=`): the object offers exactly those the
 submodule defines, so a module that does not subscribe to events is not asked. A marked

@@ -230,6 +230,20 @@ class OfferItem:
 
 
 @dataclass(frozen=True)
+class MemberKnowledge:
+    """What a module knows about a member's knowledge of one topic (`member_knowledge`):
+    `known` of `total` things (e.g. 12 of the gemeente's 30 regelingen marked "I know this
+    one and can explain it"), as of `since` (the latest moment it grew, or None).
+    `topic` is a word the hook's docstring defines: `regelingen` today."""
+
+    membership_id: uuid.UUID
+    topic: str
+    known: int
+    total: int
+    since: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class PlanActionProposal:
     """An action another module adds to the coalition's plan van aanpak (`add_plan_action`),
     e.g. adopting a practice example. `reference` names the proposing module's thing

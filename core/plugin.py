@@ -64,6 +64,7 @@ from core.module_types import (
     EventType,
     GraphQLContribution,
     JobScope,
+    MemberKnowledge,
     ModuleMeta,
     OfferItem,
     Permission,
@@ -72,6 +73,7 @@ from core.module_types import (
     TenantInfo,
 )
 from core.runtime import PLUGIN_API_VERSION
+from core.search import DUTCH_STOP_WORDS, dutch_stems
 from core.processing import ProcessingActivity, processing_history, record_processing
 from core.validation import parse_id, validate
 from core.work import PlatformWork, Work
@@ -87,6 +89,9 @@ from core.workflows import (
 )
 
 __all__ = [
+    "DUTCH_STOP_WORDS",
+    "dutch_stems",
+    "MemberKnowledge",
     "refuse_identifying_in",
     "bulk_upsert",
     "refuse_identifying",

@@ -30,7 +30,7 @@ from core import hookspecs
 from core.hookspecs import Dispatch
 from core.access import ROLES
 from core.graphql.fields import non_public_fields, undeclared_root_fields
-from core.module_types import ActivityFigure, Download, EventType, GraphQLContribution, OfferItem, PlanActionProposal, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
+from core.module_types import ActivityFigure, Download, EventType, GraphQLContribution, MemberKnowledge, OfferItem, PlanActionProposal, JobScope, ModuleMeta, Permission, ScheduledJob, TenantInfo
 
 if TYPE_CHECKING:
     from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
@@ -176,6 +176,11 @@ class TenantHooks:
     async def coalition_offer(self, session: Any) -> list[OfferItem]:
         """What the enabled modules say the coalition offers families."""
         answers = await self._dispatch("coalition_offer", session=session)
+        return [item for answer in answers for item in answer or ()]
+
+    async def member_knowledge(self, session: Any) -> list[MemberKnowledge]:
+        """What the enabled modules know of the members' knowledge (raw, per member and topic)."""
+        answers = await self._dispatch("member_knowledge", session=session)
         return [item for answer in answers for item in answer or ()]
 
     async def add_plan_action(self, proposal: PlanActionProposal, session: Any, actor: str | None) -> uuid.UUID | None:

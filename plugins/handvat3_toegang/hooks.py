@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.plugin import ActivityFigure, DomainEvent, OfferItem, TenantInfo, hookimpl
+from core.plugin import ActivityFigure, DomainEvent, MemberKnowledge, OfferItem, TenantInfo, hookimpl
 from plugins.handvat3_toegang import MODULE_KEY
 from plugins.handvat3_toegang.events import counts_as_referral
 from plugins.handvat3_toegang.services import activity, catalogue, usage
@@ -46,3 +46,10 @@ async def wijk_activity(tenant: TenantInfo, year: int, session: Any) -> list[Act
 async def coalition_offer(session: Any) -> list[OfferItem]:
     """The regelingen the gemeente offers families now, for a startfoto."""
     return await activity.coalition_offer(session)
+
+
+@hookimpl
+async def member_knowledge(session: Any) -> list[MemberKnowledge]:
+    """Bekendheid: how many of the gemeente's regelingen each member marked known, for the
+    coalition's competence coverage (handvat 4's "kennis van regelingen")."""
+    return await usage.member_knowledge(session)

@@ -1,46 +1,25 @@
 """Dutch full-text search over regelingen and services.
 
 PostgreSQL: `to_tsvector('dutch', …)` with a GIN index and `plainto_tsquery('dutch', …)`.
-SQLite: an FTS5 table over the same text, stemmed in Python with the same Snowball Dutch
-stemmer and stop words that PostgreSQL's `dutch` configuration uses. The database finds the
+SQLite: an FTS5 table over the same text, stemmed in Python with core's `dutch_stems` (the
+Snowball Dutch stemmer and stop words that PostgreSQL's `dutch` configuration uses). The database finds the
 matches; the order is computed here the same way for both (query words in the title count
 more than in the body), so both give the same top results.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
 from sqlalchemy import select, text
 
+from core.plugin import DUTCH_STOP_WORDS as STOP_WORDS
+from core.plugin import dutch_stems as stems
 from plugins.handvat3_toegang.models import SearchDocument
 
-# Snowball's Dutch stop words (PostgreSQL's dutch.stop).
-STOP_WORDS = frozenset(
-    """de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar om hem dan zou of wat
-    mijn men dit zo door over ze zich bij ook tot je mij uit der daar haar naar heb hoe heeft hebben deze u want nog
-    zal me zij nu ge geen omdat iets worden toch al waren veel meer doen toen moet ben zonder kan hun dus alles onder
-    ja eens hier wie werd altijd doch wordt wezen kunnen ons zelf tegen na reeds wil kon niets uw iemand geweest
-    andere""".split()
-)
-WORD = re.compile(r"[0-9a-zà-ÿ]+")
-# "dutch_porter" is the Snowball algorithm of PostgreSQL's dutch_stem (Snowball 3 renamed it;
-# its new "dutch" stems differently). A test compares the two on the whole catalogue.
-_stemmer = snowballstemmer.stemmer("dutch_porter")
-
-
-@lru_cache(maxsize=50_000)
-def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
-
-
-def stems(value: str) -> list[str]:
-    return [_stem(word) for word in WORD.findall(value.lower()) if word not in STOP_WORDS]
+__all__ = ["STOP_WORDS", "Hit", "index_item", "search_documents", "stems"]
 
 
 @dataclass(frozen=True)

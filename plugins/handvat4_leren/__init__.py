@@ -1,7 +1,11 @@
 """Samen leren (handvat 4 van Kansrijke Start).
 
-Its features are added in their own issues; until then the module contributes its
-metadata and its (empty) migration branch.
+Learning activities of the coalition (trainings, themabijeenkomsten, masterclasses,
+intervisie, a serious game, e-learning, werkbezoeken) with registration, a waiting list,
+attendance and a calendar; a competence framework (the national default, adapted per
+coalition) and the coverage per partner organisation: "is every professional equipped?";
+and the practice library every coalition shares: examples written, reviewed, published,
+searched, adopted into the plan van aanpak and commented on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,6 @@ module = Module(
         name="Samen leren",
         description="Trainingen, competenties en praktijkvoorbeelden om als coalitie samen te leren.",
         category="handvat",
-        plugin_api=">=1.1",
+        plugin_api=">=1.2",
     ),
 )

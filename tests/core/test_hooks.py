@@ -61,6 +61,7 @@ def test_every_hookspec_declares_scope_dispatch_and_real_types() -> None:
         Download,
         EventType,
         GraphQLContribution,
+        MemberKnowledge,
         ModuleMeta,
         OfferItem,
         Permission,
@@ -439,6 +440,29 @@ async def test_hook_coalition_offer(world: World, platform: Platform) -> None:
     assert offer and {item.kind for item in offer} == {"handvat3_toegang.regeling"} and "kindpakket" in {item.code for item in offer}
     async with platform.work_as_system("s-hertogenbosch", "test") as work:
         assert await work.hooks.coalition_offer(session=work.session) == []
+
+
+async def test_hook_member_knowledge(world: World, platform: Platform) -> None:
+    """What the members know, for the competence coverage: handvat 3 counts per member the
+    visible regelingen they marked known (topic `regelingen`), only where it is enabled."""
+    from core.plugin import all_members
+    from core.testing import enable_module
+    from plugins.handvat3_toegang.models import Knowledge, Regeling
+
+    await enable_module(platform, "utrecht", "handvat3_toegang")
+    async with platform.work_as_system("utrecht", "test") as work:
+        member = next(info.id for info in await all_members(work.session) if info.display_name == "professional")
+        regelingen = list((await work.session.execute(select(Regeling).where(Regeling.hidden.is_(False)).order_by(Regeling.key))).scalars())
+        for regeling in regelingen[:3]:
+            work.session.add(Knowledge(regeling_id=regeling.id, membership_id=member))
+        regelingen[0].hidden = True  # a hidden regeling no longer counts
+        await work.commit()
+    async with platform.work_as_system("utrecht", "test") as work:
+        knowledge = await work.hooks.member_knowledge(session=work.session)
+    assert [(item.membership_id, item.topic, item.known, item.total) for item in knowledge] == [(member, "regelingen", 2, len(regelingen) - 1)]
+    assert knowledge[0].since is not None
+    async with platform.work_as_system("s-hertogenbosch", "test") as work:  # not enabled there
+        assert await work.hooks.member_knowledge(session=work.session) == []
 
 
 async def test_hook_add_plan_action(world: World, platform: Platform) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.plugin import DomainEvent, ValidationFailed, Work, publish_event, utcnow
+from core.plugin import DomainEvent, MemberKnowledge, ValidationFailed, Work, publish_event, utcnow
 from plugins.handvat3_toegang.events import EVENT_REGELING_REFERRED
 from plugins.handvat3_toegang.models import Knowledge, Regeling, UsageCount
 from plugins.handvat3_toegang.services.catalogue import get_regeling
@@ -94,3 +94,19 @@ async def mark_known(work: Work, regeling_id: Any, known: bool) -> Regeling:
         await work.session.delete(mark)
     await work.session.flush()
     return row
+
+
+async def member_knowledge(session: Any) -> list[MemberKnowledge]:
+    """Per member how many of the gemeente's visible regelingen they marked known (topic
+    `regelingen`), and when they last marked one: two statements, whatever the number of
+    members. A regeling hidden since then no longer counts."""
+    total = int((await session.execute(select(func.count()).select_from(Regeling).where(Regeling.hidden.is_(False)))).scalar_one())
+    rows = (
+        await session.execute(
+            select(Knowledge.membership_id, func.count(), func.max(Knowledge.marked_at))
+            .join(Regeling, Regeling.id == Knowledge.regeling_id)
+            .where(Regeling.hidden.is_(False))
+            .group_by(Knowledge.membership_id)
+        )
+    ).all()
+    return [MemberKnowledge(membership_id=membership_id, topic="regelingen", known=int(known), total=total, since=since) for membership_id, known, since in rows]
