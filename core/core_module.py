@@ -172,9 +172,25 @@ def demo_member_email(member: dict[str, Any], mail_domain: str) -> str:
     return member.get("email") or f"{member['local']}@{mail_domain}"
 
 
+_DEMO_FIRST_NAMES = ("Lotte", "Noor", "Sem", "Yara", "Daan", "Ilse", "Milan", "Sara", "Bram", "Fenna", "Ayoub", "Lieke", "Thijs", "Zeynep", "Jesse")
+_DEMO_LAST_NAMES = ("de Boer", "Vermeulen", "Hendriks", "van Dijk", "Kaya", "Peters", "Bakker", "Yilmaz", "Mertens", "Willems", "Koster")
+
+
+def demo_colleagues(coalition: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(partner key, e-mail, invented name) of the demo coalition's further professionals:
+    members without a login who make the coalition as large as a real one."""
+    result = []
+    for partner_key, count in coalition.get("colleagues", {}).items():
+        for index in range(1, count + 1):
+            seed = len(result)
+            name = f"{_DEMO_FIRST_NAMES[seed % len(_DEMO_FIRST_NAMES)]} {_DEMO_LAST_NAMES[(seed * 7) % len(_DEMO_LAST_NAMES)]}"
+            result.append((partner_key, f"{partner_key}.collega{index}@{coalition['mail_domain']}", name))
+    return result
+
+
 @hookimpl(tryfirst=True)
 async def seed_demo_data(tenant: TenantInfo, session: Any) -> None:
-    """Partners, members (one per role) and the CBS wijken of a demo gemeente."""
+    """Partners, members (one per role, and colleagues without a login) and the CBS wijken of a demo gemeente."""
     coalition = demo_coalition(tenant.code)
     if coalition is None:
         return
@@ -206,6 +222,20 @@ async def seed_demo_data(tenant: TenantInfo, session: Any) -> None:
                 job_title=item.get("job_title"),
                 roles=item["roles"],
                 partner_id=partner_ids.get(item.get("partner", "")),
+            )
+        )
+    for partner_key, email, display_name in demo_colleagues(coalition):
+        if email in members:
+            continue
+        person = (await session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+        if person is None:
+            person = Person(email=email)
+            session.add(person)
+            await session.flush()
+        session.add(
+            Membership(
+                person_id=person.id, email=email, display_name=display_name, job_title="Collega (demo)",
+                roles=["professional"], partner_id=partner_ids[partner_key],
             )
         )
     wijken_file = DATA_DIR / "demo" / f"wijken_{tenant.code}.csv"

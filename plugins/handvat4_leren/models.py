@@ -175,8 +175,9 @@ class PracticeVersion(SharedModel, table=True):
     """One version of an example's content. A draft (`state` concept or ter_beoordeling) is
     never published; a published one stays readable (`published`) as the example's history
     until the example is withdrawn; `current` marks the one every coalition reads. `search_text`
-    is the text the full-text search sees besides the title (PostgreSQL indexes it with the
-    `dutch` configuration), `stemmed` the Dutch stems of both for SQLite's FTS5 index."""
+    is the text the full-text search sees besides the title, `stemmed` the Dutch stems of
+    both for SQLite's FTS5 index. On PostgreSQL the migration adds a stored, generated
+    `fts_vector` (the `dutch` tsvector of title and text), left out of the model."""
 
     __tablename__ = "leren_practice_versions"
     __table_args__ = (
@@ -204,6 +205,9 @@ class PracticeVersion(SharedModel, table=True):
     themes: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
     target_groups: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
     gemeente_size: str = Field(sa_column=Column(String(8), nullable=False))  # klein, middel, groot
+    # Where the practice runs when that is not the sharing coalition's gemeente (e.g. one it
+    # learnt from on a werkbezoek); empty: the coalition's own.
+    practice_gemeente: str = Field(default="", sa_column=Column(String(200), nullable=False))
     interventions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType, nullable=False)
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     stemmed: str = Field(default="", sa_column=Column(Text, nullable=False))

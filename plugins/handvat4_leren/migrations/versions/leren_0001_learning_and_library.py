@@ -143,6 +143,7 @@ def upgrade() -> None:
     sa.Column('themes', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('target_groups', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('gemeente_size', sa.String(length=8), nullable=False),
+    sa.Column('practice_gemeente', sa.String(length=200), nullable=False),
     sa.Column('interventions', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('stemmed', sa.Text(), nullable=False),
@@ -263,19 +264,19 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-# Dutch full-text search over the versions every coalition reads (current and published):
-# PostgreSQL weighs the title above the rest; SQLite indexes the Dutch stems in FTS5.
-PG_SEARCH_VECTOR = (
-    "setweight(to_tsvector('dutch', title), 'A') || setweight(to_tsvector('dutch', search_text), 'B')"
-)
+# Dutch full-text search over the versions every coalition reads (current and published).
+# PostgreSQL: a stored, generated tsvector (the title weighing above the rest). Under
+# row-level security the planner evaluates the shared-read policy before the (not leakproof)
+# `@@`, so a search reads the stored vectors of the readable rows instead of computing them
+# per row; the GIN index serves whoever reads without row-level security (the owner) and
+# costs little. SQLite: the Dutch stems in an FTS5 table kept by triggers.
+PG_SEARCH_VECTOR = "setweight(to_tsvector('dutch', title), 'A') || setweight(to_tsvector('dutch', search_text), 'B')"
 
 
 def create_full_text_search() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"CREATE INDEX fts_leren_practice_versions ON leren_practice_versions USING GIN (({PG_SEARCH_VECTOR})) "
-            "WHERE current AND published"
-        )
+        op.execute(f"ALTER TABLE leren_practice_versions ADD COLUMN fts_vector tsvector GENERATED ALWAYS AS ({PG_SEARCH_VECTOR}) STORED")
+        op.execute("CREATE INDEX fts_leren_practice_versions ON leren_practice_versions USING GIN (fts_vector) WHERE current AND published")
     else:
         op.execute(
             "CREATE VIRTUAL TABLE fts_leren_practice USING fts5("
@@ -299,6 +300,7 @@ def create_full_text_search() -> None:
 def drop_full_text_search() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS fts_leren_practice_versions")
+        op.execute("ALTER TABLE leren_practice_versions DROP COLUMN IF EXISTS fts_vector")
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS fts_leren_practice_{trigger}")

@@ -1,0 +1,1 @@
+"""Learning activities: their dates, registrations with the waiting list, and attendance."""
