@@ -26,6 +26,7 @@ from core.tenancy import NotOwner, ReferenceDataReadOnly
 from core.graphql.context import RequestContext
 from core.graphql.fields import container, field, input_data, mutation, readable_with
 from core.graphql.enums import enum_member, value_enum
+from core.graphql.roles import PartnerTypeEnum, RoleEnum
 from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list
 from core.bulk import bulk_upsert
 from core.hookspecs import hookimpl
@@ -89,6 +90,8 @@ from core.workflows import (
 )
 
 __all__ = [
+    "PartnerTypeEnum",
+    "RoleEnum",
     "DUTCH_STOP_WORDS",
     "dutch_stems",
     "MemberKnowledge",

@@ -15,7 +15,7 @@ from strawberry.types import Info
 from core.access import validate_tenant_roles
 from core.graphql.fields import container, field, input_data, mutation, readable_with
 from core.graphql.pagination import Connection, paginate
-from core.graphql.roles import RoleEnum, roles_of
+from core.graphql.roles import PartnerTypeEnum, RoleEnum, roles_of
 from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
 from core.services import coalition
 from core.services import modules as module_service
@@ -23,7 +23,6 @@ from core.services.modules import ModuleState
 from core.validation import parse_id
 
 PartnerDomainEnum = strawberry.enum(PartnerDomain, name="PartnerDomain", description="Domein van een partnerorganisatie.")
-PartnerTypeEnum = strawberry.enum(PartnerType, name="PartnerType", description="Soort partnerorganisatie.")
 TenantStatusEnum = strawberry.enum(TenantStatus, name="TenantStatus")
 
 

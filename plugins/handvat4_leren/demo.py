@@ -76,11 +76,11 @@ ACTIVITIES = (
         "Geldzorgen bespreekbaar maken",
         "Twee middagen oefenen met het gesprek over geld: hoe begin je erover, wat zeg je wel en niet, en waar "
         "verwijs je naar.",
-        "gemeente",
+        "jgz",
         ("bespreekbaar_maken", "signaleren_geldzorgen", "warm_doorverwijzen"),
         (-1, 6),
         16,
-        place="Stadskantoor, zaal Dom",
+        place="Consultatiebureau, grote zaal",
     ),
     DemoActivity(
         ActivityKind.MASTERCLASS,

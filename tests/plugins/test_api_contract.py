@@ -1,4 +1,4 @@
-"""The GraphQL contract of handvat 1, 2 and 3, as a typed client generated from the SDL sees it:
+"""The GraphQL contract of handvat 1, 2, 3 and 4, as a typed client generated from the SDL sees it:
 
 - a value from a fixed set is an enum, never a String: every String left in the modules'
   types and arguments is listed here, with why (free text, an identifier, or what a
@@ -21,6 +21,7 @@ from plugins.handvat2_signaleren.graphql.mutations import SignalerenMutation
 from plugins.handvat2_signaleren.graphql.queries import SignalerenQuery
 from plugins.handvat3_toegang.graphql.mutations import ToegangMutation
 from plugins.handvat3_toegang.graphql.queries import ToegangPublicQuery, ToegangQuery
+from plugins.handvat4_leren.graphql import CONTRIBUTION as LEREN
 
 #: Every String (or [String]) field, input field and argument of the two modules, and why it
 #: is not an enum. Anything else that takes a String is an error of this test.
@@ -140,6 +141,56 @@ STRINGS = {
         ],  # fmt: skip
         "a region code of the gemeente",
     ),
+    # handvat 4: the coalition's own words, names, links, and what people write in the library
+    **dict.fromkeys(
+        [
+            "ActivityCompetence.name", "ActivityRegistration.memberName", "AddCompetenceInput.description",
+            "AddCompetenceInput.name", "AddExperienceNoteInput.text", "AdoptPracticeExamplePayload.message",
+            "AdoptedPracticeExample.gemeenteName", "AdoptedPracticeExample.title", "Competence.description", "Competence.name",
+            "CompetenceDeclaration.evidence", "CompetenceDeclaration.memberName", "CompetenceDeclaration.partnerName",
+            "CompetenceDeclaration.rejectionReason", "CoverageGroup.name", "CreateLearningActivityInput.description",
+            "CreateLearningActivityInput.onlineUrl", "CreateLearningActivityInput.place", "CreateLearningActivityInput.title",
+            "CreatePracticeExampleInput.approach", "CreatePracticeExampleInput.contact", "CreatePracticeExampleInput.costs",
+            "CreatePracticeExampleInput.expertsRole", "CreatePracticeExampleInput.partnersInvolved",
+            "CreatePracticeExampleInput.practiceGemeente", "CreatePracticeExampleInput.preconditions",
+            "CreatePracticeExampleInput.problem", "CreatePracticeExampleInput.results", "CreatePracticeExampleInput.source",
+            "CreatePracticeExampleInput.targetGroup", "CreatePracticeExampleInput.title",
+            "CreatePracticeExampleInput.whatDidNotWork", "CreatePracticeExampleInput.whatWorked",
+            "DeclareCompetenceInput.evidence", "ExperienceNote.gemeenteName", "ExperienceNote.text",
+            "LearningActivity.description", "LearningActivity.onlineUrl", "LearningActivity.organiserName",
+            "LearningActivity.place", "LearningActivity.title", "PracticeAdoption.gemeenteName", "PracticeExample.gemeenteName",
+            "PracticeExampleStep.actor", "PracticeExampleStep.reason", "PracticeIntervention.databaseName",
+            "PracticeIntervention.erkenningsniveauName", "PracticeIntervention.name", "PracticeIntervention.url",
+            "PracticeInterventionInput.name", "PracticeInterventionInput.url", "PracticeVersion.approach",
+            "PracticeVersion.contact", "PracticeVersion.costs", "PracticeVersion.expertsRole",
+            "PracticeVersion.partnersInvolved", "PracticeVersion.practiceGemeente", "PracticeVersion.preconditions",
+            "PracticeVersion.problem", "PracticeVersion.results", "PracticeVersion.source", "PracticeVersion.targetGroup",
+            "PracticeVersion.title", "PracticeVersion.whatDidNotWork", "PracticeVersion.whatWorked",
+            "Query.practiceLibrary(search)", "RejectCompetenceInput.reason", "ReturnPracticeExampleInput.reason",
+            "UpdateCompetenceInput.description", "UpdateCompetenceInput.name", "UpdateLearningActivityInput.description",
+            "UpdateLearningActivityInput.onlineUrl", "UpdateLearningActivityInput.place", "UpdateLearningActivityInput.title",
+            "UpdatePracticeExampleInput.approach", "UpdatePracticeExampleInput.contact", "UpdatePracticeExampleInput.costs",
+            "UpdatePracticeExampleInput.expertsRole", "UpdatePracticeExampleInput.partnersInvolved",
+            "UpdatePracticeExampleInput.practiceGemeente", "UpdatePracticeExampleInput.preconditions",
+            "UpdatePracticeExampleInput.problem", "UpdatePracticeExampleInput.results", "UpdatePracticeExampleInput.source",
+            "UpdatePracticeExampleInput.targetGroup", "UpdatePracticeExampleInput.title",
+            "UpdatePracticeExampleInput.whatDidNotWork", "UpdatePracticeExampleInput.whatWorked",
+            "WithdrawPracticeExampleInput.reason",
+        ],  # fmt: skip
+        "free text (handvat 4)",
+    ),
+    # the keys of the coalition's competence framework: each coalition adds its own
+    **dict.fromkeys(
+        [
+            "ActivityCompetence.key", "AddCompetenceInput.key", "Competence.key", "CompetenceDeclaration.competenceKey",
+            "CreateLearningActivityInput.competenceKeys", "DeclareCompetenceInput.competenceKey",
+            "LearningActivity.competenceKeys", "LearningActivityFilter.competenceKey", "UpdateCompetenceInput.key",
+            "UpdateLearningActivityInput.competenceKeys",
+        ],  # fmt: skip
+        "a competence the gemeente configures",
+    ),
+    # quarters as JJJJ-Kn: an open set
+    **dict.fromkeys(["CoverageQuarter.quarter", "QuarterCompetenceCoverage.quarter"], "a quarter"),
     # keys of other modules' things: depend on the modules installed (third parties too)
     **dict.fromkeys(
         [
@@ -178,8 +229,8 @@ ENUMS = {
     "VoiceSession.groupKind": "VoiceGroupKind", "RecordVoiceSessionInput.groupKind": "VoiceGroupKind",
 }  # fmt: skip
 
-MODULE_QUERIES = (*ZICHT.query, SignalerenQuery, ToegangQuery)
-MODULE_MUTATIONS = (*ZICHT.mutation, SignalerenMutation, ToegangMutation)
+MODULE_QUERIES = (*ZICHT.query, SignalerenQuery, ToegangQuery, *LEREN.query)
+MODULE_MUTATIONS = (*ZICHT.mutation, SignalerenMutation, ToegangMutation, *LEREN.mutation)
 
 
 def graphql_names(platform: Platform, roots: tuple[type, ...]) -> set[str]:

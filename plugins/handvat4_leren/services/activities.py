@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.plugin import (
     TENANT_ROLES,
+    PartnerTypeEnum,
     Conflict,
     Connection,
     Forbidden,
@@ -68,11 +69,8 @@ SEATED = (RegistrationState.INGESCHREVEN, RegistrationState.AANWEZIG, Registrati
 #: The states of a member still taking part (a seat or a place in the queue).
 ACTIVE = (*SEATED, RegistrationState.WACHTLIJST)
 
-#: The values of core's PartnerType (lowercase), which core.plugin does not export as an enum.
-PARTNER_TYPES = (
-    "verloskundige", "kraamzorg", "jgz", "huisarts", "ziekenhuis", "wijkteam", "maatschappelijk_werk",
-    "schuldhulpverlening", "voedselbank", "woningcorporatie", "welzijn", "gemeente", "overig",
-)  # fmt: skip
+#: The values of core's partner types.
+PARTNER_TYPES = tuple(kind.value for kind in PartnerTypeEnum)
 
 
 class AlreadyRegistered(Conflict):

@@ -131,22 +131,35 @@ async def library_page(
 
     # PostgreSQL: the page and the number of matches in one statement. Under row-level
     # security the full-text condition is evaluated per row (see the module docstring), so a
-    # statement of its own for the count would do that work twice. SQLite's index finds the
-    # matches itself (and its bm25 cannot be used beside a window function): two statements.
-    counted = dialect == "postgresql"
-    columns = (PracticeVersion, PracticeExample, func.count().over().label("total")) if counted else (PracticeVersion, PracticeExample)
-    page_statement = (
-        matching(select(*columns))
-        # The index's texts are not part of the answer: left in the database.
-        .options(defer(PracticeVersion.search_text, raiseload=True), defer(PracticeVersion.stemmed, raiseload=True))
-        .order_by(*order)
-        .offset(start)
-        .limit(page_size)
-    )
-    rows = (await work.session.execute(page_statement)).all() if page_size else []
-    if counted and rows:
-        total = rows[0].total
-    else:  # SQLite, or past the end (or `first: 0`): the count on its own
+    # statement of its own for the count would do that work twice. The matches are ranked and
+    # counted narrow (ids only) and only the page's rows are read whole: sorting thousands of
+    # whole versions would cost more than the search. SQLite's index finds the matches itself
+    # (and its bm25 cannot be used beside a window function): two statements.
+    deferred = (defer(PracticeVersion.search_text, raiseload=True), defer(PracticeVersion.stemmed, raiseload=True))
+    rows: list[Any] = []
+    total: int | None = None
+    if dialect == "postgresql" and page_size:
+        ranked = matching(
+            select(
+                PracticeVersion.id.label("version_id"),
+                func.count().over().label("total"),
+                func.row_number().over(order_by=order).label("position"),
+            )
+        ).subquery()
+        page_statement = (
+            select(PracticeVersion, PracticeExample, ranked.c.total)
+            .join(ranked, ranked.c.version_id == PracticeVersion.id)
+            .join(PracticeExample, PracticeExample.id == PracticeVersion.example_id)
+            .where(ranked.c.position > start, ranked.c.position <= start + page_size)
+            .options(*deferred)
+            .order_by(ranked.c.position)
+        )
+        rows = list((await work.session.execute(page_statement)).all())
+        total = rows[0].total if rows else None
+    elif page_size:
+        page_statement = matching(select(PracticeVersion, PracticeExample)).options(*deferred).order_by(*order).offset(start).limit(page_size)
+        rows = list((await work.session.execute(page_statement)).all())
+    if total is None:  # SQLite, or past the end (or `first: 0`): the count on its own
         total = (await work.session.execute(matching(select(func.count())))).scalar_one()
     nodes = await to_nodes([view_of(work, row.PracticeExample, current=row.PracticeVersion) for row in rows])
     edges = [Edge(cursor=_cursor(start + offset), node=node) for offset, node in enumerate(nodes)]

@@ -343,7 +343,7 @@ async def test_coverage_per_organisation_and_type_with_small_cells_suppressed(ap
     # Per partner type: the sums of the organisations, shown only when every part is.
     by_type = ok(await api.gql(utrecht.slug, COVERAGE, {"at": None, "g": "PARTNER_TYPE"}, user=analyst))["competenceCoverage"]
     assert cells(by_key(by_type)["signaleren_geldzorgen"]) == [("jgz", None, None, None), ("schuldhulpverlening", 7, 0, 0.0), ("verloskundige", 6, 6, 1.0)]
-    assert by_key(by_type)["signaleren_geldzorgen"]["groups"][2]["group"] == {"name": "verloskundige", "partnerType": "verloskundige", "partnerId": None}
+    assert by_key(by_type)["signaleren_geldzorgen"]["groups"][2]["group"] == {"name": "verloskundige", "partnerType": "VERLOSKUNDIGE", "partnerId": None}
 
     # Over time: today's professionals at the end of last quarter, when only the midwives had signaleren.
     trend = ok(await api.gql(utrecht.slug, TREND, {"q": 2}, user=analyst))["competenceCoverageTrend"]

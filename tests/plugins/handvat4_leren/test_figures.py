@@ -145,9 +145,9 @@ async def test_the_figures_of_a_year(api, platform) -> None:
     }  # fmt: skip
     # 6 midwives, 5 debt counsellors, 2 JGZ nurses: the 2 are hidden, and the 5 so the 2 cannot be worked out.
     assert [(item["partnerType"], item["participants"]) for item in figures["participantsByPartnerType"]] == [
-        ("jgz", {"value": None, "suppressed": True}),
-        ("schuldhulpverlening", {"value": None, "suppressed": True}),
-        ("verloskundige", {"value": 6, "suppressed": False}),
+        ("JGZ", {"value": None, "suppressed": True}),
+        ("SCHULDHULPVERLENING", {"value": None, "suppressed": True}),
+        ("VERLOSKUNDIGE", {"value": 6, "suppressed": False}),
     ]
     assert figures["participantsTotal"] == {"value": 13, "suppressed": False}
     # The coalition's coverage per quarter that has begun, the same totals as the coverage.

@@ -7,11 +7,12 @@ import datetime as dt
 
 import strawberry
 
+from core.plugin import PartnerTypeEnum, RoleEnum
 from plugins.handvat4_leren.graphql.activities.enums import LearningActivityKind
 
-ROLES_HELP = "Voor welke rollen de activiteit bedoeld is: waarden van Role, in kleine letters (professional); leeg: voor iedereen."
+ROLES_HELP = "Voor welke rollen in de gemeente de activiteit bedoeld is; leeg: voor iedereen."
 PARTNER_TYPES_HELP = (
-    "Voor welke soorten organisaties de activiteit bedoeld is: waarden van PartnerType, in kleine letters (jgz, wijkteam); "
+    "Voor welke soorten organisaties de activiteit bedoeld is; "
     "leeg: voor alle. Ter informatie: een lid van een andere organisatie kan zich ook inschrijven."
 )
 COMPETENCES_HELP = "De sleutels van de (actieve) competenties uit het competentiekader van de coalitie waaraan de activiteit werkt."
@@ -34,8 +35,8 @@ class CreateLearningActivityInput:
     place: str | None = strawberry.field(default=None, description="Waar de activiteit is (een adres of zaal); een plaats of een online link is nodig.")
     online_url: str | None = strawberry.field(default=None, description="De online link (http:// of https://), bijvoorbeeld van een e-learning.")
     capacity: int | None = strawberry.field(default=None, description="Het aantal plaatsen; null: onbeperkt. Wie zich inschrijft als alles vol is, komt op de wachtlijst.")
-    roles: list[str] = strawberry.field(default_factory=list, description=ROLES_HELP)
-    partner_types: list[str] = strawberry.field(default_factory=list, description=PARTNER_TYPES_HELP)
+    roles: list[RoleEnum] = strawberry.field(default_factory=list, description=ROLES_HELP)  # type: ignore[valid-type]
+    partner_types: list[PartnerTypeEnum] = strawberry.field(default_factory=list, description=PARTNER_TYPES_HELP)  # type: ignore[valid-type]
     competence_keys: list[str] = strawberry.field(default_factory=list, description=COMPETENCES_HELP)
     organiser_partner_id: strawberry.ID = strawberry.field(
         description="De organiserende partnerorganisatie: de eigen organisatie (de coalitieregisseur kiest elke actieve organisatie)."
@@ -55,8 +56,8 @@ class UpdateLearningActivityInput:
     capacity: int | None = strawberry.field(
         default=strawberry.UNSET, description="null: onbeperkt. Meer plaatsen geeft de eersten op de wachtlijst een plaats; minder dan er bezet zijn kan niet."
     )
-    roles: list[str] | None = strawberry.field(default=strawberry.UNSET, description=ROLES_HELP)
-    partner_types: list[str] | None = strawberry.field(default=strawberry.UNSET, description=PARTNER_TYPES_HELP)
+    roles: list[RoleEnum] | None = strawberry.field(default=strawberry.UNSET, description=ROLES_HELP)  # type: ignore[valid-type]
+    partner_types: list[PartnerTypeEnum] | None = strawberry.field(default=strawberry.UNSET, description=PARTNER_TYPES_HELP)  # type: ignore[valid-type]
     competence_keys: list[str] | None = strawberry.field(default=strawberry.UNSET, description=COMPETENCES_HELP)
     organiser_partner_id: strawberry.ID | None = strawberry.UNSET
     experts_co_lead: bool | None = strawberry.UNSET

@@ -10,7 +10,7 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
-from core.plugin import container, field, members_by_id, partners_by_id, readable_with
+from core.plugin import PartnerTypeEnum, RoleEnum, container, field, members_by_id, partners_by_id, readable_with
 from plugins.handvat4_leren.graphql.activities.enums import ActivityRegistrationState, LearningActivityKind, member
 from plugins.handvat4_leren.models import Activity, ActivityDate
 from plugins.handvat4_leren.permissions import ACTIVITIES_ORGANISE, ACTIVITIES_READ
@@ -92,9 +92,9 @@ class LearningActivityNode:
     place: str | None
     online_url: str | None
     capacity: int | None = strawberry.field(description="Het aantal plaatsen; null: onbeperkt.")
-    roles: list[str] = strawberry.field(description="Voor welke rollen (waarden van Role, in kleine letters); leeg: iedereen. Niet afgedwongen.")
-    partner_types: list[str] = strawberry.field(
-        description="Voor welke soorten organisaties (waarden van PartnerType, in kleine letters); leeg: alle. Niet afgedwongen."
+    roles: list[RoleEnum] = strawberry.field(description="Voor welke rollen; leeg: iedereen. Niet afgedwongen.")  # type: ignore[valid-type]
+    partner_types: list[PartnerTypeEnum] = strawberry.field(  # type: ignore[valid-type]
+        description="Voor welke soorten organisaties; leeg: alle. Niet afgedwongen."
     )
     competence_keys: list[str] = strawberry.field(description="De sleutels van de competenties waaraan de activiteit werkt.")
     organiser_partner_id: strawberry.ID
@@ -162,8 +162,8 @@ class LearningActivityNode:
             place=row.place,
             online_url=row.online_url,
             capacity=row.capacity,
-            roles=list(row.roles),
-            partner_types=list(row.partner_types),
+            roles=[RoleEnum(role) for role in row.roles],
+            partner_types=[PartnerTypeEnum(kind) for kind in row.partner_types],
             competence_keys=list(row.competence_keys),
             organiser_partner_id=strawberry.ID(str(row.organiser_partner_id)),
             experts_co_lead=row.experts_co_lead,

@@ -9,7 +9,7 @@ import datetime as dt
 
 import strawberry
 
-from core.plugin import container, readable_with
+from core.plugin import PartnerTypeEnum, container, readable_with
 from plugins.handvat4_leren.graphql.competences.enums import CompetenceDeclarationState, CompetenceSource, CoverageGroupBy, member
 from plugins.handvat4_leren.models import Competence
 from plugins.handvat4_leren.permissions import ACTIVITIES_READ, COVERAGE_READ
@@ -126,12 +126,12 @@ class CoverageCountNode:
 @strawberry.type(name="CoverageGroup", description="Een partnerorganisatie of een soort partnerorganisatie.")
 class CoverageGroupNode:
     partner_id: strawberry.ID | None = strawberry.field(description="De organisatie (null bij een indeling per soort).")
-    partner_type: str = strawberry.field(description="De soort organisatie: een waarde van PartnerType, in kleine letters.")
+    partner_type: PartnerTypeEnum = strawberry.field(description="De soort organisatie.")  # type: ignore[valid-type]
     name: str = strawberry.field(description="De naam van de organisatie, of de soort.")
 
     @classmethod
     def from_group(cls, group: CoverageGroup) -> CoverageGroupNode:
-        return cls(partner_id=strawberry.ID(str(group.partner_id)) if group.partner_id else None, partner_type=group.partner_type, name=group.name)
+        return cls(partner_id=strawberry.ID(str(group.partner_id)) if group.partner_id else None, partner_type=PartnerTypeEnum(group.partner_type), name=group.name)
 
 
 @readable_with(COVERAGE_READ)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from core.plugin import readable_with
+from core.plugin import PartnerTypeEnum, enum_member, readable_with
 from plugins.handvat4_leren.graphql.activities.enums import LearningActivityKind, member
 from plugins.handvat4_leren.graphql.competences.types import CompetenceNode, CoverageCellNode, CoverageCountNode
 from plugins.handvat4_leren.permissions import COVERAGE_READ
@@ -27,14 +27,14 @@ class ActivityKindCountNode:
 @readable_with(COVERAGE_READ)
 @strawberry.type(name="PartnerTypeParticipants", description="Hoeveel verschillende leden van een soort organisatie aan leeractiviteiten deelnamen (aanwezig).")
 class PartnerTypeParticipantsNode:
-    partner_type: str | None = strawberry.field(
-        description="De soort organisatie waarvandaan ze zich inschreven: een waarde van PartnerType, in kleine letters; null: zonder organisatie."
+    partner_type: PartnerTypeEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="De soort organisatie waarvandaan ze zich inschreven; null: zonder organisatie."
     )
     participants: CoverageCountNode
 
     @classmethod
     def from_result(cls, item: TypeParticipants) -> PartnerTypeParticipantsNode:
-        return cls(partner_type=item.partner_type, participants=CoverageCountNode.from_count(item.participants))
+        return cls(partner_type=enum_member(PartnerTypeEnum, item.partner_type), participants=CoverageCountNode.from_count(item.participants))
 
 
 @readable_with(COVERAGE_READ)
