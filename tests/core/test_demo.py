@@ -38,7 +38,8 @@ async def test_demo_seed_is_complete_and_idempotent(platform: Platform) -> None:
     tenants = await seed_demo(platform)
     assert [(tenant.code, tenant.slug) for tenant in tenants] == [("GM0344", "utrecht"), ("GM0796", "s-hertogenbosch")]
     first = await counts(platform)
-    assert first == {"utrecht": (7, 8, 10), "s-hertogenbosch": (7, 8, 14)}
+    # A member per role with a login (8) and the colleagues without one (41 and 36).
+    assert first == {"utrecht": (7, 8 + 41, 10), "s-hertogenbosch": (7, 8 + 36, 14)}
     await seed_demo(platform)
     assert await counts(platform) == first
     roles = {role for tenant in tenants for login in tenant.logins for role in login.roles}
