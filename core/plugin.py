@@ -76,7 +76,7 @@ from core.module_types import (
 from core.runtime import PLUGIN_API_VERSION
 from core.search import DUTCH_STOP_WORDS, dutch_stems
 from core.processing import ProcessingActivity, processing_history, record_processing
-from core.validation import parse_id, validate
+from core.validation import camel, parse_id, validate
 from core.work import PlatformWork, Work
 from core.workflows import (
     HistoryEntry,
@@ -90,6 +90,7 @@ from core.workflows import (
 )
 
 __all__ = [
+    "camel",
     "PartnerTypeEnum",
     "RoleEnum",
     "DUTCH_STOP_WORDS",

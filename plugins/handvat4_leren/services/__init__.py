@@ -11,4 +11,5 @@
   aanpak (through the `add_plan_action` hook).
 - `search`: Dutch full-text search over the published examples, on both databases.
 - `figures`: the coalition's figures on learning together, small cells suppressed.
+- `dates`: Dutch calendar days (Amsterdam time).
 """

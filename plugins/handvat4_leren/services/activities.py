@@ -30,7 +30,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Text, cast, delete, func, select, update
@@ -38,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.plugin import (
     TENANT_ROLES,
+    camel,
     PartnerTypeEnum,
     Conflict,
     Connection,
@@ -61,8 +61,8 @@ from plugins.handvat4_leren.models import Activity, ActivityDate, Competence, Me
 from plugins.handvat4_leren.permissions import ACTIVITIES_COORDINATE, ACTIVITIES_ORGANISE
 from plugins.handvat4_leren.processing import LEARNING
 from plugins.handvat4_leren.services import competences
+from plugins.handvat4_leren.services.dates import local_today, start_of
 
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 #: The states that hold a seat: registered, and after the activity present or absent.
 SEATED = (RegistrationState.INGESCHREVEN, RegistrationState.AANWEZIG, RegistrationState.AFWEZIG)
@@ -159,11 +159,6 @@ class AttendanceInput(_Strict):
 REQUIRED_IN_PATCH = ("kind", "title", "description", "roles", "partner_types", "competence_keys", "organiser_partner_id", "experts_co_lead", "dates")
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def _utc(moment: dt.datetime) -> dt.datetime:
     """A moment in UTC (a naive one, from a service caller, is read as UTC, as the API does)."""
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
@@ -234,14 +229,6 @@ async def read_activity(work: Work, activity_id: Any) -> Activity:
     return await _activity(work.session, activity_id, "id")
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_ZONE).astimezone(dt.UTC)
-
-
-def local_today() -> dt.date:
-    return dt.datetime.now(LOCAL_ZONE).date()
-
-
 async def activities_page(
     work: Work,
     filters: Mapping[str, Any],
@@ -257,9 +244,9 @@ async def activities_page(
     end_day = filters.get("to")
     if end_day is not None and end_day < start_day:
         raise ValidationFailed("De einddatum van het filter ligt voor de begindatum.", field="filter.to")
-    statement = select(Activity).where(Activity.ends_at >= _day_start(start_day))
+    statement = select(Activity).where(Activity.ends_at >= start_of(start_day))
     if end_day is not None:
-        statement = statement.where(Activity.starts_at < _day_start(end_day + dt.timedelta(days=1)))
+        statement = statement.where(Activity.starts_at < start_of(end_day + dt.timedelta(days=1)))
     if not filters.get("include_cancelled"):
         statement = statement.where(Activity.cancelled_at.is_(None))
     if filters.get("kind"):
@@ -552,7 +539,7 @@ async def update_activity(work: Work, activity_id: Any, data: dict[str, Any]) ->
     seats taken is refused (nobody loses a seat)."""
     for name in REQUIRED_IN_PATCH:
         if name in data and data[name] is None:
-            raise ValidationFailed("Dit veld kan niet leeg zijn; laat het weg om het niet te wijzigen.", field=f"input.{_camel(name)}")
+            raise ValidationFailed("Dit veld kan niet leeg zijn; laat het weg om het niet te wijzigen.", field=f"input.{camel(name)}")
     fields = validate(ActivityPatch, data, prefix="input")
     session = work.session
     activity = await _activity(session, activity_id, "input.id", lock=True)

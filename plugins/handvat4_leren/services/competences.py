@@ -41,7 +41,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import func, select
@@ -82,9 +81,9 @@ from plugins.handvat4_leren.domain import NATIONAL_FRAMEWORK, REGELINGEN_COMPETE
 from plugins.handvat4_leren.events import EVENT_COMPETENCE_GAINED
 from plugins.handvat4_leren.models import Activity, Competence, MemberCompetence
 from plugins.handvat4_leren.processing import LEARNING
+from plugins.handvat4_leren.services.dates import end_of, local_today
 from plugins.handvat4_leren.workflows import COMPETENCE_DECLARATION_WORKFLOW, DeclarationState, DeclarationTransition
 
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 #: The roles of the people whose competences the coverage is about.
 PROFESSIONAL_ROLES = frozenset({PROFESSIONAL, PARTNER_WORKER})
 #: The topic of handvat 3's answer to `member_knowledge` that evidences REGELINGEN_COMPETENCE.
@@ -157,24 +156,6 @@ class DecisionInput(_Strict):
 class RejectionInput(_Strict):
     id: uuid.UUID
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
-
-
-# -- dates ---------------------------------------------------------------------------------------
-
-
-def local_today() -> dt.date:
-    """Amsterdam's today, whatever the server's time zone."""
-    return dt.datetime.now(LOCAL_ZONE).date()
-
-
-def start_of(day: dt.date) -> dt.datetime:
-    """The first moment of a Dutch calendar day, in UTC."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_ZONE).astimezone(dt.UTC)
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The moment a Dutch calendar day is over (held "at the end of" it: before this), in UTC."""
-    return start_of(day + dt.timedelta(days=1))
 
 
 @dataclass(frozen=True)

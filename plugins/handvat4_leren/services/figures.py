@@ -26,7 +26,8 @@ from sqlalchemy import case, func, literal, select
 from core.plugin import ValidationFailed, Work, all_partners, disclose_list
 from plugins.handvat4_leren.domain import ActivityKind, RegistrationState
 from plugins.handvat4_leren.models import Activity, Adoption, PracticeExample, PracticeVersion, Registration
-from plugins.handvat4_leren.services.competences import CompetenceCoverageRow, Count, Quarter, coalition_coverage, local_today, quarters_of_year, start_of
+from plugins.handvat4_leren.services.competences import CompetenceCoverageRow, Count, Quarter, coalition_coverage, quarters_of_year
+from plugins.handvat4_leren.services.dates import local_today, start_of
 
 FIRST_YEAR = 2000
 TOP_EXAMPLES = 10

@@ -59,7 +59,9 @@ from core.plugin import (
     paginate,
     parse_id,
     publish_event,
+    camel,
     refuse_identifying,
+    refuse_identifying_in,
     utcnow,
     validate,
     workflow_history,
@@ -226,16 +228,10 @@ class NoteInput(_Strict):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=NOTE_MIN, max_length=NOTE_MAX)]
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def _refuse_identifying(fields: BaseModel) -> None:
     """IDENTIFYING_DATA on the first free-text field (or intervention name) given that holds
     what would identify a person."""
-    for name in CHECKED_TEXTS:
-        refuse_identifying(getattr(fields, name, None), f"input.{_camel(name)}")
+    refuse_identifying_in(fields, CHECKED_TEXTS)
     for index, intervention in enumerate(getattr(fields, "interventions", None) or ()):
         refuse_identifying(intervention.name, f"input.interventions.{index}.name")
 
@@ -496,7 +492,7 @@ async def update_example(work: Work, example_id: Any, data: dict[str, Any]) -> E
     """Change the working version while the example is a concept."""
     for name, value in data.items():
         if value is None:
-            raise ValidationFailed("Dit veld kan niet leeg zijn; laat het weg om het niet te wijzigen.", field=f"input.{_camel(name)}")
+            raise ValidationFailed("Dit veld kan niet leeg zijn; laat het weg om het niet te wijzigen.", field=f"input.{camel(name)}")
     fields = validate(ExamplePatch, data, prefix="input")
     _refuse_identifying(fields)
     example = await _own_example(work, example_id)

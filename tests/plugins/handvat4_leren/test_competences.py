@@ -27,7 +27,7 @@ from plugins.handvat3_toegang.models import Knowledge, Regeling
 from plugins.handvat4_leren.domain import NATIONAL_FRAMEWORK, REGELINGEN_COMPETENCE
 from plugins.handvat4_leren.events import EVENT_COMPETENCE_GAINED
 from plugins.handvat4_leren.models import Activity, Competence, MemberCompetence
-from plugins.handvat4_leren.services import competences
+from plugins.handvat4_leren.services import competences, dates
 from plugins.handvat4_leren.workflows import COMPETENCE_DECLARATION_WORKFLOW, DeclarationState
 
 MODULE = "handvat4_leren"
@@ -311,9 +311,9 @@ async def test_coverage_per_organisation_and_type_with_small_cells_suppressed(ap
     }
     await add_members(platform, utrecht, "verloskundige", 1, "analyst", "analist")
     analyst = utrecht.email("analyst")
-    today = competences.local_today()
+    today = dates.local_today()
     previous, current = competences.last_quarters(today, 2)
-    in_previous_quarter = competences.start_of(previous.start) + dt.timedelta(days=10)
+    in_previous_quarter = dates.start_of(previous.start) + dt.timedelta(days=10)
     recently = utcnow() - dt.timedelta(minutes=5)
     # Signaleren: every midwife (last quarter), 1 of 2 at JGZ Noord and the one at JGZ Zuid.
     await attend(platform, utrecht, ["signaleren_geldzorgen"], staff["verloskundige"], in_previous_quarter)

@@ -16,7 +16,7 @@ from core.testing import World, make_tenant, make_world
 from core.testing import assert_error as _assert_error
 from core.testing import ok as _ok
 from plugins.handvat4_leren.models import Activity, Adoption, PracticeExample, PracticeVersion, Registration
-from plugins.handvat4_leren.services import competences
+from plugins.handvat4_leren.services import competences, dates
 from tests.plugins.handvat4_leren.test_competences import MODULE, PEOPLE, add_members, attend, other_gemeente
 
 COUNT = "{ value suppressed }"
@@ -43,7 +43,7 @@ def assert_error(response, code, field=None):
 
 async def activities(platform, world: World, year: int) -> dict[str, uuid.UUID]:
     """Three activities held in `year`, one cancelled, one the year before."""
-    first_day = competences.start_of(dt.date(year, 1, 2)) + dt.timedelta(hours=9)
+    first_day = dates.start_of(dt.date(year, 1, 2)) + dt.timedelta(hours=9)
     planned = {
         "training": ("training", first_day, None),
         "training_later": ("training", first_day + dt.timedelta(days=40), None),
@@ -104,7 +104,7 @@ async def test_the_figures_of_a_year(api, platform) -> None:
     utrecht = await make_world(platform, "GM0344", modules=[MODULE], config={MODULE: {"min_cell_size": 5}}, partners=PARTNERS, members=PEOPLE)
     bosch = await other_gemeente(platform)
     amsterdam = await make_tenant(platform, "GM0363")
-    today = competences.local_today()
+    today = dates.local_today()
     year = today.year
     midwives = [utrecht.members["professional"], *await add_members(platform, utrecht, "verloskundige", 5, "professional", "vk")]
     counsellors = [utrecht.members["partner_worker"], *await add_members(platform, utrecht, "schuldhulp", 4, "partner_worker", "sh")]
@@ -124,7 +124,7 @@ async def test_the_figures_of_a_year(api, platform) -> None:
 
     # The practice library of the country: Bosch's example adopted by Utrecht and Amsterdam,
     # Utrecht's by Bosch (and by Amsterdam last year), a withdrawn one not counted.
-    this_year = competences.start_of(dt.date(year, 1, 1)) + dt.timedelta(hours=1)
+    this_year = dates.start_of(dt.date(year, 1, 1)) + dt.timedelta(hours=1)
     popular = await example(platform, bosch.slug, "Spreekuur geldzaken op het consultatiebureau")
     ours = await example(platform, utrecht.slug, "Warme overdracht naar schuldhulp")
     withdrawn = await example(platform, bosch.slug, "Ingetrokken voorbeeld", published=False)
