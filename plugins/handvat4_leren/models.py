@@ -213,6 +213,8 @@ class PracticeVersion(SharedModel, table=True):
     stemmed: str = Field(default="", sa_column=Column(Text, nullable=False))
     written_by: str = Field(sa_column=Column(String(320), nullable=False))
     author_membership_id: uuid.UUID | None = Field(default=None)
+    # Everyone else who changed this version's text: none of them may review it either.
+    editor_membership_ids: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
     submitted_by_membership_id: uuid.UUID | None = Field(default=None)
     reviewed_by: str | None = Field(default=None, sa_column=Column(String(320)))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

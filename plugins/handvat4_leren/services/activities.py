@@ -456,8 +456,8 @@ def _where(place: str | None, online_url: str | None) -> None:
 
 
 def _checked_dates(dates: list[DateInput], existing: Mapping[uuid.UUID, ActivityDate], now: dt.datetime) -> list[tuple[int, DateInput]]:
-    """Each date ends after it starts; a new or moved date does not start in the past; an
-    id names a date of this activity, once."""
+    """Each date ends after it starts; a new or moved date does not start (or end) in the
+    past; an id names a date of this activity, once."""
     seen: set[uuid.UUID] = set()
     for index, date in enumerate(dates):
         date.starts_at, date.ends_at = _utc(date.starts_at), _utc(date.ends_at)
@@ -472,6 +472,9 @@ def _checked_dates(dates: list[DateInput], existing: Mapping[uuid.UUID, Activity
         unchanged = date.id is not None and existing[date.id].starts_at == date.starts_at
         if not unchanged and date.starts_at < now:
             raise ValidationFailed("Een (nieuwe of verzette) datum kan niet in het verleden beginnen.", field=f"input.dates.{index}.startsAt")
+        end_unchanged = date.id is not None and existing[date.id].ends_at == date.ends_at
+        if not end_unchanged and date.ends_at < now:
+            raise ValidationFailed("Een datum kan niet naar het verleden verzet worden.", field=f"input.dates.{index}.endsAt")
     return sorted(enumerate(dates), key=lambda pair: pair[1].starts_at)
 
 

@@ -76,8 +76,8 @@ from plugins.handvat4_leren.workflows import PRACTICE_EXAMPLE_WORKFLOW, ExampleS
 
 
 class OwnReview(Forbidden):
-    """Wie de werkversie van een praktijkvoorbeeld schreef of indiende, beoordeelt haar niet
-    zelf: een ander lid van de coalitie publiceert of stuurt terug."""
+    """Wie de werkversie van een praktijkvoorbeeld schreef, bewerkte of indiende, beoordeelt
+    haar niet zelf: een ander lid van de coalitie publiceert of stuurt terug."""
 
     code = "OWN_REVIEW"
 
@@ -507,6 +507,9 @@ async def update_example(work: Work, example_id: Any, data: dict[str, Any]) -> E
     assert version is not None, "a concept has a working version"
     for name in data:
         setattr(version, name, _stored(name, getattr(fields, name)))
+    editor = work.principal.membership_id
+    if editor is not None and editor != version.author_membership_id and str(editor) not in version.editor_membership_ids:
+        version.editor_membership_ids = [*version.editor_membership_ids, str(editor)]
     index_text(version)
     version.updated_at = utcnow()
     await work.session.flush()
@@ -542,7 +545,7 @@ async def submit(work: Work, example_id: Any) -> ExampleView:
 
 
 async def _reviewed_version(work: Work, example: PracticeExample) -> PracticeVersion | None:
-    """The version under review, after checking that the reviewer neither wrote nor
+    """The version under review, after checking that the reviewer neither wrote, edited nor
     submitted it (an API client without a membership: not its writer). None when the example
     is not in review (the step then refuses itself)."""
     if example.state != ExampleState.TER_BEOORDELING:
@@ -550,10 +553,12 @@ async def _reviewed_version(work: Work, example: PracticeExample) -> PracticeVer
     version = await _version(work.session, example.working_version_id)
     assert version is not None, "an example in review has a working version"
     reviewer = work.principal.membership_id
-    own = reviewer is not None and reviewer in (version.author_membership_id, version.submitted_by_membership_id)
+    own = reviewer is not None and (
+        reviewer in (version.author_membership_id, version.submitted_by_membership_id) or str(reviewer) in version.editor_membership_ids
+    )
     if own or (reviewer is None and version.written_by == work.actor):
         raise OwnReview(
-            "U schreef of diende deze versie zelf in: een ander lid van de coalitie beoordeelt haar.", field="input.id"
+            "U schreef, bewerkte of diende deze versie zelf in: een ander lid van de coalitie beoordeelt haar.", field="input.id"
         )
     return version
 

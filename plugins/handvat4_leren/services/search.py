@@ -45,6 +45,8 @@ from plugins.handvat4_leren.services.library import ExampleView, view_of
 
 #: The longest search text (a query, not a document).
 SEARCH_MAX = 200
+#: No library is this long: a cursor past it is not one this service made.
+POSITION_MAX = 10_000_000
 
 #: SQLite's FTS5 table of the versions' stems (created by the migration, kept by triggers).
 FTS_TABLE = table("fts_leren_practice", column("rowid"), column("stemmed"))
@@ -69,7 +71,7 @@ def _position(after: str | None) -> int:
         return 0
     try:
         raw = json.loads(base64.urlsafe_b64decode(after.encode()))
-        if not isinstance(raw, list) or len(raw) != 1 or type(raw[0]) is not int or raw[0] < 0:
+        if not isinstance(raw, list) or len(raw) != 1 or type(raw[0]) is not int or not 0 <= raw[0] < POSITION_MAX:
             raise ValueError
     except (ValueError, binascii.Error, json.JSONDecodeError, RecursionError) as exc:
         raise ValidationFailed("Ongeldige cursor.", field="after") from exc

@@ -429,3 +429,22 @@ async def test_parallel_registrations_hand_out_exactly_the_seats(api, platform, 
     twice = await asyncio.gather(*(api.gql(utrecht.slug, REGISTER, {"a": second}, user=utrecht.email("deelnemer1")) for _ in range(2)))
     assert sorted(tuple(answer.codes) for answer in twice) == [(), ("ALREADY_REGISTERED",)]
     assert await count(platform, utrecht, Registration, Registration.activity_id == uuid.UUID(second)) == 1
+
+
+async def test_a_running_date_cannot_be_moved_to_end_in_the_past(api, platform, worlds) -> None:
+    """A date that already started keeps its start, but its end cannot be set to a moment
+    gone by (that would close the activity behind its members' backs)."""
+    from sqlalchemy import update as sql_update
+
+    utrecht, _bosch = worlds
+    activity = await create(api, utrecht)
+    async with platform.work_as_system(utrecht.slug, "test") as work:  # the first date began an hour ago
+        began = NOW - dt.timedelta(hours=1)
+        await work.session.execute(sql_update(ActivityDate).values(starts_at=began))
+        await work.session.execute(sql_update(Activity).values(starts_at=began))
+        await work.commit()
+    date = activity["dates"][0]
+    moved = {"id": activity["id"], "dates": [{"id": date["id"], "startsAt": iso(began), "endsAt": iso(NOW - dt.timedelta(minutes=10))}]}
+    assert_error(await api.gql(utrecht.slug, UPDATE, {"i": moved}, user=utrecht.email("professional")), "VALIDATION_FAILED", "input.dates.0.endsAt")
+    async with platform.work_as_system(utrecht.slug, "test") as work:
+        assert all(end > NOW for end in (await work.session.execute(select(ActivityDate.ends_at))).scalars())  # nothing moved

@@ -564,3 +564,22 @@ async def test_a_library_page_costs_the_same_statements_for_2_or_20_examples(api
         # The request's own (the tenant setting, the tenant, the login session, the membership), then the
         # page with its count (SQLite: the count apart), every adoption and every note of the page's examples.
         assert large <= 8, large
+
+
+async def test_whoever_edited_a_version_does_not_review_it_and_a_forged_cursor_is_refused(api, platform, worlds) -> None:
+    """The second pair of eyes: the analyst who rewrote the professional's draft cannot
+    publish it after the professional submits it; the lead (who did not touch it) can. A
+    cursor this service never made (a position past any library) is VALIDATION_FAILED."""
+    import base64
+    import json
+
+    utrecht, _bosch = worlds
+    example = await create(api, utrecht)
+    ok(await call(api, utrecht, "update", "analyst", id=example["id"], problem="Herschreven door de analist: ouders vinden de weg niet."))
+    await step(api, utrecht, "indienen", example["id"], who="professional")
+    assert_error(await call(api, utrecht, "publiceren", "analyst", id=example["id"]), "OWN_REVIEW", "input.id")
+    assert (await step(api, utrecht, "publiceren", example["id"], who="coalition_admin"))["state"] == "GEPUBLICEERD"
+
+    forged = base64.urlsafe_b64encode(json.dumps([10**24]).encode()).decode()
+    response = await api.gql(utrecht.slug, LIBRARY, {"s": "geldzorgen", "n": 5, "a": forged}, user=utrecht.email("analyst"))
+    assert_error(response, "VALIDATION_FAILED", "after")

@@ -149,6 +149,7 @@ def upgrade() -> None:
     sa.Column('stemmed', sa.Text(), nullable=False),
     sa.Column('written_by', sa.String(length=320), nullable=False),
     sa.Column('author_membership_id', sa.Uuid(), nullable=True),
+    sa.Column('editor_membership_ids', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('submitted_by_membership_id', sa.Uuid(), nullable=True),
     sa.Column('reviewed_by', sa.String(length=320), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
