@@ -27,7 +27,7 @@ from core.graphql.context import RequestContext
 from core.graphql.fields import container, field, input_data, mutation, readable_with
 from core.graphql.enums import enum_member, value_enum
 from core.graphql.roles import PartnerTypeEnum, RoleEnum
-from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list
+from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list, position_connection, position_window
 from core.bulk import bulk_upsert
 from core.hookspecs import hookimpl
 from core.identifying import IdentifyingData, identifying_data, refuse_identifying, refuse_identifying_in
@@ -90,6 +90,8 @@ from core.workflows import (
 )
 
 __all__ = [
+    "position_connection",
+    "position_window",
     "camel",
     "PartnerTypeEnum",
     "RoleEnum",

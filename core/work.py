@@ -6,8 +6,9 @@ seeder each build one.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from core.directory import MemberInfo
     from core.runtime import ModuleRuntime, TenantHooks
 
 
@@ -47,6 +49,20 @@ class Work:
     @property
     def actor(self) -> str:
         return self.principal.subject
+
+    def acting_as(self, member: MemberInfo | None, permissions: Iterable[str], *, partner_id: uuid.UUID | None = None) -> Work:
+        """This unit of work (the same session, tenant and journal) acting as a member of the
+        gemeente: their membership, organisation (`partner_id` overrides it) and roles, holding
+        exactly `permissions`. For demo data and jobs that take a step as that member would;
+        the actor stays whoever runs it."""
+        principal = Principal(
+            subject=self.actor,
+            membership_id=member.id if member else None,
+            partner_id=partner_id if partner_id is not None else (member.partner_id if member else None),
+            roles=frozenset(member.roles) if member else frozenset(),
+            permissions=frozenset(permissions),
+        )
+        return dataclasses.replace(self, principal=principal)
 
     @property
     def enabled_modules(self) -> frozenset[str]:

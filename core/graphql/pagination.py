@@ -102,6 +102,35 @@ def _connection(nodes: Sequence[Any], cursors: Sequence[str], *, has_next: bool,
     )
 
 
+#: No ranked list is this long: a position cursor past it was not made here (and as a
+#: database OFFSET it would overflow).
+MAX_POSITION = 10_000_000
+
+
+def position_window(first: int | None, after: str | None, max_page_size: int) -> tuple[int, int]:
+    """(start, page size) of a page of a list whose cursor is the position in it (a list
+    computed per request: in memory by `paginate_list`, or ranked in SQL by a module that
+    pages with OFFSET and LIMIT): `first` checked against the limit, `after` decoded
+    (`VALIDATION_FAILED` on `after` for a cursor this code did not make)."""
+    page_size = _page_size(first, max_page_size)
+    if not after:
+        return 0, page_size
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(after.encode()))
+        if not isinstance(raw, list) or len(raw) != 1 or type(raw[0]) is not int or not 0 <= raw[0] < MAX_POSITION:
+            raise ValueError
+    except (ValueError, binascii.Error, json.JSONDecodeError, RecursionError) as exc:
+        raise ValidationFailed("Ongeldige cursor.", field="after") from exc
+    return raw[0] + 1, page_size
+
+
+def position_connection(nodes: Sequence[Any], start: int, *, after: str | None, total: int) -> Connection[Any]:
+    """The connection of a page that starts at position `start` of a list of `total` items,
+    the cursors being the positions (see `position_window`)."""
+    cursors = [_encode([start + offset]) for offset in range(len(nodes))]
+    return _connection(nodes, cursors, has_next=start + len(nodes) < total, after=after, total=total)
+
+
 async def paginate_list(
     items: Sequence[Any],
     *,
@@ -118,23 +147,13 @@ async def paginate_list(
     (`to_node` one by one, `to_nodes` as a page; neither: the items are the nodes)."""
     if to_node is not None and to_nodes is not None:
         raise TypeError("give to_node or to_nodes, not both")
-    page_size = _page_size(first, max_page_size)
-    start = 0
-    if after:
-        try:
-            raw = json.loads(base64.urlsafe_b64decode(after.encode()))
-            if not isinstance(raw, list) or len(raw) != 1 or type(raw[0]) is not int or raw[0] < 0:
-                raise ValueError
-        except (ValueError, binascii.Error, json.JSONDecodeError, RecursionError) as exc:
-            raise ValidationFailed("Ongeldige cursor.", field="after") from exc
-        start = raw[0] + 1
+    start, page_size = position_window(first, after, max_page_size)
     page = list(items[start : start + page_size])
     if to_nodes is not None:
         nodes = await to_nodes(page)
     else:
         nodes = [to_node(item) for item in page] if to_node is not None else page
-    cursors = [_encode([start + offset]) for offset in range(len(page))]
-    return _connection(nodes, cursors, has_next=start + page_size < len(items), after=after, total=len(items))
+    return position_connection(nodes, start, after=after, total=len(items))
 
 
 async def paginate(

@@ -5,13 +5,11 @@ the workflow (backdated), as the members of the two organisations would."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import uuid
 
 from sqlalchemy import func, select
 
-from core.plugin import MemberInfo, Principal, Work, all_members, all_partners, all_wijken, utcnow
+from core.plugin import Work, all_members, all_partners, all_wijken, utcnow
 from plugins.handvat2_signaleren import MODULE_KEY
 from plugins.handvat2_signaleren.domain import suggest_classification
 from plugins.handvat2_signaleren.models import Consent, Family, PlanItem, Referral, Signal
@@ -33,18 +31,6 @@ FAMILIES = (
 def _month(today: dt.date, offset: int) -> str:
     index = today.year * 12 + today.month - 1 + offset
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _acting(work: Work, member: MemberInfo | None, partner_id: uuid.UUID, permission: str) -> Work:
-    """The demo's unit of work as a member of an organisation, for one step of theirs."""
-    principal = Principal(
-        subject=work.actor,
-        membership_id=member.id if member else None,
-        partner_id=partner_id,
-        roles=frozenset(member.roles) if member else frozenset(),
-        permissions=frozenset({permission}),
-    )
-    return dataclasses.replace(work, principal=principal)
 
 
 async def seed(work: Work) -> None:
@@ -116,7 +102,7 @@ async def seed(work: Work) -> None:
             transition = REFERRAL_WORKFLOW.transition(name)
             member, partner_id = (professional, own.id) if transition.side == Side.REFERRER else (contact, to.id)
             outcome = "geholpen" if transition.target == ReferralState.AFGEROND else None
-            await take_step(_acting(work, member, partner_id, transition.permission), referral, transition.name, outcome=outcome, at=moment)
+            await take_step(work.acting_as(member, {transition.permission}, partner_id=partner_id), referral, transition.name, outcome=outcome, at=moment)
             moment += dt.timedelta(days=3)
         if "financiele_hulp" in support or "schuldhulp" in support:
             session.add(PlanItem(family_id=family.id, domain="financieel", description="Samen de post en rekeningen op orde brengen", created_by=professional.id))

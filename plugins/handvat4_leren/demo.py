@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.plugin import MemberInfo, PartnerInfo, Principal, Work, all_members, all_partners, utcnow
+from core.plugin import MemberInfo, PartnerInfo, Work, all_members, all_partners, utcnow
 from plugins.handvat4_leren.domain import ActivityKind, RegistrationState
 from plugins.handvat4_leren.models import Activity, ActivityDate, Registration
 from plugins.handvat4_leren.permissions import COMPETENCES_DECLARE, LIBRARY_REVIEW, LIBRARY_WRITE
@@ -107,18 +107,6 @@ ACTIVITIES = (
 )
 
 
-def _acting(work: Work, member: MemberInfo, permissions: set[str]) -> Work:
-    """The demo's unit of work as a member, for a step of theirs."""
-    principal = Principal(
-        subject=f"demo:{member.id}",
-        membership_id=member.id,
-        partner_id=member.partner_id,
-        roles=frozenset(member.roles),
-        permissions=frozenset(permissions),
-    )
-    return dataclasses.replace(work, principal=principal)
-
-
 def _moment(today: dt.date, days: int, hour: int) -> dt.datetime:
     return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), tzinfo=dt.UTC)
 
@@ -198,7 +186,7 @@ async def seed(work: Work) -> None:
     declarer = next(iter(professionals.get("wijkteam", [])), None)
     if declarer is not None:
         await competences.declare(
-            _acting(work, declarer, {COMPETENCES_DECLARE}),
+            work.acting_as(declarer, {COMPETENCES_DECLARE}),
             {
                 "competence_key": "cultuursensitief_werken",
                 "evidence": "E-learning 'Cultuursensitief werken' van een landelijk kennisinstituut afgerond in het voorjaar, met certificaat.",
@@ -217,8 +205,8 @@ async def _share_examples(work: Work, members: list[MemberInfo]) -> None:
     author, reviewer = writers[0], writers[1]
     for item in examples:
         content = {key: value for key, value in item.items() if key != "shared_by"}
-        as_author = _acting(work, author, {LIBRARY_WRITE})
+        as_author = work.acting_as(author, {LIBRARY_WRITE})
         created = await library.create_example(as_author, content)
         await library.submit(as_author, created.example.id)
-        await library.publish(_acting(work, reviewer, {LIBRARY_REVIEW}), created.example.id)
+        await library.publish(work.acting_as(reviewer, {LIBRARY_REVIEW}), created.example.id)
 

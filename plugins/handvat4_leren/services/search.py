@@ -19,7 +19,8 @@ where two examples are nearly as relevant their order can differ between the dat
 A search of stop words only ("de", "het") searches nothing: it lists as without a search.
 
 The cursor is the position in the list (as for any ranked list: a keyset has nothing stable
-to hold on to when the rank is computed per request). Whatever its size, a page is one
+to hold on to when the rank is computed per request), with core's `position_window` and
+`position_connection`. Whatever its size, a page is one
 statement on PostgreSQL (the page with the number of matches, `count(*) OVER ()`) and two on
 SQLite (the count, the page).
 
@@ -30,23 +31,18 @@ versions is then cheap (benchmarks/library_search.py measures it against the bar
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, column, func, literal_column, select, table, text
 from sqlalchemy.orm import defer
 
-from core.plugin import Connection, Edge, PageInfo, ValidationFailed, Work, dutch_stems
+from core.plugin import Connection, ValidationFailed, Work, dutch_stems, position_connection, position_window
 from plugins.handvat4_leren.models import PracticeExample, PracticeVersion
 from plugins.handvat4_leren.services.library import ExampleView, view_of
 
 #: The longest search text (a query, not a document).
 SEARCH_MAX = 200
-#: No library is this long: a cursor past it is not one this service made.
-POSITION_MAX = 10_000_000
 
 #: SQLite's FTS5 table of the versions' stems (created by the migration, kept by triggers).
 FTS_TABLE = table("fts_leren_practice", column("rowid"), column("stemmed"))
@@ -63,23 +59,6 @@ def _facet(values: Sequence[str], column_: Any, dialect: str) -> Any:
     elements = func.jsonb_array_elements_text if dialect == "postgresql" else func.json_each
     items = elements(column_).table_valued("value")
     return select(literal_column("1")).select_from(items).where(items.c.value.in_(list(values))).exists()
-
-
-def _position(after: str | None) -> int:
-    """The position after which the page starts (the cursor of the last row seen)."""
-    if not after:
-        return 0
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(after.encode()))
-        if not isinstance(raw, list) or len(raw) != 1 or type(raw[0]) is not int or not 0 <= raw[0] < POSITION_MAX:
-            raise ValueError
-    except (ValueError, binascii.Error, json.JSONDecodeError, RecursionError) as exc:
-        raise ValidationFailed("Ongeldige cursor.", field="after") from exc
-    return raw[0] + 1
-
-
-def _cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([position]).encode()).decode()
 
 
 async def library_page(
@@ -99,11 +78,7 @@ async def library_page(
     search = (search or "").strip()
     if len(search) > SEARCH_MAX:
         raise ValidationFailed(f"Zoek met hoogstens {SEARCH_MAX} tekens.", field="search")
-    maximum = work.settings.graphql_max_page_size
-    page_size = maximum if first is None else first
-    if page_size < 0 or page_size > maximum:
-        raise ValidationFailed(f"first moet tussen 0 en {maximum} liggen.", field="first")
-    start = _position(after)
+    start, page_size = position_window(first, after, work.settings.graphql_max_page_size)
 
     dialect = work.session.bind.dialect.name
     conditions = [PracticeVersion.current.is_(True), PracticeVersion.published.is_(True)]
@@ -164,14 +139,4 @@ async def library_page(
     if total is None:  # SQLite, or past the end (or `first: 0`): the count on its own
         total = (await work.session.execute(matching(select(func.count())))).scalar_one()
     nodes = await to_nodes([view_of(work, row.PracticeExample, current=row.PracticeVersion) for row in rows])
-    edges = [Edge(cursor=_cursor(start + offset), node=node) for offset, node in enumerate(nodes)]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=start + len(edges) < total,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=total,
-    )
+    return position_connection(nodes, start, after=after, total=total)
