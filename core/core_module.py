@@ -18,6 +18,7 @@ from core.access import (
     TENANT_ROLES,
 )
 from core.feeds import FEED_LINK_MANAGE, FEED_MODELS
+from core.step_links import STEP_LINK_MODELS, STEP_LINK_PROCESSING, STEP_LINK_SEND
 from core.gemeenten import DATA_DIR
 from core.graphql.privacy_schema import LOG_INSPECTION
 from core.identity.models import IDENTITY_MODELS
@@ -75,6 +76,13 @@ CORE_PERMISSIONS = [
         _ADMIN,
     ),
     Permission(
+        STEP_LINK_SEND,
+        "Eenmalige links versturen, zien en intrekken waarmee een partner zonder account een stap beantwoordt "
+        "(de module van de workflow vraagt daarnaast haar eigen recht).",
+        TENANT_ROLES,
+        for_clients=False,
+    ),
+    Permission(
         FEED_LINK_MANAGE,
         "Eigen persoonlijke feedlinks maken, zien en intrekken (een agenda-app haalt er een download mee op, met de eigen rechten).",
         TENANT_ROLES,
@@ -108,12 +116,13 @@ def register_processing_activities() -> list[ProcessingActivity]:
             data_categories=("ids en codes van een gebeurtenis, geen persoonsgegevens in de melding",),
             retention="De afleverlog: 30 dagen na aflevering; dit logboek zolang het zelf wordt bewaard.",
         ),
+        STEP_LINK_PROCESSING,
     ]
 
 
 @hookimpl
 def register_models() -> list[type]:
-    return [*CORE_MODELS, *IDENTITY_MODELS, *PROCESSING_MODELS, *WEBHOOK_MODELS, *FEED_MODELS]
+    return [*CORE_MODELS, *IDENTITY_MODELS, *PROCESSING_MODELS, *WEBHOOK_MODELS, *FEED_MODELS, *STEP_LINK_MODELS]
 
 
 @hookimpl
@@ -154,12 +163,13 @@ def register_graphql() -> GraphQLContribution:
     from core.graphql.access_schema import AccessMutation, AccessQuery
     from core.graphql.core_schema import CoreMutation, CoreQuery
     from core.graphql.feed_schema import FeedMutation, FeedQuery
+    from core.graphql.step_link_schema import StepLinkMutation, StepLinkQuery
     from core.graphql.privacy_schema import PrivacyQuery
     from core.graphql.webhook_schema import WebhookMutation, WebhookQuery
 
     return GraphQLContribution(
-        query=(CoreQuery, AccessQuery, PrivacyQuery, WebhookQuery, FeedQuery),
-        mutation=(CoreMutation, AccessMutation, WebhookMutation, FeedMutation),
+        query=(CoreQuery, AccessQuery, PrivacyQuery, WebhookQuery, FeedQuery, StepLinkQuery),
+        mutation=(CoreMutation, AccessMutation, WebhookMutation, FeedMutation, StepLinkMutation),
     )
 
 

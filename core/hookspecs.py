@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         TenantInfo,
     )
     from core.processing import ProcessingActivity
+    from core.step_links import LinkedSteps
     from core.work import PlatformWork, Work
     from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
 
@@ -175,6 +176,13 @@ def register_downloads() -> list[Download]:
 
 
 @spec(Scope.PROCESS)
+def register_step_links() -> list[LinkedSteps]:
+    """Return the steps of your workflows that someone without an account may take through
+    an expiring, single-use, signed link (`LinkedSteps`, core.step_links): a member with
+    its `send_permission` mails a link for one subject to an address (`sendStepLink`)."""
+
+
+@spec(Scope.PROCESS)
 def seed_platform_demo_data(work: PlatformWork) -> None:
     """Called once by `kansrijk serve --demo`, for every installed module, before the demo
     tenants are seeded: write the module's national reference data of the demo (handvat 1
@@ -235,6 +243,14 @@ def reference_exists(kind: str, id: Any, session: AsyncSession) -> bool | None:
     importing you (e.g. a support plan naming a regeling). `kind` is `<module key>.<thing>`.
     Return True or False for your own kinds and None for any other kind: the first answer
     that is not None counts; nobody answering means the reference is unknown."""
+
+
+@spec(Scope.TENANT, Dispatch.FIRST)
+def consent_to_share(kind: str, id: Any, partner_id: uuid.UUID, session: AsyncSession) -> bool | None:
+    """Whether the data subject `id` of your `kind` (`<module key>.<thing>`, e.g. a family of
+    handvat 2) has a consent, valid today, to share with the partner organisation
+    `partner_id` of this gemeente. Return True or False for your own kinds and None for any
+    other kind; nobody answering means there is no such consent."""
 
 
 @spec(Scope.TENANT)

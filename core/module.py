@@ -25,6 +25,7 @@ package (override any of them with a keyword argument; `None` switches one off):
 | `register_scheduled_jobs`         | `jobs:JOBS`                       |
 | `register_cli_commands`           | `cli:COMMANDS`                    |
 | `register_downloads`              | `downloads:DOWNLOADS`             |
+| `register_step_links`             | `links:STEP_LINKS`                |
 | `module_config_model`             | `config:Config`                   |
 | `seed_demo_data`                  | `demo:seed` (an `async def seed(work)`) |
 | `seed_platform_demo_data`         | `demo:seed_platform` (an `async def seed_platform(work)`, a `PlatformWork`) |
@@ -35,7 +36,7 @@ jobs...); a submodule that exists without the named attribute is an error at loa
 Resources are imported when the platform asks for them, not when the package is imported.
 
 Tenant and lifecycle hooks (`on_domain_event`, `workflow_guard`, `workflow_transitioned`,
-`reference_exists`, `wijk_activity`, `coalition_offer`, `member_knowledge`, `add_plan_action`, `module_enabled`,
+`reference_exists`, `consent_to_share`, `wijk_activity`, `coalition_offer`, `member_knowledge`, `add_plan_action`, `module_enabled`,
 `module_disabled`) are plain `@hookimpl` functions
 in the submodule `hooks` (override with `hooks=`): the object offers exactly those the
 submodule defines, so a module that does not subscribe to events is not asked. A marked
@@ -67,6 +68,7 @@ DEFAULT_RESOURCES = {
     "scheduled_jobs": "jobs:JOBS",
     "cli_commands": "cli:COMMANDS",
     "downloads": "downloads:DOWNLOADS",
+    "step_links": "links:STEP_LINKS",
     "config_model": "config:Config",
     "demo": "demo:seed",
     "platform_demo": "demo:seed_platform",
@@ -191,6 +193,10 @@ class Module:
     @hookimpl
     def register_permissions(self) -> list[Any]:
         return list(self.resource("permissions") or [])
+
+    @hookimpl
+    def register_step_links(self) -> list[Any]:
+        return list(self.resource("step_links") or [])
 
     @hookimpl
     def register_workflows(self) -> list[Any]:

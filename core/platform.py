@@ -33,6 +33,7 @@ from core.events import DELIVERY_POLICY_KEY, DeliveryPolicy, dispatch_pending, r
 from core.processing import SEAL_BATCH, ProcessingJournal, SealerBusy, Trace, seal
 from core.graphql.builder import build_public_schema, build_schema
 from core.graphql.context import RequestContext
+from core.member_gemeenten import MemberGemeenten
 from core.models import Membership, Person, Tenant, TenantStatus
 from core.module_types import JobScope, ScheduledJob
 from core.runtime import ModuleRuntime, ModuleSource, TenantHooks, installed_module_sources
@@ -431,6 +432,8 @@ class Platform:
                         "Voor uw rol is inloggen met een tweede stap nodig. Log opnieuw in.", code="MFA_REQUIRED"
                     )
             context = await self.context_for(session, tenant, principal, request=request, request_id=request_id, trace=trace)
+            if principal.person_id is not None:
+                context.member_gemeenten = MemberGemeenten(self, principal.person_id, principal.subject, claims.raw.get("amr"), trace)
             yield context
             if context.journal.pending:  # what the queries read: logged after they ran
                 await begin_write(session)

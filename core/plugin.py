@@ -74,6 +74,8 @@ from core.module_types import (
     TenantInfo,
 )
 from core.runtime import PLUGIN_API_VERSION
+from core.member_gemeenten import GemeenteAnswer, in_member_gemeenten
+from core.step_links import LinkedSteps, LinkedSubject, forget_step_links
 from core.search import DUTCH_STOP_WORDS, dutch_stems
 from core.processing import ProcessingActivity, processing_history, record_processing
 from core.validation import camel, parse_id, validate
@@ -90,6 +92,11 @@ from core.workflows import (
 )
 
 __all__ = [
+    "GemeenteAnswer",
+    "in_member_gemeenten",
+    "LinkedSteps",
+    "LinkedSubject",
+    "forget_step_links",
     "position_connection",
     "position_window",
     "camel",

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-PLUGIN_API_VERSION = "1.2"
+PLUGIN_API_VERSION = "1.3"
 ENTRY_POINT_GROUP = "kansrijkestart.modules"
 CORE_PLUGIN_NAME = "core"
 DOWNLOAD_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
@@ -62,6 +62,7 @@ class Contributions:
     scheduled_jobs: list[ScheduledJob] = field(default_factory=list)
     cli_commands: typer.Typer | None = None
     downloads: list[Download] = field(default_factory=list)
+    step_links: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -166,6 +167,14 @@ class TenantHooks:
         owner = kind.split(".", 1)[0]
         answer = await self._dispatch("reference_exists", only=owner, kind=kind, id=id, session=session)
         return None if answer is None else bool(answer)
+
+    async def consent_to_share(self, kind: str, id: Any, partner_id: uuid.UUID, session: Any) -> bool:
+        """Whether the module that owns `kind` says its subject `id` consents, today, to
+        sharing with partner organisation `partner_id`; False when it is not enabled here
+        or does not know the kind. Only the owner is asked."""
+        owner = kind.split(".", 1)[0]
+        answer = await self._dispatch("consent_to_share", only=owner, kind=kind, id=id, partner_id=partner_id, session=session)
+        return answer is True
 
     async def wijk_activity(self, tenant: TenantInfo, year: int, session: Any) -> list[ActivityFigure]:
         """Every enabled module's counts of its work per wijk in `year` (raw: suppress
@@ -339,6 +348,16 @@ class ModuleRuntime:
             if download.permission not in own_permissions:
                 raise ModuleLoadError(f"register_downloads: {download.name} must need one of {key}'s own permissions")
             names.add(download.name)
+        contributions.step_links = list(self._only_result(plugin, "register_step_links") or [])
+        own_workflows = {workflow.key for workflow in contributions.workflows}
+        for steps in contributions.step_links:
+            workflow = getattr(steps, "workflow", None)
+            if getattr(workflow, "key", None) not in own_workflows:
+                raise ModuleLoadError(f"register_step_links: {steps!r} must name one of {key}'s own workflows")
+            if not workflow.taken_by(steps.side):
+                raise ModuleLoadError(f"register_step_links: {workflow.key} has no steps of side {steps.side!r}")
+            if steps.send_permission not in own_permissions:
+                raise ModuleLoadError(f"register_step_links: {workflow.key} must be sent with one of {key}'s own permissions")
         contributions.graphql = self._only_result(plugin, "register_graphql")
         if contributions.graphql is not None:
             undeclared = undeclared_root_fields(contributions.graphql)
@@ -424,6 +443,13 @@ class ModuleRuntime:
         if module is None:
             return None
         return next((download for download in module.contributions.downloads if download.name == name), None)
+
+    def step_links(self, workflow_key: str) -> tuple[str, Any] | None:
+        """(module key, `LinkedSteps`) of the workflow whose steps may be taken by link, or None."""
+        return next(
+            ((key, steps) for key, contributions in self.contributions() for steps in contributions.step_links if steps.workflow.key == workflow_key),
+            None,
+        )
 
     def scheduled_jobs(self) -> list[tuple[str, ScheduledJob]]:
         """(module key, job) of every module."""

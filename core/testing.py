@@ -732,3 +732,27 @@ async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         platform: Platform = request.getfixturevalue("platform")
         backends_used[platform.engine.dialect.name] += 1
         await reset_data(platform)
+
+
+# -- which backends ran (for CI: KANSRIJK_BACKEND_REPORT) -------------------------------------
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Report which database backends ran (a JSON file at `KANSRIJK_BACKEND_REPORT`), for a
+    CI script to check that PostgreSQL did (the platform's .ci/run does). Under
+    pytest-xdist each worker hands its counts to the controller, which writes the report."""
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output["backends_used"] = dict(backends_used)
+        return
+    report = os.environ.get("KANSRIJK_BACKEND_REPORT")
+    if report:
+        with open(report, "w", encoding="utf-8") as handle:
+            json.dump(backends_used, handle)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; add the backends it ran to the controller's count."""
+    for backend, count in getattr(node, "workeroutput", {}).get("backends_used", {}).items():
+        backends_used[backend] = backends_used.get(backend, 0) + count

@@ -42,6 +42,9 @@ class Work:
     extras: dict[str, Any] = field(default_factory=dict)
     #: Told the tenant's id after records were committed, so they are sealed soon.
     on_records_committed: Callable[[uuid.UUID], None] | None = None
+    #: The caller's person, for a question over all their gemeenten
+    #: (core.member_gemeenten.in_member_gemeenten); None for API clients and the system.
+    member_gemeenten: Any = None
 
     def __post_init__(self) -> None:
         self.session.info[EVENT_TYPES_KEY] = self.runtime.declared_event_types
@@ -73,12 +76,27 @@ class Work:
         this tenant, asked through the `reference_exists` hook (no module import needed)."""
         return await self.hooks.reference_exists(kind=kind, id=id, session=self.session) is True
 
+    async def consent_to_share(self, kind: str, id: Any, partner_id: uuid.UUID) -> bool:
+        """Whether the module that owns `kind` says its subject `id` has a consent, valid
+        today, to share with partner organisation `partner_id` (the `consent_to_share`
+        hook); False when that module is off or has no such consent."""
+        return await self.hooks.consent_to_share(kind=kind, id=id, partner_id=partner_id, session=self.session)
+
     async def module_config(self, key: str) -> Any:
         """The tenant's validated configuration of module `key` (its config model with
         defaults filled in), or None when the module has no configuration."""
         from core.services.modules import stored_config
 
         return await stored_config(self, key)
+
+    async def configure_module(self, key: str, changes: dict[str, Any]) -> None:
+        """Merge `changes` into the tenant's configuration of module `key` (validated; needs
+        `core.module.manage`): for a module's demo data that points its settings at the demo
+        coalition's organisations."""
+        from core.services.modules import configure_module
+
+        self.principal.require("core.module.manage")
+        await configure_module(self, key, changes)
 
     @asynccontextmanager
     async def separate_transaction(self) -> AsyncIterator[Any]:

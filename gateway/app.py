@@ -33,6 +33,7 @@ from gateway.api_contract import router as api_contract_router
 from gateway.problems import domain_problem, problem
 from gateway.auth_routes import router as auth_router
 from gateway.downloads import router as downloads_router
+from gateway.step_links import router as step_links_router
 from gateway.graphql_http import router as graphql_router
 from gateway.oauth import PlatformAuthorizationServer, allow_plain_http_in_development
 from gateway.oauth import router as oauth_router
@@ -223,6 +224,7 @@ def create_app(
     allow_plain_http_in_development(platform)
     app.include_router(graphql_router)
     app.include_router(downloads_router)
+    app.include_router(step_links_router)
     app.include_router(auth_router)
     app.include_router(oauth_router)
     app.include_router(oidc_router)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +13,6 @@ import pytest
 from core.platform import Platform
 from core.runtime import ModuleSource
 from core import testing as core_testing
-from core.testing import backends_used
 from gateway.app import create_app
 from tests.support import mail, tiny_extra, tiny_notes
 
@@ -119,26 +117,6 @@ def app(platform: Platform) -> Any:
 async def api(app: Any, platform: Platform) -> AsyncIterator[Api]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
         yield Api(client, platform)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Report which database backends ran, for .ci/run to check that PostgreSQL did. Under
-    pytest-xdist each worker hands its counts to the controller, which writes the report."""
-    worker_output = getattr(session.config, "workeroutput", None)
-    if worker_output is not None:
-        worker_output["backends_used"] = dict(backends_used)
-        return
-    report = os.environ.get("KANSRIJK_BACKEND_REPORT")
-    if report:
-        with open(report, "w", encoding="utf-8") as handle:
-            json.dump(backends_used, handle)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    """pytest-xdist: a worker finished; add the backends it ran to the controller's count."""
-    for backend, count in getattr(node, "workeroutput", {}).get("backends_used", {}).items():
-        backends_used[backend] = backends_used.get(backend, 0) + count
 
 
 @dataclass

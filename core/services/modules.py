@@ -22,6 +22,7 @@ from core.runtime import LoadedModule, ModuleRuntime
 from core.services.tenants import bump_modules_revision, lock_tenant
 from core.validation import validation_error
 from core.work import Work
+from core.step_links import forget_module_links
 from core.workflows import WORKFLOW_TRANSITIONED
 
 
@@ -198,12 +199,14 @@ async def configure_module(work: Work, key: str, config: dict[str, Any]) -> Modu
 async def forget_module(work: Work, key: str) -> None:
     """Drop what core keeps of a purged module in the tenant (its own tables are already
     gone): the history of its workflows (actors, free-text reasons), its outbox events and
-    the deliveries of those events and to its subscriber, and its activation."""
+    the deliveries of those events and to its subscriber, the step links of its workflows
+    (recipients' addresses), and its activation."""
     workflows = [definition.key for module_key, definition in work.runtime.workflows() if module_key == key]
     event_types = [event_type.name for module_key, event_type in work.runtime.event_types() if module_key == key]
     if workflows:
         await work.session.execute(delete(WorkflowHistory).where(WorkflowHistory.workflow.in_(workflows)))
     await forget_module_events(work.session, key, event_types, workflows, workflow_event_type=WORKFLOW_TRANSITIONED)
+    await forget_module_links(work.session, key)
     activation = (await activations(work.session)).get(key)
     if activation is not None:
         await work.session.delete(activation)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.runtime import installed_module_sources
+from core.runtime import installed_module_sources, platform_module_sources
 
 import asyncio
 from collections.abc import Iterator
@@ -44,7 +44,7 @@ def kansrijk(*args: str, input: str | None = None) -> tuple[int, str]:
 
 def test_cli_end_to_end(cli_database: str, tmp_path: Path) -> None:
     code, out = kansrijk("migrate")
-    assert code == 0 and "Database at: core_0007" in out
+    assert code == 0 and "Database at: " in out and "core_0008" in out
 
     assert kansrijk("tenant", "create", "GM0344") == (0, "Created GM0344 Utrecht, slug 'utrecht'\n")
     code, out = kansrijk("tenant", "create", "GM9999")
@@ -271,8 +271,15 @@ def test_events_list_and_retry(cli_database: str) -> None:
     assert (code, out) == (0, f"utrecht  {waiting}: delivered (attempt 3)\n")
 
 
-def test_module_purge_forgets_workflow_history_events_and_deliveries(cli_database: str) -> None:
+def test_module_purge_forgets_workflow_history_events_and_deliveries(cli_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import uuid
+
+    import core.platform
+
+    # The platform as shipped: a module installed beside it that needs handvat 2
+    # (examples/babyspullen, in the dev group) would rightly refuse handvat 2's purge
+    # (MODULE_REQUIRED_BY_OTHERS), which the next test shows.
+    monkeypatch.setattr(core.platform, "installed_module_sources", platform_module_sources)
 
     from sqlalchemy import select
 
@@ -318,3 +325,72 @@ def test_module_purge_forgets_workflow_history_events_and_deliveries(cli_databas
         assert workflows == ["andere_module.aanvraag"], slug
         assert outbox == [("core.workflow.transitioned", {"workflow": "andere_module.aanvraag"})], slug
         assert deliveries == [kept_deliveries[slug]], slug
+
+
+def test_module_purge_of_a_third_party_module_removes_all_of_it_and_nothing_else(cli_database: str) -> None:
+    """`kansrijk module purge babyspullen` (the example distribution, installed by the dev
+    group): its table, its workflow history, its events and its step links go; handvat 2's
+    data, another workflow's history and another module's links stay."""
+    import uuid
+
+    from sqlalchemy import inspect, select, text
+
+    from core.db import utcnow
+    from core.models import OutboxEvent, Partner, WorkflowHistory
+    from core.step_links import StepLink
+
+    if "babyspullen" not in {source.key for source in installed_module_sources()}:
+        if IN_CI:
+            pytest.fail("examples/babyspullen is not installed: `uv sync` installs it with the dev group")
+        pytest.skip("examples/babyspullen is not installed")
+    assert kansrijk("migrate")[0] == 0
+    assert kansrijk("tenant", "create", "GM0344")[0] == 0
+    assert kansrijk("module", "enable", "handvat2_signaleren", "--tenant", "utrecht")[0] == 0  # which it needs
+    code, out = kansrijk("module", "enable", "babyspullen", "--tenant", "utrecht")
+    assert code == 0, out
+    subject = uuid.uuid4()
+
+    async def data(session: Any) -> None:
+        foundation = Partner(name="Stichting Babyspullen", domain="informeel", type="overig")
+        session.add(foundation)
+        await session.flush()
+        # The module's own table, written as SQL: the platform's tests import no third-party module.
+        as_bound = (lambda value: value.hex) if session.bind.dialect.name == "sqlite" else (lambda value: value)
+        await session.execute(
+            text("INSERT INTO babyspullen_requests (tenant_id, id, requesting_partner_id, foundation_partner_id, items, handover, state, requested_at) "
+                 "SELECT id, :s, :p, :p, '[]', 'ophalen', 'aangevraagd', :now FROM tenants WHERE slug = 'utrecht'"),
+            {"s": as_bound(subject), "p": as_bound(foundation.id), "now": utcnow()},
+        )
+        for workflow in ("babyspullen.request", "handvat2_signaleren.referral"):
+            session.add(WorkflowHistory(workflow=workflow, subject_id=subject, transition="t", from_state="a", to_state="b", actor="x@example.org"))
+            session.add(
+                StepLink(module_key=workflow.split(".")[0], workflow=workflow, subject_id=subject, from_state="a", transitions=["t"],
+                         recipient="hulp@stichting.example", token_hash=uuid.uuid4().hex, sent_by="x@example.org", expires_at=utcnow())
+            )
+        session.add(OutboxEvent(type="babyspullen.request.requested", payload={"request_id": str(subject)}, dispatched_at=utcnow()))
+
+    in_tenant("utrecht", data)
+    code, out = kansrijk("module", "purge", "handvat2_signaleren", "--yes")
+    assert code == 1 and "MODULE_REQUIRED_BY_OTHERS" in out and "babyspullen" in out  # it needs handvat 2
+    code, out = kansrijk("module", "purge", "babyspullen", "--yes")
+    assert code == 0 and "babyspullen: data, workflow history and events deleted, activations removed." in out, out
+
+    async def left(session: Any) -> tuple[list, list, list, list]:
+        tables = (await session.execute(text("SELECT count(*) FROM partners"))).scalar_one()
+        return (
+            list((await session.execute(select(WorkflowHistory.workflow))).scalars()),
+            list((await session.execute(select(StepLink.workflow))).scalars()),
+            list((await session.execute(select(OutboxEvent.type))).scalars()),
+            [tables],
+        )
+
+    workflows, links, events, partners = in_tenant("utrecht", left)
+    assert (workflows, links, events, partners) == (["handvat2_signaleren.referral"], ["handvat2_signaleren.referral"], [], [1])
+    code, out = kansrijk("module", "list", "--tenant", "utrecht")
+    assert "on   handvat2_signaleren" in out and "babyspullen" not in out.replace("off  babyspullen", "")
+
+    async def has_table(session: Any) -> bool:
+        connection = await session.connection()
+        return await connection.run_sync(lambda sync: inspect(sync).has_table("babyspullen_requests"))
+
+    assert in_tenant("utrecht", has_table) is False

@@ -38,15 +38,17 @@ async def test_demo_seed_is_complete_and_idempotent(platform: Platform) -> None:
     tenants = await seed_demo(platform)
     assert [(tenant.code, tenant.slug) for tenant in tenants] == [("GM0344", "utrecht"), ("GM0796", "s-hertogenbosch")]
     first = await counts(platform)
-    # A member per role with a login (8) and the colleagues without one (41 and 36).
-    assert first == {"utrecht": (7, 8 + 41, 10), "s-hertogenbosch": (7, 8 + 36, 14)}
+    # Seven partners and Stichting Babyspullen; a member per role with a login (8), the
+    # foundation's volunteer (1) and the colleagues without a login (41 and 36).
+    assert first == {"utrecht": (8, 9 + 41, 10), "s-hertogenbosch": (8, 9 + 36, 14)}
     await seed_demo(platform)
     assert await counts(platform) == first
     roles = {role for tenant in tenants for login in tenant.logins for role in login.roles}
     assert roles == {"coalition_admin", "professional", "partner_worker", "analyst", "experience_expert", "privacy_officer"}
     async with platform.session(None) as session:
-        shared = (await session.execute(select(Person).where(Person.email == "verpleegkundige@jgz-regio.example"))).scalars().all()
-    assert len(shared) == 1  # one person, a member of both gemeenten
+        for email in ("verpleegkundige@jgz-regio.example", "vrijwilliger@stichtingbabyspullen.example"):
+            shared = (await session.execute(select(Person).where(Person.email == email))).scalars().all()
+            assert len(shared) == 1, email  # one person, a member of both gemeenten
 
 
 def free_port() -> int:
@@ -117,7 +119,7 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             client_token = json.loads(response.read())["access_token"]
         partners = post_json(f"{base}/t/utrecht/graphql", {"query": "{ partners { totalCount } }"}, client_token)
-        assert partners == {"data": {"partners": {"totalCount": 7}}}
+        assert partners == {"data": {"partners": {"totalCount": 8}}}
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from core import hookspecs
 from core.events import PENDING_EVENTS_KEY, UndeclaredEventType, publish_event
 from core.models import EventDelivery, OutboxEvent, WorkflowHistory
+from core.module import DEFAULT_RESOURCES, Module
 from core.platform import Platform
 from core.services import modules as module_service
 from gateway.demo import seed_demo
@@ -70,6 +72,7 @@ def test_every_hookspec_declares_scope_dispatch_and_real_types() -> None:
         TenantInfo,
     )
     from core.processing import ProcessingActivity
+    from core.step_links import LinkedSteps
     from core.work import PlatformWork, Work
     from core.workflows import Transition, WorkflowDefinition, WorkflowSubject
 
@@ -355,6 +358,48 @@ async def test_hook_reference_exists(api: Api, world: World, platform: Platform)
         assert await work.reference_exists("tiny_notes.other", note["id"]) is False
     async with platform.work_as_system("s-hertogenbosch", "test") as work:  # not enabled there, and not its note
         assert await work.reference_exists("tiny_notes.note", note["id"]) is False
+
+
+async def test_hook_consent_to_share(api: Api, platform: Platform) -> None:
+    """Another module asks whether a family of handvat 2 consented to sharing with an
+    organisation: only handvat 2 answers, for its own kind, with a consent valid today that
+    names that organisation; revoked, another organisation, another kind: no."""
+    from core.testing import make_world
+
+    amsterdam = await make_world(platform, "GM0363", modules=["handvat2_signaleren"])
+    professional = amsterdam.email("professional")
+    month = (dt.date.today() + dt.timedelta(days=60)).strftime("%Y-%m")
+    family = (await api.gql(amsterdam.slug, 'mutation($m: String!) { registerFamily(input: {localReference: "HOOK-1", phase: ZWANGER, expectedMonth: $m}) { family { id } } }', {"m": month}, user=professional)).ok()["registerFamily"]["family"]["id"]
+    consent = (await api.gql(
+        amsterdam.slug,
+        "mutation($f: ID!, $p: ID!, $d: Date!, $u: Date!) { recordConsent(input: {familyId: $f, purpose: \"Delen met schuldhulp\", partnerIds: [$p], method: MONDELING, givenOn: $d, validUntil: $u}) { consent { id } } }",
+        {"f": family, "p": amsterdam.partners["schuldhulp"], "d": dt.date.today().isoformat(), "u": (dt.date.today() + dt.timedelta(days=30)).isoformat()},
+        user=professional,
+    )).ok()["recordConsent"]["consent"]["id"]
+    debt, midwife = uuid.UUID(amsterdam.partners["schuldhulp"]), uuid.UUID(amsterdam.partners["verloskundige"])
+    async with platform.work_as_system(amsterdam.slug, "test") as work:
+        assert await work.consent_to_share("handvat2_signaleren.family", family, debt) is True
+        assert await work.consent_to_share("handvat2_signaleren.family", family, midwife) is False
+        assert await work.consent_to_share("handvat2_signaleren.family", "00000000-0000-0000-0000-000000000001", debt) is False
+        assert await work.consent_to_share("handvat2_signaleren.other", family, debt) is False
+        assert await work.consent_to_share("tiny_notes.note", family, debt) is False
+    (await api.gql(amsterdam.slug, "mutation($c: ID!) { revokeConsent(input: {id: $c}) { consent { id } } }", {"c": consent}, user=professional)).ok()
+    async with platform.work_as_system(amsterdam.slug, "test") as work:
+        assert await work.consent_to_share("handvat2_signaleren.family", family, debt) is False
+
+
+def test_hook_register_step_links() -> None:
+    """A module's `LinkedSteps` are collected at load (a Module object answers from
+    `links:STEP_LINKS`) and found by their workflow; core has none of its own."""
+    from tests.core.test_module_runtime import runtime
+    from tests.core.test_step_links import WORKFLOW, _linked, steps
+
+    loaded = runtime()
+    loaded.load([_linked("linked", steps(), [WORKFLOW])])
+    assert loaded.step_links("linked.request") == ("linked", steps())
+    assert loaded.core.step_links == []
+    assert Module.__dict__["register_step_links"] is not None and "step_links" in DEFAULT_RESOURCES
+    assert DEFAULT_RESOURCES["step_links"] == "links:STEP_LINKS"
 
 
 async def test_hook_seed_demo_data(platform: Platform) -> None:

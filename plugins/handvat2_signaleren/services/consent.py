@@ -16,9 +16,9 @@ from core.plugin import Conflict, ValidationFailed, Work, parse_id, partners_by_
 from plugins.handvat2_signaleren.events import EVENT_CONSENT_REVOKED
 from plugins.handvat2_signaleren.models import Consent, Referral
 from plugins.handvat2_signaleren.processing import ACTIVITY
-from plugins.handvat2_signaleren.services.families import FamilyView, per_family
+from plugins.handvat2_signaleren.services.families import FamilyView, family_exists, per_family
 from plugins.handvat2_signaleren.services.referrals import take_step
-from plugins.handvat2_signaleren.services.visibility import consent_valid, own_organisation, owning_family, registered_family
+from plugins.handvat2_signaleren.services.visibility import consent_problem, consent_valid, own_organisation, owning_family, registered_family
 from plugins.handvat2_signaleren.workflows import OPEN_STATES, ReferralTransition
 
 
@@ -116,3 +116,14 @@ async def consents_as_seen(session: Any, families: Sequence[FamilyView]) -> dict
     was referred to."""
     rows = await consents_of(session, [family.row.id for family in families])
     return per_family(families, rows, lambda family, row: as_seen(row) if family.mine or str(family.viewer.partner_id) in row.partner_ids else None)
+
+
+async def family_consents_to(session: Any, family_id: Any, partner_id: uuid.UUID) -> bool:
+    """Whether the family (held here, not anonymised) has a consent valid today that names
+    the partner organisation: for another module that shares with that partner (the
+    `consent_to_share` hook). A family has a handful of consents: checked here, not in SQL."""
+    if not await family_exists(session, family_id):
+        return False
+    today = dt.date.today()
+    consents = (await session.execute(select(Consent).where(Consent.family_id == parse_id(family_id)))).scalars()
+    return any(consent_problem(consent, partner_id, today) is None for consent in consents)
