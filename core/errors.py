@@ -141,6 +141,7 @@ CORE_ERROR_CODES: dict[str, str] = {
     "LINK_STALE": "Het onderwerp van de link is intussen verder gegaan; de link werkt niet meer.",
     "STEP_NOT_ALLOWED": "Deze link staat deze stap niet toe; `extensions.field` is `transition`.",
     "NO_STEP_OPEN": "Er is nu geen stap die via een link beantwoord kan worden.",
+    "NO_RECIPIENT": "Van de partner die via een link antwoordt is geen (geldig) e-mailadres vastgelegd.",
     "INVITATION_INVALID": "De uitnodiging is onbekend, verlopen of al gebruikt.",
     "OIDC_NOT_CONFIGURED": "De gemeente heeft geen eigen inlogvoorziening ingesteld.",
     "OIDC_MISCONFIGURED": "De inlogvoorziening van de gemeente is onjuist ingesteld.",

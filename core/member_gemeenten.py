@@ -13,9 +13,12 @@ there lacks a permission) with that error's code. What `read` returns must be lo
 returns (plain values, or rows whose attributes it read): its session closes after it.
 
 The token stays bound to the gemeente it was issued for; only this question looks further,
-with the person's own memberships. Cost: one short transaction per other active gemeente
-(it looks for the membership there); an API client or the operator has no memberships and
-gets the request's gemeente only.
+with the person's own memberships. It is for queries (a mutation's write transaction would
+hold the lock the other gemeenten's log records need on SQLite: refused). Cost: one short
+transaction per other active gemeente, one after the other (memberships are tenant data,
+readable only gemeente by gemeente), each on a second pooled connection while the request
+holds its own; an API client or the operator has no memberships and gets the request's
+gemeente only.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from sqlalchemy import select
 
 from core.access import PLATFORM_OPERATOR, Principal
-from core.db import begin_write
+from core.db import WRITE_OPTION, begin_write
 from core.errors import DomainError
 from core.models import Membership
 from core.module_types import TenantInfo
@@ -81,6 +84,8 @@ class MemberGemeenten:
                     if membership is None or module_key not in await self.platform.enabled_modules(session, tenant):
                         continue
                     roles = frozenset(membership.roles) - {PLATFORM_OPERATOR}
+                    if not roles:
+                        continue  # a membership without roles is no membership to ask (NOT_A_MEMBER there)
                     if lacks_second_factor(roles, tenant, self.amr):
                         answers.append(GemeenteAnswer(tenant_info(tenant), problem="MFA_REQUIRED"))
                         continue
@@ -112,6 +117,9 @@ async def in_member_gemeenten(work: Work, module_key: str, read: Callable[[Work]
     """`read` in the request's gemeente and in every other gemeente where the caller is an
     active member with module `module_key` on (see the module docstring); the request's
     gemeente first, then the others by slug."""
+    if work.session.in_transaction() and (await work.session.connection()).sync_connection.get_execution_options().get(WRITE_OPTION):
+        # On SQLite the other gemeenten's log records would wait for this write lock.
+        raise RuntimeError("in_member_gemeenten is for queries: call it before the unit of work writes")
     here: list[GemeenteAnswer[T]] = []
     if module_key in work.enabled_modules:
         try:

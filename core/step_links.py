@@ -2,9 +2,11 @@
 
 Small volunteer organisations will not take accounts. A module declares which steps of one of
 its workflows may be answered by link (`register_step_links` → `LinkedSteps`: the workflow,
-the side whose steps a link may take, who may send one, how to show the subject minimally
-and how to take a step). A member with that permission sends a link for one subject to an
-e-mail address (`sendStepLink`); the platform mails it and never shows it to the sender. The
+the side whose steps a link may take, who may send one, how to show the subject minimally,
+how to take a step, and to which address it goes). A member with that permission sends a
+link for one subject (`sendStepLink`); the platform mails it, once the sending committed, to
+the answering party's own address as the coalition recorded it (never one the sender types,
+so nobody mails themselves the other side's step), and never shows it to the sender. The
 link:
 
 * is **signed**: `ks_<link id>.<expiry>.<nonce>.<HMAC>` with a key derived from the
@@ -35,6 +37,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
@@ -42,7 +45,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field as PydanticField, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field as PydanticField, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import Column, Index, Select, String, UniqueConstraint, delete, select, update
 from sqlmodel import Field
 
@@ -53,7 +56,7 @@ from core.mail import message, sender_for
 from core.processing import ProcessingActivity, Trace, record_processing
 from core.validation import parse_id, validate
 from core.work import Work
-from core.workflows import WorkflowDefinition
+from core.workflows import TransitionNotAllowed, WorkflowDefinition
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -99,13 +102,19 @@ class LinkedSteps:
     minimal summary, or None when it is gone. `take(work, subject_id, transition, reason)`:
     take the step with your own service (history, events, feedback), as `work` (whose actor
     is the recipient's address with " (via link)", holding only the step's permission).
-    `title`: what the page calls the subject (Dutch), e.g. "Aanvraag startpakket"."""
+    `recipient(work, subject_id)`: the address the link goes to, the answering party's own as
+    the coalition recorded it (e.g. the partner organisation's e-mail address), or None when
+    there is none; never one the sender types, so that no one sends themselves the other
+    side's step. `take` locks its subject's row (`with_for_update`), so that two links or a
+    link and a member never take a step at once. `title`: what the page calls the subject
+    (Dutch), e.g. "Aanvraag startpakket"."""
 
     workflow: WorkflowDefinition
     side: str
     send_permission: str
     load: Callable[[Work, uuid.UUID], Awaitable[LinkedSubject | None]]
     take: Callable[[Work, uuid.UUID, str, str | None], Awaitable[None]]
+    recipient: Callable[[Work, uuid.UUID], Awaitable[str | None]]
     title: str
 
 
@@ -206,13 +215,19 @@ def make_token(settings: Settings, tenant_id: uuid.UUID, link_id: uuid.UUID, exp
     return f"{TOKEN_PREFIX}{body}.{_signature(settings, tenant_id, body)}"
 
 
+#: What a link looks like: `ks_` + the link's id (hex) + its expiry (Unix seconds) + a nonce
+#: + the signature (both base64url); anything else is refused before it is looked at.
+TOKEN_PATTERN = re.compile(r"ks_[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{32}")
+
+
 def read_token(settings: Settings, tenant_id: uuid.UUID, token: str) -> tuple[uuid.UUID, dt.datetime]:
-    """The link id and expiry a token carries, if its signature is right (else LINK_UNKNOWN)."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    """The link id and expiry a token carries, if it has the link's form and its signature
+    is right for this gemeente (else LINK_UNKNOWN)."""
+    if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
         raise unknown_link()
     body, _, signature = token[len(TOKEN_PREFIX) :].rpartition(".")
     parts = body.split(".")
-    if len(parts) != 3 or not hmac.compare_digest(signature, _signature(settings, tenant_id, body)):
+    if not hmac.compare_digest(signature.encode(), _signature(settings, tenant_id, body).encode()):
         raise unknown_link()
     try:
         return uuid.UUID(hex=parts[0]), dt.datetime.fromtimestamp(int(parts[1]), dt.UTC)
@@ -236,7 +251,6 @@ class SendStepLinkInput(BaseModel):
 
     workflow: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=128)]
     subject_id: str
-    email: EmailStr
     valid_days: int = PydanticField(default=DEFAULT_VALID_DAYS, ge=1, le=MAX_VALID_DAYS)
 
 
@@ -258,15 +272,24 @@ def open_steps(steps: LinkedSteps, subject: LinkedSubject) -> list[str]:
     ]
 
 
+async def _visible_subject(work: Work, steps: LinkedSteps, subject_id: uuid.UUID, field: str) -> LinkedSubject:
+    """The subject as the module shows it to this member (NOT_FOUND when it is gone or the
+    member may not see it)."""
+    subject = await steps.load(work, subject_id)
+    if subject is None:
+        raise NotFound("Dit onderwerp bestaat niet.", field=field)
+    return subject
+
+
 async def send_link(work: Work, data: dict[str, Any]) -> StepLink:
-    """Mail a new link for one subject to an address; the open links of that subject are revoked."""
+    """Mail a new link for one subject to the answering party's own address (the module's
+    `recipient`); the subject's open links are revoked. The mail goes once the unit of work
+    has committed (a rolled-back or repeated attempt mails nothing, or once)."""
     fields = validate(SendStepLinkInput, data, prefix="input")
     module_key, steps = linked_steps(work, fields.workflow)
     work.principal.require(steps.send_permission)
     subject_id = parse_id(fields.subject_id, "input.subjectId")
-    subject = await steps.load(work, subject_id)
-    if subject is None:
-        raise NotFound("Dit onderwerp bestaat niet.", field="input.subjectId")
+    subject = await _visible_subject(work, steps, subject_id, "input.subjectId")
     allowed = open_steps(steps, subject)
     if not allowed:
         raise Conflict(
@@ -274,6 +297,15 @@ async def send_link(work: Work, data: dict[str, Any]) -> StepLink:
             code="NO_STEP_OPEN",
             field="input.subjectId",
         )
+    recipient = await steps.recipient(work, subject_id)
+    try:
+        recipient = str(TypeAdapter(EmailStr).validate_python(recipient or "")).lower()
+    except ValidationError:
+        raise Conflict(
+            "Van de partner die antwoordt is geen (geldig) e-mailadres bekend: de coalitie legt het vast bij de organisatie.",
+            code="NO_RECIPIENT",
+            field="input.subjectId",
+        ) from None
     now = utcnow()
     await work.session.execute(
         update(StepLink)
@@ -286,7 +318,7 @@ async def send_link(work: Work, data: dict[str, Any]) -> StepLink:
         subject_id=subject_id,
         from_state=subject.state,
         transitions=allowed,
-        recipient=str(fields.email).lower(),
+        recipient=recipient,
         token_hash="",
         sent_by=work.actor,
         created_at=now,
@@ -297,27 +329,31 @@ async def send_link(work: Work, data: dict[str, Any]) -> StepLink:
     work.session.add(link)
     await work.session.flush()
     record_processing(work, STEP_LINK_ACTIVITY, "sendStepLink", [subject_id], "shared")
-    await sender_for(work.settings).send(
-        message(
-            work.settings,
-            to=link.recipient,
-            subject=f"{steps.title}: uw antwoord gevraagd (Kansrijke Start {work.tenant.name})",
-            body=(
-                f"Goedendag,\n\nDe coalitie Kansrijke Start van {work.tenant.name} vraagt uw antwoord op: {steps.title}.\n"
-                f"Open deze link om te zien wat er gevraagd wordt en te antwoorden. De link werkt één keer en tot "
-                f"{link.expires_at:%d-%m-%Y %H:%M} UTC:\n\n{link_url(work.settings, work.tenant.slug, token)}\n\n"
-                "Stuur de link niet door. Verwachtte u dit bericht niet? Dan kunt u het negeren.\n"
-            ),
-        )
+    mail = message(
+        work.settings,
+        to=link.recipient,
+        subject=f"{steps.title}: uw antwoord gevraagd (Kansrijke Start {work.tenant.name})",
+        body=(
+            f"Goedendag,\n\nDe coalitie Kansrijke Start van {work.tenant.name} vraagt uw antwoord op: {steps.title}.\n"
+            f"Open deze link om te zien wat er gevraagd wordt en te antwoorden. De link werkt één keer en tot "
+            f"{link.expires_at:%d-%m-%Y %H:%M} UTC:\n\n{link_url(work.settings, work.tenant.slug, token)}\n\n"
+            "Stuur de link niet door. Verwachtte u dit bericht niet? Dan kunt u het negeren.\n"
+        ),
     )
+
+    async def send() -> None:
+        await sender_for(work.settings).send(mail)
+
+    work.after_commit(send)
     return link
 
 
-def links_statement(work: Work, workflow_key: str, subject_id: Any) -> Select[Any]:
-    """The links sent for one subject (for a member who may send them)."""
+async def links_statement(work: Work, workflow_key: str, subject_id: Any) -> Select[Any]:
+    """The links sent for one subject (for a member who may send them and see the subject)."""
     _module_key, steps = linked_steps(work, workflow_key, field="workflow")
     work.principal.require(steps.send_permission)
     wanted = parse_id(subject_id, "subjectId")
+    await _visible_subject(work, steps, wanted, "subjectId")
     return select(StepLink).where(StepLink.workflow == steps.workflow.key, StepLink.subject_id == wanted)
 
 
@@ -329,6 +365,8 @@ async def revoke_link(work: Work, link_id: Any) -> StepLink:
         raise NotFound("Deze link bestaat niet.", field="input.id")
     _module_key, steps = linked_steps(work, link.workflow, field="input.id")
     work.principal.require(steps.send_permission)
+    if await steps.load(work, link.subject_id) is None:
+        raise NotFound("Deze link bestaat niet.", field="input.id")  # a subject the member may not see
     if link.used_at is None and link.revoked_at is None:
         link.revoked_at = utcnow()
         link.revoked_by = work.actor
@@ -415,15 +453,19 @@ async def _current_subject(work: Work, link: StepLink, steps: LinkedSteps) -> Li
     if subject is None:
         raise unknown_link()
     if subject.state != link.from_state:
-        raise _refused("LINK_STALE", f"Dit is al afgehandeld: de aanvraag staat nu op '{subject.state}'.", 409)
+        raise _refused("LINK_STALE", "Dit is intussen al afgehandeld: deze link werkt niet meer.", 409)
     return subject
 
 
 async def view_link(platform: Platform, tenant_slug: str, token: str, *, trace: Trace | None = None) -> LinkView:
     """What a link shows (logged as read); changes nothing, so a mail scanner cannot use it up."""
     async with link_work(platform, tenant_slug, token, write=False, trace=trace) as (work, link, steps):
-        subject = await _current_subject(work, link, steps)
         record_processing(work, STEP_LINK_ACTIVITY, "viewStepLink", [link.subject_id], "read")
+        try:
+            subject = await _current_subject(work, link, steps)
+        except BaseException:
+            await work.save_failure()  # what was read before the refusal is logged (status error)
+            raise
         view = LinkView(
             title=steps.title,
             tenant_name=work.tenant.name,
@@ -456,7 +498,11 @@ async def answer_link(
             cleaned = (reason or "").strip() or None
             if cleaned is not None and len(cleaned) > 500:
                 raise ValidationFailed("De reden is te lang (hoogstens 500 tekens).", field="reason")
-            await steps.take(work, link.subject_id, transition, cleaned)
+            try:
+                await steps.take(work, link.subject_id, transition, cleaned)
+            except TransitionNotAllowed:
+                # A member took a step between the check above and the lock `take` holds.
+                raise _refused("LINK_STALE", "Dit is intussen al afgehandeld: deze link werkt niet meer.", 409) from None
             subject = await steps.load(work, link.subject_id)
             link.used_at = utcnow()
             link.used_transition = transition

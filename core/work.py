@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,9 @@ class Work:
     #: The caller's person, for a question over all their gemeenten
     #: (core.member_gemeenten.in_member_gemeenten); None for API clients and the system.
     member_gemeenten: Any = None
+    #: What may happen only once the unit of work committed (a mail with a link in it): run
+    #: after the commit, dropped when the unit of work rolls back or runs again.
+    committed_actions: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.session.info[EVENT_TYPES_KEY] = self.runtime.declared_event_types
@@ -125,16 +128,23 @@ class Work:
         if written and self.on_records_committed is not None:
             self.on_records_committed(self.tenant.id)
 
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once this unit of work has committed (not if it rolls back, and once
+        only if it runs again): for what cannot be taken back, such as sending a mail."""
+        self.committed_actions.append(action)
+
     async def forget_attempt(self) -> None:
         """Roll back an attempt that is about to run again: its records and events go."""
         await rollback(self.session)
         self.journal.clear()
+        self.committed_actions.clear()
 
     async def save_failure(self) -> None:
         """Roll the unit of work back, then log what it processed with status `error` in a
         transaction of its own. A database that fails that too is logged, not raised: the
         caller's error is the one to report."""
         await rollback(self.session)
+        self.committed_actions.clear()
         if not self.journal.pending:
             return
         try:
@@ -151,8 +161,16 @@ class Work:
             self.on_records_committed(self.tenant.id)
 
     async def dispatch_events(self) -> None:
-        """Deliver the events of the transaction that was just committed."""
+        """Deliver the events of the transaction that was just committed, then run what was
+        to happen after the commit (`after_commit`); one that fails is logged, not raised:
+        what it follows is committed."""
         await dispatch_committed(self.session, self.hooks)
+        actions, self.committed_actions[:] = list(self.committed_actions), []
+        for action in actions:
+            try:
+                await action()
+            except Exception:
+                log.exception("work.after_commit_failed", action=getattr(action, "__qualname__", repr(action)))
 
 
 @dataclass

@@ -105,7 +105,7 @@ def run(action: Callable[[Platform], Awaitable[T]], *, config: Settings | None =
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    demo: Annotated[bool, typer.Option("--demo", help="Migrate, seed two demo gemeenten and run in development mode.")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Migrate, seed three demo gemeenten and run in development mode.")] = False,
     public_demo: Annotated[
         bool, typer.Option("--public-demo", help="Allow the demo (known passwords, debug mode) on a non-loopback address.")
     ] = False,

@@ -1,6 +1,8 @@
-"""Demo data for `kansrijk serve --demo`: two gemeenten with every module enabled, their
-coalitions (partners, a member per role with a password, wijken), a platform operator, an
-API client granted by Utrecht, and every module's demo data."""
+"""Demo data for `kansrijk serve --demo`: three gemeenten with every module enabled (Utrecht
+and 's-Hertogenbosch, and Zeist, a smaller coalition without wijken yet), their coalitions
+(partners, a member per role with a password, wijken; two people are members of two
+coalitions), a platform operator, an API client granted by Utrecht, and every module's demo
+data."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from core.platform import Platform
 from core.services import modules as module_service
 from core.services.tenants import create_tenant
 
-DEMO_GEMEENTEN = ("GM0344", "GM0796")
+DEMO_GEMEENTEN = ("GM0344", "GM0796", "GM0355")
 DEMO_OPERATOR = "beheerder@platform.example"
 DEMO_ACTOR = "demo-seed"
 # Demo only: every demo account has this password, printed at start-up.

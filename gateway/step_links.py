@@ -109,12 +109,27 @@ async def show_step_link(tenant_slug: str, request: Request) -> Response:
     return _view_page(view, token)
 
 
+def _too_large() -> ValidationFailed:
+    error = ValidationFailed("Het antwoord is te groot.", code="PAYLOAD_TOO_LARGE")
+    error.http_status = 413
+    return error
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The body, read no further than MAX_BODY (a larger one is refused, not buffered)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _too_large()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise _too_large()
+    return bytes(body)
+
+
 async def _answer_fields(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        too_large = ValidationFailed("Het antwoord is te groot.", code="PAYLOAD_TOO_LARGE")
-        too_large.http_status = 413
-        raise too_large
+    body = await _bounded_body(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8")
@@ -126,7 +141,7 @@ async def _answer_fields(request: Request) -> dict[str, str]:
         else:
             parsed = parse_qs(text, max_num_fields=10)
             fields = {key: (parsed.get(key) or [None])[0] for key in (LINK_PARAMETER, "transition", "reason")}
-    except ValueError:
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deep to parse
         raise ValidationFailed("Het antwoord is geen geldig formulier of JSON-object.") from None
     for key, value in fields.items():
         if value is not None and not isinstance(value, str):
@@ -141,7 +156,7 @@ async def _answer_fields(request: Request) -> dict[str, str]:
 @router.post("/t/{tenant_slug}/step-link", response_model=None, tags=["step links"])
 async def answer_step_link(tenant_slug: str, request: Request) -> Response:
     """Take one step with a step link, once (form fields or JSON: link, transition, reason)."""
-    as_json = _wants_json(request) or request.headers.get("content-type", "").startswith("application/json")
+    as_json = _wants_json(request) or request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
     platform: Platform = request.app.state.platform
     try:
         fields = await _answer_fields(request)

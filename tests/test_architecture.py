@@ -62,6 +62,23 @@ def test_plugins_import_only_the_public_plugin_api_and_no_other_plugin() -> None
     assert not offending, offending
 
 
+def test_a_third_party_distribution_imports_only_the_plugin_api_and_the_test_kit() -> None:
+    """examples/*: a module shipped as its own package, as a third party writes it: its code
+    imports of the platform only `core.plugin`, its tests also `core.testing`; never the
+    gateway, a platform module (`plugins`) or another part of core."""
+    offending = []
+    for path in sorted((ROOT / "examples").rglob("*.py")):
+        allowed = {"core.plugin", "core.testing"} if "tests" in path.relative_to(ROOT).parts else {"core.plugin"}
+        for name in imports_of(path):
+            parts = name.split(".")
+            if name.startswith(".") or name == "__import__" or parts[0] in {"importlib", "gateway", "plugins"}:
+                offending.append(f"{path.relative_to(ROOT)}: {name}")
+            elif parts[0] == "core" and name not in allowed:
+                offending.append(f"{path.relative_to(ROOT)}: {name}")
+    assert list((ROOT / "examples").rglob("*.py")), "no example distribution found"
+    assert not offending, offending
+
+
 def test_core_plugin_exports_no_table_of_core() -> None:
     """Modules read core's data through documented functions, so a column rename in core
     cannot break them unnoticed."""

@@ -30,7 +30,7 @@ class StepLinkNode:
     subject_id: strawberry.ID = strawberry.field(description="Het record waarvoor de link is (bijv. de aanvraag).")
     from_state: str = strawberry.field(description="De toestand waarin het record was toen de link werd verstuurd.")
     transitions: list[str] = strawberry.field(description="De stappen die de link toestaat (één ervan, één keer).")
-    recipient: str = strawberry.field(description="Het e-mailadres waar de link naartoe ging.")
+    recipient: str = strawberry.field(description="Het e-mailadres waar de link naartoe gaat (dat van de partner die antwoordt).")
     sent_by: str
     created_at: dt.datetime
     expires_at: dt.datetime
@@ -62,7 +62,6 @@ class StepLinkNode:
 class SendStepLinkInput:
     workflow: str = strawberry.field(description="De workflow, bijv. babyspullen.request.")
     subject_id: strawberry.ID = strawberry.field(description="Het record (bijv. de aanvraag).")
-    email: str = strawberry.field(description="Het e-mailadres van de partner die antwoordt.")
     valid_days: int | None = strawberry.field(
         default=strawberry.UNSET, description=f"Hoeveel dagen de link werkt (1 tot {step_links.MAX_VALID_DAYS}; standaard {step_links.DEFAULT_VALID_DAYS})."
     )
@@ -89,7 +88,7 @@ class RevokeStepLinkPayload:
 class StepLinkQuery:
     @field(permission=STEP_LINK_SEND, description="De links die voor één record zijn verstuurd, oudste eerst (ook gebruikte en ingetrokken).")
     async def step_links(self, info: Info, workflow: str, subject_id: strawberry.ID) -> list[StepLinkNode]:
-        statement = step_links.links_statement(info.context, workflow, subject_id).order_by(StepLink.created_at, StepLink.id)
+        statement = (await step_links.links_statement(info.context, workflow, subject_id)).order_by(StepLink.created_at, StepLink.id)
         return [StepLinkNode.from_row(row) for row in (await info.context.session.execute(statement)).scalars()]
 
 
@@ -97,8 +96,9 @@ class StepLinkQuery:
 class StepLinkMutation:
     @mutation(
         permission=STEP_LINK_SEND,
-        description="Een eenmalige link mailen waarmee een partner zonder account de volgende stap van een workflow zet. "
-        "Vraagt ook het recht dat de module voor deze workflow noemt; eerdere open links van hetzelfde record vervallen.",
+        description="Een eenmalige link mailen waarmee een partner zonder account de volgende stap van een workflow zet, "
+        "naar het e-mailadres van die partner zoals de coalitie het vastlegde. Vraagt ook het recht dat de module voor deze "
+        "workflow noemt; eerdere open links van hetzelfde record vervallen.",
     )
     async def send_step_link(self, info: Info, input: SendStepLinkInput) -> SendStepLinkPayload:
         data = input_data(input)

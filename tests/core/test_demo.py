@@ -36,11 +36,12 @@ async def counts(platform: Platform) -> dict[str, tuple[int, int, int]]:
 
 async def test_demo_seed_is_complete_and_idempotent(platform: Platform) -> None:
     tenants = await seed_demo(platform)
-    assert [(tenant.code, tenant.slug) for tenant in tenants] == [("GM0344", "utrecht"), ("GM0796", "s-hertogenbosch")]
+    assert [(tenant.code, tenant.slug) for tenant in tenants] == [("GM0344", "utrecht"), ("GM0355", "zeist"), ("GM0796", "s-hertogenbosch")]
     first = await counts(platform)
-    # Seven partners and Stichting Babyspullen; a member per role with a login (8), the
-    # foundation's volunteer (1) and the colleagues without a login (41 and 36).
-    assert first == {"utrecht": (8, 9 + 41, 10), "s-hertogenbosch": (8, 9 + 36, 14)}
+    # Seven partners and Stichting Babyspullen (six and it in Zeist, a smaller coalition
+    # without wijken); a member per role with a login (8; 7 in Zeist), the foundation's
+    # volunteer (1) and the colleagues without a login (41, 36 and 20).
+    assert first == {"utrecht": (8, 9 + 41, 10), "s-hertogenbosch": (8, 9 + 36, 14), "zeist": (7, 8 + 20, 0)}
     await seed_demo(platform)
     assert await counts(platform) == first
     roles = {role for tenant in tenants for login in tenant.logins for role in login.roles}

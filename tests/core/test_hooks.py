@@ -405,7 +405,7 @@ def test_hook_register_step_links() -> None:
 async def test_hook_seed_demo_data(platform: Platform) -> None:
     for _ in range(2):
         await seed_demo(platform)
-    assert sorted(set(tiny_notes.CALLS["seed_demo_data"])) == ["s-hertogenbosch", "utrecht"]
+    assert sorted(set(tiny_notes.CALLS["seed_demo_data"])) == ["s-hertogenbosch", "utrecht", "zeist"]
     async with platform.work_as_system("utrecht", "test") as work:
         notes = (await work.session.execute(select(tiny_notes.TinyNote))).scalars().all()
     assert [note.text for note in notes] == ["Welkom in Utrecht"]

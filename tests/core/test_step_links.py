@@ -77,8 +77,12 @@ async def _take(work: object, subject_id: uuid.UUID, transition: str, reason: st
     return None
 
 
+async def _recipient(work: object, subject_id: uuid.UUID) -> str | None:
+    return "partner@example.org"
+
+
 def steps(side: str = "partner", permission: str = "linked.link.send", workflow: WorkflowDefinition = WORKFLOW) -> LinkedSteps:
-    return LinkedSteps(workflow=workflow, side=side, send_permission=permission, load=_load, take=_take, title="Aanvraag")
+    return LinkedSteps(workflow=workflow, side=side, send_permission=permission, load=_load, take=_take, recipient=_recipient, title="Aanvraag")
 
 
 def test_the_steps_a_link_allows_are_the_sides_from_the_state_narrowed_by_the_subject() -> None:

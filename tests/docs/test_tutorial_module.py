@@ -3,8 +3,9 @@ fenced block after a `<!-- file: PATH -->` line) compile, import nothing of the 
 `core.plugin` (and `core.testing` in tests), call the plugin API with arguments it accepts,
 sit at the resource paths the `Module` object reads, implement real hooks with real
 arguments, and name permissions, a migration branch, an entry point, GraphQL fields, CLI
-commands and doc sections that exist. Followed by hand on a fresh clone, the tutorial
-worked as written; this keeps it so when the API changes."""
+commands and doc sections that exist, and show outputs that name the modules and migration
+heads a fresh clone has. Followed by hand on a fresh clone, the tutorial worked as written;
+this keeps it so when the API or the platform's modules change."""
 
 from __future__ import annotations
 
@@ -349,6 +350,13 @@ def test_pyproject_registers_the_module_and_loads_the_test_kit() -> None:
     assert core.plugin.PLUGIN_API_VERSION in SpecifierSet(required), (
         f"plugin_api {required} excludes {core.plugin.PLUGIN_API_VERSION}"
     )
+    # A lower bound only (a platform upgrade must not lock the module out), and the text
+    # beside it names the platform's current version.
+    assert all(spec.operator == ">=" for spec in SpecifierSet(required)), required
+    assert f'`plugin_api="{required}"`' in TUTORIAL
+    stated = re.findall(r"the platform \(now at (\d+\.\d+)\)", TUTORIAL)
+    current = core.plugin.PLUGIN_API_VERSION
+    assert stated == [current], f"the tutorial says {stated}, the platform is at {current}"
 
 
 def test_the_migration_is_a_branch_of_its_own_for_the_models_tables() -> None:
@@ -449,3 +457,82 @@ def test_the_commands_fields_and_links_it_uses_exist() -> None:
     )
     for document in re.findall(r"\]\((\w[\w-]*\.md)[)#]", TUTORIAL):
         assert (ROOT / "docs" / document).exists(), document
+
+
+def _entry_point_keys(pyproject: Path) -> set[str]:
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    return set(project.get("entry-points", {}).get(ENTRY_POINT_GROUP, {}))
+
+
+def _workspace_members() -> list[Path]:
+    platform = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    workspace = platform.get("tool", {}).get("uv", {}).get("workspace", {})
+    return [
+        folder
+        for pattern in workspace.get("members", [])
+        for folder in sorted(ROOT.glob(pattern))
+    ]
+
+
+def _revisions(folder: Path) -> dict[str, str | None]:
+    """revision -> down_revision of every revision file in an Alembic versions folder."""
+    found: dict[str, str | None] = {}
+    for file in folder.glob("*.py"):
+        text = file.read_text(encoding="utf-8")
+        revision = re.search(r"^revision(?:: [^=]+)? = ['\"](\w+)['\"]", text, re.M)
+        down = re.search(
+            r"^down_revision(?:: [^=]+)? = (?:['\"](\w+)['\"]|None)", text, re.M
+        )
+        if revision and down:
+            found[revision.group(1)] = down.group(1)
+    return found
+
+
+def test_the_outputs_name_the_installed_modules_and_the_newest_revisions() -> None:
+    """The outputs of `kansrijk module list`, `serve` and `migrate` in the tutorial name what
+    a fresh clone has: the platform's own modules, the workspace members its dev group
+    installs (examples/babyspullen) and luierpakket; the head of every migration branch."""
+    members = _workspace_members()
+    installed = _entry_point_keys(ROOT / "pyproject.toml") | {MODULE_KEY}
+    for member in members:
+        installed |= _entry_point_keys(member / "pyproject.toml")
+    expected = sorted(installed)
+    listings: list[list[str]] = []
+    current: list[str] = []
+    for line in [*TUTORIAL.splitlines(), ""]:
+        match = re.match(r"^(?:on   |off  )?([a-z]\w*) +\d+\.\d+\.\d+ {2,}\S", line)
+        if match:
+            current.append(match.group(1))
+        elif current:
+            listings.append(current)
+            current = []
+    assert len(listings) == 3, "the tutorial shows `kansrijk module list` three times"
+    for listing in listings:
+        assert listing == expected, f"a module list shows {listing}, not {expected}"
+    (started,) = re.findall(r"app\.started .*? modules=(\[[^\]]*\])", TUTORIAL)
+    assert ast.literal_eval(started) == expected, "the demo server's app.started line"
+    # `kansrijk migrate` answers the head of every branch, sorted.
+    folders = [
+        ROOT / "migrations" / "versions",
+        *sorted(ROOT.glob("plugins/*/migrations/versions")),
+        *(
+            folder
+            for member in members
+            for folder in sorted(member.glob("src/*/migrations/versions"))
+        ),
+    ]
+    revisions: dict[str, str | None] = {}
+    for folder in folders:
+        revisions |= _revisions(folder)
+    (migration,) = [
+        path for path in FILES if path.startswith(package_file("migrations/versions/"))
+    ]
+    ours = re.search(r'^revision = "(\w+)"', FILES[migration], re.M)
+    assert ours is not None
+    revisions[ours.group(1)] = None
+    heads = sorted(set(revisions) - set(revisions.values()))
+    (shown,) = re.findall(r"^Database at: (.+)$", TUTORIAL, re.M)
+    assert shown.split(", ") == heads, f"`kansrijk migrate` answers {', '.join(heads)}"
+    # Links to the platform's examples land on a folder or file that exists.
+    for target in re.findall(r"\]\(\.\./([\w./-]+)\)", TUTORIAL):
+        assert (ROOT / target).exists(), target

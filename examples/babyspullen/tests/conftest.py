@@ -21,7 +21,11 @@ from core.testing import DEFAULT_MEMBERS, DEFAULT_PARTNERS, Api, World, add_memb
 KEY = "babyspullen"
 HANDVAT2 = "handvat2_signaleren"
 VOLUNTEER = "joke@stichtingbabyspullen.example"
-PARTNERS = {**DEFAULT_PARTNERS, "stichting": {"name": "Stichting Babyspullen", "type": "overig", "domain": "informeel"}}
+FOUNDATION_MAIL = "hulp@stichtingbabyspullen.example"
+PARTNERS = {
+    **DEFAULT_PARTNERS,
+    "stichting": {"name": "Stichting Babyspullen", "type": "overig", "domain": "informeel", "email": FOUNDATION_MAIL},
+}
 MEMBERS = {**DEFAULT_MEMBERS, "vrijwilliger": (("partner_worker",), "stichting")}
 
 REGISTER = "mutation($i: RegisterFamilyInput!) { registerFamily(input: $i) { family { id } } }"

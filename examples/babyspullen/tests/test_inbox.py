@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from conftest import INBOX, VOLUNTEER, Coalitions, request_package
+from conftest import INBOX, VOLUNTEER, Coalitions, move, request_package
 
 from sqlalchemy import text
 
@@ -26,7 +26,11 @@ async def test_a_volunteer_of_two_gemeenten_sees_both_and_nothing_of_the_third(a
     assert [(section["slug"], section["problem"]) for section in sections] == [("utrecht", None), ("s-hertogenbosch", None)]
     assert [[node["id"] for node in section["requests"]] for section in sections] == [[in_utrecht["id"]], [in_den_bosch["id"]]]
     assert all(node["familyId"] is None for section in sections for node in section["requests"])
-    assert sections[1]["requests"][0]["deliveryAddress"] == "Markt 1, 's-Hertogenbosch"
+    # The address only once the foundation accepted (it needs it to deliver, not to decide).
+    assert sections[1]["requests"][0]["deliveryAddress"] is None
+    ok(await move(api, den_bosch, in_den_bosch["id"], "ACCEPTEREN", who=VOLUNTEER))
+    accepted = (await inbox(api, utrecht))[1]["requests"][0]
+    assert (accepted["state"], accepted["deliveryAddress"]) == ("GEACCEPTEERD", "Markt 1, 's-Hertogenbosch")
     every_id = {node["id"] for section in sections for node in section["requests"]}
     assert in_amsterdam["id"] not in every_id
 
@@ -44,9 +48,9 @@ async def test_a_volunteer_of_two_gemeenten_sees_both_and_nothing_of_the_third(a
             )
         ).all()
     # (the subject is stored keyed-hashed): one record per inbox read per gemeente, for its one
-    # request; two reads (logged in to Utrecht, then to 's-Hertogenbosch), none in Amsterdam.
+    # request; three reads (twice logged in to Utrecht, once to 's-Hertogenbosch), none in Amsterdam.
     logged = Counter(str(tenant_id).replace("-", "") for tenant_id, _subject in rows)
-    assert logged == {utrecht.tenant_id.replace("-", ""): 2, den_bosch.tenant_id.replace("-", ""): 2}
+    assert logged == {utrecht.tenant_id.replace("-", ""): 3, den_bosch.tenant_id.replace("-", ""): 3}
 
 
 async def test_a_gemeente_with_the_module_off_or_the_membership_ended_drops_out(api, platform, coalitions: Coalitions) -> None:

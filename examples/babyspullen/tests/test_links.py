@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from conftest import REQUESTS, Coalitions, mailed_links, move, request_package
+from conftest import FOUNDATION_MAIL, REQUESTS, Coalitions, mailed_links, move, request_package
 from sqlalchemy import text
 
-from core.testing import assert_error, ok, owner_engine
+from core.testing import add_member, assert_error, ok, owner_engine
 
-FOUNDATION_MAIL = "hulp@stichtingbabyspullen.example"
 SEND = "mutation($i: SendStepLinkInput!) { sendStepLink(input: $i) { stepLink { id status transitions recipient fromState expiresAt } } }"
 REVOKE = "mutation($id: ID!) { revokeStepLink(input: {id: $id}) { stepLink { id status } } }"
 LINKS = "query($s: ID!) { stepLinks(workflow: \"babyspullen.request\", subjectId: $s) { id status usedTransition } }"
@@ -19,7 +18,7 @@ JSON = {"Accept": "application/json"}
 
 
 async def send(api, world, request_id, who="professional", **extra):
-    data = {"workflow": "babyspullen.request", "subjectId": request_id, "email": FOUNDATION_MAIL, **extra}
+    data = {"workflow": "babyspullen.request", "subjectId": request_id, **extra}
     return await api.gql(world.slug, SEND, {"i": data}, user=world.email(who))
 
 
@@ -134,9 +133,10 @@ async def test_who_may_send_a_link_and_for_what(api, coalitions: Coalitions) -> 
     assert_error(await send(api, utrecht, request["id"], who="analyst"), "FORBIDDEN")
     assert_error(await send(api, utrecht, request["id"], who="partner_worker"), "FORBIDDEN")  # no link permission
     assert_error(await send(api, coalitions.den_bosch, request["id"]), "NOT_FOUND", field="input.subjectId")
-    assert_error(await send(api, utrecht, request["id"], email="geen-adres"), "VALIDATION_FAILED", field="input.email")
+    # The address is the foundation's own, as the coalition recorded it: the sender cannot choose one.
+    assert_error(await send(api, utrecht, request["id"], email="verloskundige@utrecht.example"), "GRAPHQL_VALIDATION_FAILED")
     assert_error(await send(api, utrecht, request["id"], validDays=30), "VALIDATION_FAILED", field="input.validDays")
-    bad = {"workflow": "handvat2_signaleren.referral", "subjectId": request["id"], "email": FOUNDATION_MAIL}
+    bad = {"workflow": "handvat2_signaleren.referral", "subjectId": request["id"]}
     assert_error(await api.gql(utrecht.slug, SEND, {"i": bad}, user=utrecht.email("professional")), "NOT_FOUND", field="input.workflow")
     ok(await move(api, utrecht, request["id"], "INTREKKEN", who="professional"))
     assert_error(await send(api, utrecht, request["id"]), "NO_STEP_OPEN", field="input.subjectId")
@@ -159,3 +159,23 @@ async def test_links_are_logged_in_the_processing_log(api, platform, coalitions:
         ("viewStepLink", f"{FOUNDATION_MAIL} (via link)", "read", "ok"),
         ("answerStepLink", f"{FOUNDATION_MAIL} (via link)", "updated", "ok"),
     ]
+
+
+async def test_without_an_address_of_the_foundation_no_link_is_sent(api, platform, coalitions: Coalitions, mail_dir) -> None:
+    utrecht = coalitions.utrecht
+    request = await request_package(api, utrecht)
+    update = "mutation($p: ID!) { updatePartner(input: {id: $p, email: null}) { partner { id email } } }"
+    ok(await api.gql(utrecht.slug, update, {"p": utrecht.partners["stichting"]}, user=utrecht.email("coalition_admin")))
+    before = len(mailed_links(mail_dir, FOUNDATION_MAIL))
+    assert_error(await send(api, utrecht, request["id"]), "NO_RECIPIENT", field="input.subjectId")
+    assert len(mailed_links(mail_dir, FOUNDATION_MAIL)) == before
+
+
+async def test_another_organisation_neither_lists_nor_revokes_the_links_of_a_request(api, platform, coalitions: Coalitions) -> None:
+    utrecht = coalitions.utrecht
+    request = await request_package(api, utrecht)
+    ok(await send(api, utrecht, request["id"]))
+    link_id = ok(await api.gql(utrecht.slug, LINKS, {"s": request["id"]}, user=utrecht.email("professional")))["stepLinks"][0]["id"]
+    await add_member(platform, utrecht.slug, "maatje@utrecht.example", ["professional"], partner_id=utrecht.partners["schuldhulp"])
+    assert_error(await api.gql(utrecht.slug, LINKS, {"s": request["id"]}, user="maatje@utrecht.example"), "NOT_FOUND", field="subjectId")
+    assert_error(await api.gql(utrecht.slug, REVOKE, {"id": link_id}, user="maatje@utrecht.example"), "NOT_FOUND", field="input.id")

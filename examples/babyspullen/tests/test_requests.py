@@ -170,3 +170,19 @@ async def test_erasing_the_family_removes_its_requests_and_anonymising_keeps_the
     # Nothing of it in another volunteer's inbox either.
     inbox = ok(await api.gql(utrecht.slug, INBOX, user=utrecht.email("vrijwilliger")))["starterPackageInbox"]
     assert [node["id"] for node in inbox[0]["requests"]] == [kept["id"]]
+
+
+async def test_anonymising_the_family_keeps_the_request_without_the_family_or_the_address(api, platform, coalitions: Coalitions) -> None:
+    """handvat 2 anonymises a closed family after its retention period (its job); the request
+    stays, for the counts, without the family, the address, who took a step and why."""
+    utrecht = coalitions.utrecht
+    request = await request_package(api, utrecht, handover="BEZORGEN", pickupPoint=None, deliveryAddress="Kanaalweg 12, Utrecht")
+    ok(await move(api, utrecht, request["id"], "AFWIJZEN", reason="Buiten ons werkgebied"))
+    close = "mutation($id: ID!) { closeFamily(input: {id: $id, closed: true}) { family { id } } }"
+    ok(await api.gql(utrecht.slug, close, {"id": request["familyId"]}, user=utrecht.email("professional")))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=800)
+    handled = await platform.run_scheduled_jobs(now=later, names=["handvat2_signaleren.retention"])
+    assert handled["handvat2_signaleren.retention"] >= 1
+    node = (await requests_of(api, utrecht))["edges"][0]["node"]
+    assert (node["id"], node["familyId"], node["deliveryAddress"], node["state"]) == (request["id"], None, None, "AFGEWEZEN")
+    assert [(step["step"], step["reason"]) for step in node["feedback"]] == [("AFWIJZEN", None)]

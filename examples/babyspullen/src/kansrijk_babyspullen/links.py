@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import select
 
-from core.plugin import COALITION_ADMIN, LinkedSteps, LinkedSubject, NotFound, Work, record_processing
+from core.plugin import COALITION_ADMIN, LinkedSteps, LinkedSubject, NotFound, Work, partners_by_id, record_processing
 
 from kansrijk_babyspullen.models import StarterPackageRequest
 from kansrijk_babyspullen.permissions import LINK_SEND
@@ -47,6 +47,15 @@ async def load(work: Work, subject_id: uuid.UUID) -> LinkedSubject | None:
     return LinkedSubject(state=row.state, summary=tuple(summary), steps=steps)
 
 
+async def recipient(work: Work, subject_id: uuid.UUID) -> str | None:
+    """The foundation's own address, as the coalition recorded it with the organisation."""
+    row = await _request(work, subject_id)
+    if row is None:
+        return None
+    foundation = (await partners_by_id(work.session, [row.foundation_partner_id])).get(row.foundation_partner_id)
+    return foundation.email if foundation is not None and foundation.active else None
+
+
 async def take(work: Work, subject_id: uuid.UUID, transition: str, reason: str | None) -> None:
     row = await _request(work, subject_id, lock=True)
     if row is None:
@@ -61,6 +70,7 @@ STEP_LINKS = [
         send_permission=LINK_SEND,
         load=load,
         take=take,
+        recipient=recipient,
         title="Aanvraag startpakket Stichting Babyspullen",
     )
 ]

@@ -12,7 +12,6 @@ from kansrijk_babyspullen.graphql.enums import Handover, StarterPackageState, St
 from kansrijk_babyspullen.permissions import LIST_READ, REQUEST_HANDLE, REQUEST_READ
 from kansrijk_babyspullen.services.inbox import InboxSection
 from kansrijk_babyspullen.services.requests import Feedback, RequestView
-from kansrijk_babyspullen.workflows import CLOSED_STATES
 
 
 @readable_with(REQUEST_READ)
@@ -59,7 +58,9 @@ class StarterPackageRequest:
     items: list[ItemNode]
     handover: Handover  # type: ignore[valid-type]
     pickup_point: str | None
-    delivery_address: str | None = strawberry.field(description="Alleen bij bezorgen, tot de aanvraag is afgesloten.")
+    delivery_address: str | None = strawberry.field(
+        description="Alleen bij bezorgen, tot de aanvraag is afgesloten; de stichting ziet het pas als zij de aanvraag aannam."
+    )
     requested_at: dt.datetime
     responded_at: dt.datetime | None
     ready_at: dt.datetime | None
@@ -81,7 +82,7 @@ class StarterPackageRequest:
             items=[ItemNode(key=key, label=view.item_labels.get(key, key)) for key in row.items],
             handover=enum_member(Handover, row.handover),
             pickup_point=row.pickup_point,
-            delivery_address=row.delivery_address if row.state not in CLOSED_STATES else None,
+            delivery_address=row.delivery_address if view.shows_address else None,
             requested_at=row.requested_at,
             responded_at=row.responded_at,
             ready_at=row.ready_at,

@@ -33,7 +33,7 @@ from kansrijk_babyspullen.events import EVENT_FEEDBACK, EVENT_REQUESTED
 from kansrijk_babyspullen.models import StarterPackageRequest
 from kansrijk_babyspullen.processing import REQUESTS
 from kansrijk_babyspullen.services.errors import FoundationNotConfigured, NoConsent, NotYourStep
-from kansrijk_babyspullen.workflows import CLOSED_STATES, REQUEST_WORKFLOW, Side, Step
+from kansrijk_babyspullen.workflows import CLOSED_STATES, REQUEST_WORKFLOW, RequestState, Side, Step
 
 #: The family of handvat 2, referred to by id (no import: `reference_exists`, `consent_to_share`).
 FAMILY = "handvat2_signaleren.family"
@@ -69,6 +69,14 @@ class RequestView:
     @property
     def family_id(self) -> uuid.UUID | None:
         return self.row.family_id if self.for_requester else None
+
+    @property
+    def shows_address(self) -> bool:
+        """The requester sees the address while the request is open; the foundation only once
+        it accepted (it needs it to deliver, not to decide)."""
+        if self.row.state in CLOSED_STATES or self.row.delivery_address is None:
+            return False
+        return self.for_requester or self.row.state != RequestState.REQUESTED
 
 
 class RequestInput(BaseModel):
