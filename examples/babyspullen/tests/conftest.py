@@ -31,7 +31,7 @@ MEMBERS = {**DEFAULT_MEMBERS, "vrijwilliger": (("partner_worker",), "stichting")
 REGISTER = "mutation($i: RegisterFamilyInput!) { registerFamily(input: $i) { family { id } } }"
 CONSENT = "mutation($i: RecordConsentInput!) { recordConsent(input: $i) { consent { id } } }"
 REQUEST_FIELDS = (
-    "id state familyId requestedByMyOrganisation forMyOrganisation dueDate childAgeMonths clothingSize "
+    "id state familyId requestedByMyOrganisation forMyOrganisation dueDate childAgeMonths clothingSize diaperSize "
     "items { key label } handover pickupPoint deliveryAddress closedAt feedback { step state message reason }"
 )
 REQUEST = f"mutation($i: RequestStarterPackageInput!) {{ requestStarterPackage(input: $i) {{ request {{ {REQUEST_FIELDS} }} }} }}"
@@ -99,7 +99,8 @@ def package(family_id: str, **extra: Any) -> dict[str, Any]:
         "familyId": family_id,
         "dueDate": (dt.date.today() + dt.timedelta(days=60)).isoformat(),
         "clothingSize": "56",
-        "items": ["kleding", "kinderwagen"],
+        "diaperSize": "1",
+        "items": ["kleding", "luiers", "kinderwagen"],
         "handover": "OPHALEN",
         "pickupPoint": "Uitgiftepunt van de stichting",
         **extra,

@@ -47,7 +47,7 @@ async def test_the_foundation_accepts_through_the_link_and_the_professional_read
         assert shown.status_code == 200, shown.text
     view = shown.json()
     labels = [row["label"] for row in view["summary"]]
-    assert labels == ["Uitgerekende datum", "Kledingmaat", "Spullen", "Overdracht"]
+    assert labels == ["Uitgerekende datum", "Kledingmaat", "Luiermaat", "Spullen", "Overdracht"]
     assert "Kanaalweg" not in shown.text and request["familyId"] not in shown.text
     assert [step["transition"] for step in view["steps"]] == ["accepteren", "afwijzen"]
     page = await api.client.get(path, params={"link": secret})

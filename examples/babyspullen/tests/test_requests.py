@@ -31,7 +31,8 @@ async def test_a_professional_requests_for_a_consenting_family_and_the_foundatio
     family_id = await family_with_consent(api, utrecht)
     request = await request_package(api, utrecht, family_id)
     assert request["state"] == "AANGEVRAAGD" and request["familyId"] == family_id and request["requestedByMyOrganisation"]
-    assert [item["label"] for item in request["items"]] == ["Babykleding (set voor de eerste maanden)", "Kinderwagen of buggy"]
+    assert [item["label"] for item in request["items"]] == ["Babykleding (set voor de eerste maanden)", "Luiers en billendoekjes", "Kinderwagen of buggy"]
+    assert (request["clothingSize"], request["diaperSize"]) == ("56", "1")
     # The foundation's volunteer sees it, without the family's id; others in the coalition do not.
     seen = (await requests_of(api, utrecht, "vrijwilliger"))["edges"][0]["node"]
     assert seen["id"] == request["id"] and seen["familyId"] is None and seen["forMyOrganisation"]
@@ -129,6 +130,7 @@ async def test_bad_input_is_refused_with_the_field_and_nothing_is_written(api, p
         (package(family_id, childAgeMonths=3), "VALIDATION_FAILED", "input.dueDate"),
         (package(family_id, dueDate=(dt.date.today() + dt.timedelta(days=400)).isoformat()), "VALIDATION_FAILED", "input.dueDate"),
         (package(family_id, clothingSize="XL"), "VALIDATION_FAILED", "input.clothingSize"),
+        (package(family_id, diaperSize="7"), "VALIDATION_FAILED", "input.diaperSize"),
     ]
     for data, code, field in cases:
         answer = await api.gql(utrecht.slug, REQUEST, {"i": data}, user=utrecht.email("professional"))

@@ -30,6 +30,8 @@ DEFAULT_ITEMS = [
 ]
 #: Clothing sizes of baby clothes in the Netherlands (body length in cm).
 CLOTHING_SIZES = ("44", "50", "56", "62", "68", "74", "80", "86")
+#: Diaper sizes as the packs say them (1: newborn, 2–5 kg … 6: from 16 kg).
+DIAPER_SIZES = ("1", "2", "3", "4", "5", "6")
 
 
 class Config(BaseModel):

@@ -37,6 +37,7 @@ async def load(work: Work, subject_id: uuid.UUID) -> LinkedSubject | None:
     summary = [
         ("Uitgerekende datum", f"{row.due_date:%d-%m-%Y}") if row.due_date else ("Leeftijd van het kind", f"{row.child_age_months} maanden"),
         ("Kledingmaat", row.clothing_size or "niet opgegeven"),
+        ("Luiermaat", row.diaper_size or "niet opgegeven"),
         ("Spullen", ", ".join(labels.get(key, key) for key in row.items)),
         ("Overdracht", f"ophalen bij {row.pickup_point}" if row.handover == PICK_UP else "bezorgen"),
     ]

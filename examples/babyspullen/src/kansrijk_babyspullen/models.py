@@ -31,6 +31,7 @@ class StarterPackageRequest(TenantScopedModel, table=True):
     due_date: dt.date | None = Field(default=None)
     child_age_months: int | None = Field(default=None)
     clothing_size: str | None = Field(default=None, sa_column=Column(String(8)))
+    diaper_size: str | None = Field(default=None, sa_column=Column(String(8)))
     items: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
     handover: str = Field(sa_column=Column(String(16), nullable=False))
     pickup_point: str | None = Field(default=None, sa_column=Column(String(80)))

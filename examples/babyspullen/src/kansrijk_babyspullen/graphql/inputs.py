@@ -15,6 +15,7 @@ class RequestStarterPackageInput:
     due_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="De uitgerekende datum (óf de leeftijd van het kind).")
     child_age_months: int | None = strawberry.field(default=strawberry.UNSET, description="De leeftijd van het kind in maanden (0 tot 24).")
     clothing_size: str | None = strawberry.field(default=strawberry.UNSET, description="Kledingmaat (44 tot 86).")
+    diaper_size: str | None = strawberry.field(default=strawberry.UNSET, description="Luiermaat (1 tot 6), als er luiers bij horen.")
     items: list[str] = strawberry.field(description="Sleutels van spullen van de lijst van de stichting (starterPackageList).")
     handover: Handover  # type: ignore[valid-type]
     pickup_point: str | None = strawberry.field(default=strawberry.UNSET, description="Bij ophalen: een uitgiftepunt van de lijst.")

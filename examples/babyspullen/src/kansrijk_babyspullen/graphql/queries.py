@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from core.plugin import Connection, field, paginate, record_processing
 
-from kansrijk_babyspullen.config import CLOTHING_SIZES
+from kansrijk_babyspullen.config import CLOTHING_SIZES, DIAPER_SIZES
 from kansrijk_babyspullen.graphql.enums import StarterPackageState
 from kansrijk_babyspullen.graphql.types import ItemNode, StarterPackageInboxGemeente, StarterPackageList, StarterPackageRequest
 from kansrijk_babyspullen.models import StarterPackageRequest as RequestRow
@@ -27,6 +27,7 @@ class Query:
             pickup_points=list(config.pickup_points),
             delivers=config.delivers,
             clothing_sizes=list(CLOTHING_SIZES),
+            diaper_sizes=list(DIAPER_SIZES),
         )
 
     @field(

@@ -55,6 +55,7 @@ class StarterPackageRequest:
     due_date: dt.date | None
     child_age_months: int | None
     clothing_size: str | None
+    diaper_size: str | None
     items: list[ItemNode]
     handover: Handover  # type: ignore[valid-type]
     pickup_point: str | None
@@ -79,6 +80,7 @@ class StarterPackageRequest:
             due_date=row.due_date,
             child_age_months=row.child_age_months,
             clothing_size=row.clothing_size,
+            diaper_size=row.diaper_size,
             items=[ItemNode(key=key, label=view.item_labels.get(key, key)) for key in row.items],
             handover=enum_member(Handover, row.handover),
             pickup_point=row.pickup_point,
@@ -121,6 +123,7 @@ class StarterPackageList:
     pickup_points: list[str]
     delivers: bool
     clothing_sizes: list[str]
+    diaper_sizes: list[str]
 
 
 @container

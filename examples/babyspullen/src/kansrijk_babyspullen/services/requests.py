@@ -28,7 +28,7 @@ from core.plugin import (
 )
 
 from kansrijk_babyspullen import MODULE_KEY
-from kansrijk_babyspullen.config import CLOTHING_SIZES, Config
+from kansrijk_babyspullen.config import CLOTHING_SIZES, DIAPER_SIZES, Config
 from kansrijk_babyspullen.events import EVENT_FEEDBACK, EVENT_REQUESTED
 from kansrijk_babyspullen.models import StarterPackageRequest
 from kansrijk_babyspullen.processing import REQUESTS
@@ -86,6 +86,7 @@ class RequestInput(BaseModel):
     due_date: dt.date | None = None
     child_age_months: int | None = Field(default=None, ge=0, le=24)
     clothing_size: Literal[CLOTHING_SIZES] | None = None  # type: ignore[valid-type]
+    diaper_size: Literal[DIAPER_SIZES] | None = None  # type: ignore[valid-type]
     items: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]] = Field(min_length=1, max_length=20)
     handover: Literal["ophalen", "bezorgen"]
     pickup_point: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] | None = None
@@ -154,6 +155,7 @@ async def request_package(work: Work, data: dict[str, Any]) -> RequestView:
         due_date=fields.due_date,
         child_age_months=fields.child_age_months,
         clothing_size=fields.clothing_size,
+        diaper_size=fields.diaper_size,
         items=list(fields.items),
         handover=fields.handover,
         pickup_point=fields.pickup_point,

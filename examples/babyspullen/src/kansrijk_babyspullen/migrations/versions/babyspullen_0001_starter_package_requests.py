@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('child_age_months', sa.Integer(), nullable=True),
     sa.Column('clothing_size', sa.String(length=8), nullable=True),
+    sa.Column('diaper_size', sa.String(length=8), nullable=True),
     sa.Column('items', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('handover', sa.String(length=16), nullable=False),
     sa.Column('pickup_point', sa.String(length=80), nullable=True),
