@@ -116,6 +116,7 @@ CORE_ERROR_CODES: dict[str, str] = {
     "RATE_LIMITED": "Te veel verzoeken; `Retry-After` zegt wanneer het weer kan.",
     "MODULE_NOT_ENABLED": "De module van dit veld staat niet aan voor deze gemeente; `extensions.module` noemt haar.",
     "UNKNOWN_MODULE": "Er is geen geïnstalleerde module met deze sleutel.",
+    "REVISION_NOT_WRITABLE": "De migraties van deze module kunnen hier niet worden geschreven (een geïnstalleerde kopie): draai het in het eigen project van de module.",
     "MODULE_DEPENDENCY_MISSING": "De module hangt af van een module die niet aan staat.",
     "MODULE_REQUIRED_BY_OTHERS": "Andere modules hangen van deze module af.",
     "INVALID_CONFIG": "De instellingen van de module zijn ongeldig.",

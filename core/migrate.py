@@ -8,6 +8,9 @@ downgrades one module's branch to base (its tables are gone, the rest stays).
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -447,3 +450,63 @@ async def applied_heads(engine: AsyncEngine) -> set[str]:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+# -- a module author's next revision ---------------------------------------------------------------
+
+
+class RevisionNotWritable(RuntimeError):
+    """The module's migrations folder is not its source (an installed copy) or cannot be written."""
+
+
+async def draft_module_revision(runtime: ModuleRuntime, key: str, message: str, scratch: Path) -> Path | None:
+    """Write the next revision of module `key`'s branch into its migrations folder: what its
+    models add to the schema that every branch's migrations make, found by Alembic's
+    autogenerate against a scratch SQLite database (in `scratch`) brought to every head.
+    The first revision carries the module key as branch label and depends on core's head;
+    later ones follow the branch's head. Returns the file, or None when the models and the
+    migrations already agree (no file is left). Review the draft before committing it: a
+    rename reads as a drop and an add, and data migrations are never generated."""
+    directory = runtime.modules[key].migrations_dir
+    if directory is None:
+        raise RevisionNotWritable(f"{key} declares no migrations folder (register_migrations / the Module's `migrations`)")
+    directory = Path(directory)
+    if "site-packages" in directory.parts or "dist-packages" in directory.parts:
+        raise RevisionNotWritable(
+            f"{key} runs from an installed copy ({directory}): run this in the module's own project, where it is installed editable"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite+aiosqlite:///{scratch / 'draft.sqlite3'}"
+    await upgrade(runtime, url)
+    script = _script(runtime)
+    own = [revision for revision in script.walk_revisions() if Path(revision.path).parent.resolve() == directory.resolve()]
+    options: dict[str, Any] = {"rev_id": f"{key}_{len(own) + 1:04d}"}
+    if own:
+        options["head"] = f"{key}@head"
+    else:
+        core_head = script.get_revision("core@head")
+        options.update(head="base", branch_label=key, depends_on=core_head.revision if core_head else None)
+    engine = create_engine(url)
+    written: list[Path] = []
+
+    def generate(config: Config) -> None:
+        with contextlib.redirect_stdout(io.StringIO()):  # Alembic's "Generating …": the caller says what it wrote
+            made = command.revision(config, message=message, autogenerate=True, version_path=str(directory), **options)
+        written.extend(Path(item.path) for item in (made if isinstance(made, list) else [made]) if item is not None)
+
+    try:
+        await _run(engine, alembic_config(runtime, url), generate)
+    finally:
+        await engine.dispose()
+    path = written[0] if written else None
+    if path is not None and _upgrade_is_empty(path):
+        path.unlink()  # nothing to migrate: no empty revision
+        return None
+    return path
+
+
+def _upgrade_is_empty(path: Path) -> bool:
+    """Whether the revision's `upgrade()` does nothing (only `pass`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    upgrade_function = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "upgrade")
+    return all(isinstance(statement, ast.Pass) for statement in upgrade_function.body)

@@ -430,6 +430,33 @@ def module_disable(key: str, tenant: TenantOption) -> None:
     typer.echo(run(action))
 
 
+@module_app.command("revision")
+def module_revision(
+    key: str,
+    message: Annotated[str, typer.Option("--message", "-m", help="What the revision does, e.g. \"diaper packages\".")],
+) -> None:
+    """For module authors: write the next migration revision of an installed module's branch
+    into its migrations folder, generated from its models (Alembic autogenerate against a
+    scratch database; no database of yours is touched). Run it in the module's own project,
+    where the module is installed editable; review the file before committing it."""
+    import tempfile
+
+    async def action(platform: Platform) -> Path | None:
+        if key not in platform.runtime.modules:
+            raise DomainError(f"Onbekende module '{key}' (niet geïnstalleerd of niet geladen).", code="UNKNOWN_MODULE", field="key")
+        with tempfile.TemporaryDirectory(prefix="kansrijk-revision-") as scratch:
+            try:
+                return await migrations.draft_module_revision(platform.runtime, key, message, Path(scratch))
+            except migrations.RevisionNotWritable as exc:
+                raise DomainError(str(exc), code="REVISION_NOT_WRITABLE", field="key") from None
+
+    written = run(action)
+    if written is None:
+        typer.echo(f"{key}: nothing to generate, its migrations already match its models.")
+    else:
+        typer.echo(f"{key}: wrote {written} (review it before you commit it).")
+
+
 @module_app.command("purge")
 def module_purge(
     key: str,

@@ -394,3 +394,46 @@ def test_module_purge_of_a_third_party_module_removes_all_of_it_and_nothing_else
         return await connection.run_sync(lambda sync: inspect(sync).has_table("babyspullen_requests"))
 
     assert in_tenant("utrecht", has_table) is False
+
+
+def test_module_revision_drafts_a_modules_first_and_next_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kansrijk module revision KEY -m …` for a module author: the first revision of a module
+    without migrations is its branch (label, depending on core's head), generated from its
+    models; run again with nothing changed, it writes nothing. No database is touched (a
+    scratch one is used)."""
+    import core.platform
+    from core.hookspecs import hookimpl
+    from core.runtime import ModuleSource
+    from tests.support import tiny_notes
+
+    versions = tmp_path / "tiny_notes" / "migrations" / "versions"
+    versions.mkdir(parents=True)  # a new module's empty folder (the runtime asks that it exists)
+
+    @hookimpl
+    def register_migrations() -> str:
+        return str(versions)
+
+    monkeypatch.setattr(tiny_notes, "register_migrations", register_migrations)
+    source = ModuleSource(key="tiny_notes", load=lambda: tiny_notes, version="1.0.0")
+    monkeypatch.setattr(core.platform, "installed_module_sources", lambda: [*platform_module_sources(), source])
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'untouched.sqlite3'}")
+    monkeypatch.setenv("KANSRIJK_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("KANSRIJK_LOG_LEVEL", "WARNING")
+
+    code, out = kansrijk("module", "revision", "tiny_notes", "-m", "notes")
+    assert code == 0 and "tiny_notes: wrote" in out, out
+    [written] = sorted(versions.glob("*.py"))
+    text = written.read_text(encoding="utf-8")
+    assert written.name == "tiny_notes_0001_notes.py"
+    assert "branch_labels: str | Sequence[str] | None = ('tiny_notes',)" in text and "op.create_table('tiny_notes'" in text
+    core_head = sorted(path.name for path in (Path(__file__).resolve().parents[2] / "migrations" / "versions").glob("core_*.py"))[-1][:9]
+    assert f"depends_on: str | Sequence[str] | None = '{core_head}'" in text
+    assert kansrijk("module", "revision", "tiny_notes", "-m", "again") == (0, "tiny_notes: nothing to generate, its migrations already match its models.\n")
+    assert sorted(versions.glob("*.py")) == [written] and not (tmp_path / "untouched.sqlite3").exists()
+    code, out = kansrijk("module", "revision", "handvat9", "-m", "x")
+    assert code == 1 and "UNKNOWN_MODULE" in out
+    installed = tmp_path / "venv" / "lib" / "site-packages" / "tiny_notes" / "migrations" / "versions"
+    installed.mkdir(parents=True)
+    versions = installed
+    code, out = kansrijk("module", "revision", "tiny_notes", "-m", "x")
+    assert code == 1 and "REVISION_NOT_WRITABLE" in out and not list(installed.glob("*.py"))
