@@ -21,10 +21,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import JSON, Connection, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.sql.sqltypes import AutoString
 
-from core.db import SYSTEM_SETTING, TENANT_SETTING, DataShape, create_engine, data_shape, metadata
+from core.db import SYSTEM_SETTING, TENANT_SETTING, DataShape, UTCDateTime, create_engine, data_shape, metadata
 from core.runtime import ModuleRuntime
 
 log = structlog.get_logger(__name__)
@@ -45,6 +46,22 @@ def alembic_config(runtime: ModuleRuntime, url: str) -> Config:
 #: Objects named like this are created by hand in migrations (full-text search indexes and
 #: SQLite FTS5 tables with their shadow tables) and left alone by autogenerate.
 UNMANAGED_PREFIX = "fts_"
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render the platform's column types as plain SQLAlchemy types in generated revisions
+    (a revision imports `sqlalchemy as sa`, not sqlmodel or core): a moment, a JSON column,
+    and SQLModel's string (`str` fields without an explicit column)."""
+    if type_ != "type":
+        return False
+    if isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length is not None else "sa.String()"
+    if isinstance(obj, JSON) and getattr(obj, "_variant_mapping", None):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
+    return False
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

@@ -450,7 +450,8 @@ def module_revision(
             except migrations.RevisionNotWritable as exc:
                 raise DomainError(str(exc), code="REVISION_NOT_WRITABLE", field="key") from None
 
-    written = run(action)
+    # Nothing here reads a secret or serves a request: a module author runs it without production settings.
+    written = run(action, config=settings(debug=True))
     if written is None:
         typer.echo(f"{key}: nothing to generate, its migrations already match its models.")
     else:

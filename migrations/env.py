@@ -3,29 +3,14 @@ the target metadata of core and the loaded modules)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 
-from sqlalchemy import JSON
-
-from core.db import UTCDateTime
-from core.migrate import include_object
+from core.migrate import include_object, render_item
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     raise SystemExit("Run migrations with `kansrijk migrate` (it loads the modules and their branches).")
-
-
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    """Render core's column types as plain SQLAlchemy types in generated revisions."""
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
-    if type_ == "type" and isinstance(obj, JSON) and getattr(obj, "_variant_mapping", None):
-        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
-        return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
-    return False
 
 
 context.configure(

@@ -137,3 +137,24 @@ def test_module_branch_must_be_labelled_and_depend_on_core(tmp_path) -> None:
 
     runtime.load([ModuleSource("unlabelled", Unlabelled, "1")])
     assert migrate.branch_problems(runtime) == {"unlabelled": "first revision bad_0001 must have branch_labels = ('unlabelled',)"}
+
+
+def test_generated_revisions_use_plain_sqlalchemy_types() -> None:
+    """A revision imports `sqlalchemy as sa` only: the platform's column types are written as
+    plain SQLAlchemy types, SQLModel's `str` column (AutoString) too (a module whose model has
+    `state: str = Field(max_length=20)` got `sqlmodel.sql.sqltypes.AutoString` without an import)."""
+    from sqlalchemy import Integer
+    from sqlmodel.sql.sqltypes import AutoString
+
+    from core.db import JSONType, UTCDateTime
+    from core.migrate import render_item
+
+    class Context:
+        imports: set[str] = set()
+
+    assert render_item("type", AutoString(length=20), Context()) == "sa.String(length=20)"
+    assert render_item("type", AutoString(), Context()) == "sa.String()"
+    assert render_item("type", UTCDateTime(), Context()) == "sa.DateTime(timezone=True)"
+    assert render_item("type", JSONType, Context()) == "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
+    assert Context.imports == {"from sqlalchemy.dialects import postgresql"}
+    assert render_item("type", Integer(), Context()) is False and render_item("column", AutoString(), Context()) is False
