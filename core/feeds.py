@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, Index, Select, String, UniqueConstraint, delete, func, select
 from sqlmodel import Field
 
-from core.access import PLATFORM_OPERATOR, Principal
+from core.access import PLATFORM_OPERATOR
 from core.db import TenantScopedModel, UTCDateTime, begin_write, tenant_foreign_key, utcnow
 from core.errors import Conflict, Forbidden, ModuleNotEnabled, NotFound, TenantSuspended, ValidationFailed
 from core.graphql.context import RequestContext
@@ -255,18 +255,9 @@ async def feed_context(
         link, membership, person = row
         if (link.module_key, link.download) != (module_key, download) or not membership.active or not person.active:
             raise unknown_link()
-        roles = frozenset(membership.roles)
-        permissions = platform.permissions.for_roles(roles)
-        if FEED_LINK_MANAGE not in permissions or wanted.permission not in permissions:
+        principal = platform.member_principal(person.email, person.id, membership)
+        if not {FEED_LINK_MANAGE, wanted.permission} <= principal.permissions:
             raise unknown_link()
-        principal = Principal(
-            subject=person.email,
-            person_id=person.id,
-            membership_id=membership.id,
-            partner_id=membership.partner_id,
-            roles=roles,
-            permissions=permissions,
-        )
         context = await platform.context_for(session, tenant, principal, request=request, request_id=request_id, trace=trace)
         if module_key not in context.enabled_modules:
             raise unknown_link()

@@ -23,13 +23,13 @@ gemeente only.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import select
 
-from core.access import PLATFORM_OPERATOR, Principal
 from core.db import WRITE_OPTION, begin_write
 from core.errors import DomainError
 from core.models import Membership
@@ -39,11 +39,15 @@ from core.tenancy import tenant_context
 from core.work import Work
 
 if TYPE_CHECKING:
-    import uuid
-
     from core.platform import Platform
 
 T = TypeVar("T")
+
+
+async def active_membership(session: Any, person_id: uuid.UUID) -> Membership | None:
+    """The person's active membership of the session's gemeente, if any."""
+    statement = select(Membership).where(Membership.person_id == person_id, Membership.active.is_(True))
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -76,27 +80,15 @@ class MemberGemeenten:
                 continue
             with tenant_context(tenant.id):
                 async with self.platform.session() as session:
-                    membership = (
-                        await session.execute(
-                            select(Membership).where(Membership.person_id == self.person_id, Membership.active.is_(True))
-                        )
-                    ).scalar_one_or_none()
+                    membership = await active_membership(session, self.person_id)
                     if membership is None or module_key not in await self.platform.enabled_modules(session, tenant):
                         continue
-                    roles = frozenset(membership.roles) - {PLATFORM_OPERATOR}
-                    if not roles:
+                    principal = self.platform.member_principal(self.subject, self.person_id, membership)
+                    if not principal.roles:
                         continue  # a membership without roles is no membership to ask (NOT_A_MEMBER there)
-                    if lacks_second_factor(roles, tenant, self.amr):
+                    if lacks_second_factor(principal.roles, tenant, self.amr):
                         answers.append(GemeenteAnswer(tenant_info(tenant), problem="MFA_REQUIRED"))
                         continue
-                    principal = Principal(
-                        subject=self.subject,
-                        person_id=self.person_id,
-                        membership_id=membership.id,
-                        partner_id=membership.partner_id,
-                        roles=roles,
-                        permissions=self.platform.permissions.for_roles(roles),
-                    )
                     work = await self.platform.context_for(session, tenant, principal, request=None, request_id=None, trace=self.trace)
                     try:
                         value = await read(work)

@@ -33,7 +33,7 @@ from core.events import DELIVERY_POLICY_KEY, DeliveryPolicy, dispatch_pending, r
 from core.processing import SEAL_BATCH, ProcessingJournal, SealerBusy, Trace, seal
 from core.graphql.builder import build_public_schema, build_schema
 from core.graphql.context import RequestContext
-from core.member_gemeenten import MemberGemeenten
+from core.member_gemeenten import MemberGemeenten, active_membership
 from core.models import Membership, Person, Tenant, TenantStatus
 from core.module_types import JobScope, ScheduledJob
 from core.runtime import ModuleRuntime, ModuleSource, TenantHooks, installed_module_sources
@@ -484,22 +484,22 @@ class Platform:
         return person
 
     async def _person_principal(self, session: Any, person: Person) -> Principal:
-        membership = (
-            await session.execute(
-                select(Membership).where(Membership.person_id == person.id, Membership.active.is_(True))
-            )
-        ).scalar_one_or_none()
-        roles = set(membership.roles) if membership is not None else set()
-        if person.is_platform_operator:
-            roles.add(PLATFORM_OPERATOR)
-        if not roles:
+        membership = await active_membership(session, person.id)
+        principal = self.member_principal(person.email, person.id, membership, operator=person.is_platform_operator)
+        if not principal.roles:
             raise Forbidden("U bent geen lid van deze gemeente.", code="NOT_A_MEMBER")
+        return principal
+
+    def member_principal(self, subject: str, person_id: uuid.UUID, membership: Membership | None, *, operator: bool = False) -> Principal:
+        """A person acting in the session's gemeente with the roles of their membership there
+        now (and the operator's role), for a request, a feed link or another gemeente of theirs."""
+        roles = frozenset(membership.roles if membership is not None else ()) | ({PLATFORM_OPERATOR} if operator else set())
         return Principal(
-            subject=person.email,
-            person_id=person.id,
+            subject=subject,
+            person_id=person_id,
             membership_id=membership.id if membership else None,
             partner_id=membership.partner_id if membership else None,
-            roles=frozenset(roles),
+            roles=roles,
             permissions=self.permissions.for_roles(roles),
         )
 

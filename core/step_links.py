@@ -179,20 +179,30 @@ STEP_LINK_PROCESSING = ProcessingActivity(
 # -- errors ------------------------------------------------------------------------------------
 
 
-class LinkRefused(DomainError):
-    """A link that cannot be used; `code` says why."""
+class LinkUnknown(NotFound):
+    """Forged, altered, of another gemeente, or of a module that is off (one answer for all)."""
+
+    code = "LINK_UNKNOWN"
+
+
+class LinkGone(DomainError):
+    """A real link that no longer works; the code says why (expired, used, revoked)."""
 
     http_status = 410
 
 
-def _refused(code: str, message_text: str, status: int = 410) -> LinkRefused:
-    error = LinkRefused(message_text, code=code)
-    error.http_status = status
-    return error
+class LinkStale(Conflict):
+    """The subject moved on since the link was sent."""
+
+    code = "LINK_STALE"
 
 
-def unknown_link() -> LinkRefused:
-    return _refused("LINK_UNKNOWN", "Deze link bestaat niet of is niet (meer) geldig.", 404)
+def unknown_link() -> LinkUnknown:
+    return LinkUnknown("Deze link bestaat niet of is niet (meer) geldig.")
+
+
+def stale_link() -> LinkStale:
+    return LinkStale("Dit is intussen al afgehandeld: deze link werkt niet meer.")
 
 
 # -- the signed token --------------------------------------------------------------------------
@@ -401,11 +411,11 @@ class LinkView:
 
 def _check_usable(link: StepLink, now: dt.datetime) -> None:
     if link.revoked_at is not None:
-        raise _refused("LINK_REVOKED", "Deze link is ingetrokken door de coalitie.")
+        raise LinkGone("Deze link is ingetrokken door de coalitie.", code="LINK_REVOKED")
     if link.used_at is not None:
-        raise _refused("LINK_USED", "Deze link is al gebruikt: hij werkt maar één keer.")
+        raise LinkGone("Deze link is al gebruikt: hij werkt maar één keer.", code="LINK_USED")
     if link.expires_at <= now:
-        raise _refused("LINK_EXPIRED", f"Deze link is verlopen op {link.expires_at:%d-%m-%Y %H:%M} UTC.")
+        raise LinkGone(f"Deze link is verlopen op {link.expires_at:%d-%m-%Y %H:%M} UTC.", code="LINK_EXPIRED")
 
 
 @asynccontextmanager
@@ -422,7 +432,7 @@ async def link_work(
             link_id, token_expiry = read_token(platform.settings, tenant.id, token)
             now = utcnow()
             if token_expiry <= now:
-                raise _refused("LINK_EXPIRED", f"Deze link is verlopen op {token_expiry:%d-%m-%Y %H:%M} UTC.")
+                raise LinkGone(f"Deze link is verlopen op {token_expiry:%d-%m-%Y %H:%M} UTC.", code="LINK_EXPIRED")
             if write:
                 await begin_write(session)
             statement = select(StepLink).where(StepLink.id == link_id)
@@ -453,7 +463,7 @@ async def _current_subject(work: Work, link: StepLink, steps: LinkedSteps) -> Li
     if subject is None:
         raise unknown_link()
     if subject.state != link.from_state:
-        raise _refused("LINK_STALE", "Dit is intussen al afgehandeld: deze link werkt niet meer.", 409)
+        raise stale_link()
     return subject
 
 
@@ -502,7 +512,7 @@ async def answer_link(
                 await steps.take(work, link.subject_id, transition, cleaned)
             except TransitionNotAllowed:
                 # A member took a step between the check above and the lock `take` holds.
-                raise _refused("LINK_STALE", "Dit is intussen al afgehandeld: deze link werkt niet meer.", 409) from None
+                raise stale_link() from None
             subject = await steps.load(work, link.subject_id)
             link.used_at = utcnow()
             link.used_transition = transition

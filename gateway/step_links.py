@@ -109,10 +109,15 @@ async def show_step_link(tenant_slug: str, request: Request) -> Response:
     return _view_page(view, token)
 
 
-def _too_large() -> ValidationFailed:
-    error = ValidationFailed("Het antwoord is te groot.", code="PAYLOAD_TOO_LARGE")
-    error.http_status = 413
-    return error
+class PayloadTooLarge(DomainError):
+    """A body over MAX_BODY: refused before it is read further."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge("Het antwoord is te groot.")
 
 
 async def _bounded_body(request: Request) -> bytes:

@@ -179,3 +179,18 @@ async def test_another_organisation_neither_lists_nor_revokes_the_links_of_a_req
     await add_member(platform, utrecht.slug, "maatje@utrecht.example", ["professional"], partner_id=utrecht.partners["schuldhulp"])
     assert_error(await api.gql(utrecht.slug, LINKS, {"s": request["id"]}, user="maatje@utrecht.example"), "NOT_FOUND", field="subjectId")
     assert_error(await api.gql(utrecht.slug, REVOKE, {"id": link_id}, user="maatje@utrecht.example"), "NOT_FOUND", field="input.id")
+
+
+async def test_one_link_answered_four_times_at_once_takes_one_step(api, platform, coalitions: Coalitions, mail_dir) -> None:
+    """Parallel answers (PostgreSQL: real concurrent transactions): one step, the others
+    LINK_USED, no 5xx, one history row."""
+    import asyncio
+
+    utrecht = coalitions.utrecht
+    request = await request_package(api, utrecht)
+    path, secret = await sent_link(api, utrecht, request["id"], mail_dir)
+    answers = await asyncio.gather(*(api.client.post(path, json={"link": secret, "transition": "accepteren"}) for _ in range(4)))
+    assert sorted(answer.status_code for answer in answers) == [200, 410, 410, 410], [answer.text for answer in answers]
+    assert {answer.json()["code"] for answer in answers if answer.status_code == 410} == {"LINK_USED"}
+    node = ok(await api.gql(utrecht.slug, REQUESTS, user=utrecht.email("professional")))["starterPackageRequests"]["edges"][0]["node"]
+    assert node["state"] == "GEACCEPTEERD" and [step["step"] for step in node["feedback"]] == ["ACCEPTEREN"]
