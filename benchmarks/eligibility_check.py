@@ -1,9 +1,12 @@
 """Checking one household against a whole catalogue of 60 regelingen: the platform's check
 against evaluating the same rules with the JSON Logic evaluator directly in a loop (the
-baseline, measured in the same run). Prints the ratios; the target is below 2x for the
+baseline, measured in the same run). Prints the ratios; the target is at most 1.5x for the
 check itself (the catalogue from the database or its revalidated cache, deriving the facts,
 evaluating, explaining and sorting), also when every check revalidates the cache, and shows
-what the GraphQL layer adds on top.
+what the GraphQL layer adds on top. The check evaluates each rule compiled once per
+catalogue revision (`compile_rule`: the evaluator's answers, without reading the rule
+again); the loop over those compiled rules is shown too, so that what the platform adds
+around the evaluation stays visible.
 
     uv run python benchmarks/eligibility_check.py [--rounds 200]
 """
@@ -120,6 +123,13 @@ async def measure(backend: str, rounds: int) -> dict[str, float]:
                         json_logic.jsonLogic(rule, data)
 
                 baseline = timed(rounds, evaluator_loop)
+                evaluators = [condition.evaluator for each in conditions for condition in each]
+
+                def compiled_loop() -> None:
+                    for evaluator in evaluators:
+                        evaluator(data)
+
+                compiled = timed(rounds, compiled_loop)
 
                 async def service_check() -> None:
                     await svc.check(work, PROFILE, today, public=False)
@@ -159,7 +169,7 @@ async def measure(backend: str, rounds: int) -> dict[str, float]:
 
                 graphql = await timed_async(max(rounds // 4, 20), graphql_check(QUERY))
                 short = await timed_async(max(rounds // 4, 20), graphql_check(SHORT_QUERY))
-            return {"rules": len(rules), "evaluator": baseline, "check": service, "revalidating": revalidating, "execution_short": execution_short, "execution": execution, "graphql": graphql, "short": short, "trivial": trivial}
+            return {"rules": len(rules), "evaluator": baseline, "compiled": compiled, "check": service, "revalidating": revalidating, "execution_short": execution_short, "execution": execution, "graphql": graphql, "short": short, "trivial": trivial}
         finally:
             await platform.dispose()
             await database.drop()
@@ -174,8 +184,9 @@ async def main(rounds: int) -> None:
             continue
         print(f"\n{backend}: {CATALOGUE_SIZE} regelingen, {result['rules']} rules (medians)")
         print(f"  evaluator loop      {result['evaluator'] * 1000:7.2f} ms   1.00x (baseline)")
-        print(f"  platform check      {result['check'] * 1000:7.2f} ms   {result['check'] / result['evaluator']:.2f}x   target < 2x (catalogue revalidated < 1 s ago)")
-        print(f"    revalidating      {result['revalidating'] * 1000:7.2f} ms   {result['revalidating'] / result['evaluator']:.2f}x   target < 2x (every check reads the revision: 1 statement)")
+        print(f"  compiled rules      {result['compiled'] * 1000:7.2f} ms   {result['compiled'] / result['evaluator']:.2f}x   (the same rules as the check evaluates them: compiled once per catalogue revision)")
+        print(f"  platform check      {result['check'] * 1000:7.2f} ms   {result['check'] / result['evaluator']:.2f}x   target <= 1.5x (catalogue revalidated < 1 s ago)")
+        print(f"    revalidating      {result['revalidating'] * 1000:7.2f} ms   {result['revalidating'] / result['evaluator']:.2f}x   target <= 1.5x (every check reads the revision: 1 statement)")
         print(f"  strawberry, outcomes{result['execution_short'] * 1000:7.2f} ms   {result['execution_short'] / result['evaluator']:.2f}x   (the check executed by the GraphQL library alone: no HTTP, token or database)")
         print(f"  strawberry, explained{result['execution'] * 1000:6.2f} ms   {result['execution'] / result['evaluator']:.2f}x   (the same with conditions and parameters)")
         print(f"  GraphQL, trivial    {result['trivial'] * 1000:7.2f} ms   {result['trivial'] / result['evaluator']:.2f}x   (any request's fixed cost: {{ tenant {{ name }} }})")

@@ -15,8 +15,9 @@ from typing import Any
 
 import strawberry
 import structlog
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import make_transient_to_detached
 
 from core import core_module, migrate
 from core.access import PLATFORM_OPERATOR, PermissionRegistry, Principal
@@ -33,7 +34,7 @@ from core.events import DELIVERY_POLICY_KEY, DeliveryPolicy, dispatch_pending, r
 from core.processing import SEAL_BATCH, ProcessingJournal, SealerBusy, Trace, seal
 from core.graphql.builder import build_public_schema, build_schema
 from core.graphql.context import RequestContext
-from core.member_gemeenten import MemberGemeenten, active_membership
+from core.member_gemeenten import MemberGemeenten
 from core.models import Membership, Person, Tenant, TenantStatus
 from core.module_types import JobScope, ScheduledJob
 from core.runtime import ModuleRuntime, ModuleSource, TenantHooks, installed_module_sources
@@ -78,6 +79,8 @@ class Platform:
     identity: Identity
     # (tenant id, modules_revision) -> enabled module keys; see Tenant.modules_revision.
     _enabled_cache: OrderedDict[tuple[uuid.UUID, int], frozenset[str]] = field(default_factory=OrderedDict)
+    _principals: OrderedDict[tuple[Any, ...], Principal] = field(default_factory=OrderedDict)
+    _tenants: OrderedDict[tuple[Any, ...], Tenant] = field(default_factory=OrderedDict)
     # slug -> tenant id: a tenant's slug and id never change, so a request can open its
     # tenant-bound session at once (the tenant row itself is read fresh in it).
     _tenant_ids: OrderedDict[str, uuid.UUID] = field(default_factory=OrderedDict)
@@ -336,22 +339,50 @@ class Platform:
     @asynccontextmanager
     async def tenant_session(self, slug: str) -> AsyncIterator[tuple[Any, Tenant]]:
         """A session bound to the tenant with this slug, with the tenant's row read fresh in
-        it (the tenant must be active). The id comes from the cache and is trusted only when
-        the row it names carries this slug (slugs are unique); else it is looked up again,
-        so a stale cache entry never decides anything."""
+        it (the tenant must be active)."""
+        async with self._tenant_session(slug, None) as (session, tenant, _caller):
+            yield session, tenant
+
+    @asynccontextmanager
+    async def _tenant_session(self, slug: str, login_session_id: uuid.UUID | None) -> AsyncIterator[tuple[Any, Tenant, Any]]:
+        """A session bound to the tenant with this slug, the tenant's row read fresh in it
+        (the tenant must be active) and, given a login session, who is asking (see
+        `_caller_principal`), in the same statement: one round trip decides who may do what. The id
+        comes from the cache and is trusted only when the row it names carries this slug
+        (slugs are unique); else it is looked up again, so a stale cache entry never decides
+        anything."""
         for fresh in (False, True):
             tenant_id = await self.tenant_id_of(slug, fresh=fresh)
             with tenant_context(tenant_id):
                 async with self.session() as session:
-                    tenant = await session.get(Tenant, tenant_id)
+                    # On the session's connection, as core's own statement: the ORM's
+                    # tenant scoping would cost as much as the rest of a small request; the
+                    # membership is filtered by tenant here (and by row-level security).
+                    connection = await session.connection()
+                    if login_session_id is None:
+                        row = (await connection.execute(_TENANT_ONLY, {"tenant_id": tenant_id})).first()
+                    else:
+                        row = (await connection.execute(_TENANT_AND_CALLER, {"tenant_id": tenant_id, "login_session_id": login_session_id})).first()
+                    tenant = self._tenant_of(row) if row is not None else None
                     if tenant is not None and tenant.slug == slug:
-                        # Detached, like a row read elsewhere: a rollback later in the request
-                        # (to start writing) must not expire what the context holds.
-                        session.expunge(tenant)
-                        yield session, self.check_active(tenant)
+                        yield session, self.check_active(tenant), row
                         return
         # Only when the gemeente's row went away between the lookup and the read.
         raise NotFound(f"Er is geen gemeente met de slug '{slug}'.", code="TENANT_NOT_FOUND")
+
+    def _tenant_of(self, row: Any) -> Tenant:
+        """The tenant of a row `_TENANT_AND_CALLER` read, as a detached `Tenant` (as if read
+        and expunged: a rollback later in the request must not expire what the context
+        holds), kept while its columns are unchanged."""
+        values = tuple(row[:_TENANT_COLUMN_COUNT])
+        tenant = self._tenants.get(values)
+        if tenant is None:
+            tenant = Tenant(**dict(zip(_TENANT_COLUMNS, values, strict=True)))
+            make_transient_to_detached(tenant)
+            self._tenants[values] = tenant
+            if len(self._tenants) > 4096:
+                self._tenants.popitem(last=False)
+        return tenant
 
     @staticmethod
     async def active_tenant(session: Any, slug: str) -> Tenant:
@@ -412,7 +443,8 @@ class Platform:
         client granted by this tenant) and a session bound to the tenant. One session and
         transaction does it all: tenants, persons, login sessions and API clients are
         platform tables, readable in a tenant's session."""
-        async with self.tenant_session(tenant_slug) as (session, tenant):
+        person_token = claims is not None and not claims.is_client
+        async with self._tenant_session(tenant_slug, claims.session_id if person_token else None) as (session, tenant, caller):
             # An unknown or suspended gemeente says so first, with or without a token.
             if claims is None:
                 raise Unauthenticated("Log in om deze gegevens te zien.")
@@ -424,7 +456,7 @@ class Platform:
                     raise Unauthenticated("Dit token is niet (meer) geldig.")
                 principal = await self._client_principal(session, client, claims)
             else:
-                principal = await self._person_principal(session, await self.person_of(session, claims))
+                principal = self._caller_principal(caller, claims)
                 # Roles and the tenant's policy are read now, the second factor was done at
                 # login: a role that needs MFA (given since, or a policy turned on) needs it now.
                 if lacks_second_factor(principal.roles, tenant, claims.raw.get("amr")):
@@ -483,9 +515,39 @@ class Platform:
             raise Unauthenticated("Dit token is niet (meer) geldig.")
         return person
 
-    async def _person_principal(self, session: Any, person: Person) -> Principal:
-        membership = await active_membership(session, person.id)
-        principal = self.member_principal(person.email, person.id, membership, operator=person.is_platform_operator)
+    def _caller_principal(self, caller: Any, claims: AccessClaims) -> Principal:
+        """The principal of a person's token from the row `_TENANT_AND_CALLER` read: the login
+        session still live, the person active and the token's, and their membership here now.
+        Read on every request, so a logout, a deactivation, a revoked membership or a role
+        change takes effect at the caller's next request. The principal itself is kept per
+        (login session, what was read): an unchanged caller is not built again."""
+        if caller.session_revoked_at is not None or caller.session_expires_at is None or caller.session_expires_at <= utcnow():
+            raise Unauthenticated("Deze sessie is beëindigd. Log opnieuw in.")
+        if not caller.person_active or caller.person_email != claims.subject:
+            raise Unauthenticated("Dit token is niet (meer) geldig.")
+        key = (
+            claims.session_id,
+            caller.person_id,
+            caller.person_email,
+            caller.person_is_operator,
+            caller.membership_id,
+            tuple(caller.membership_roles or ()),
+            caller.membership_partner_id,
+        )
+        principal = self._principals.get(key)
+        if principal is None:
+            roles = frozenset(caller.membership_roles or ()) | ({PLATFORM_OPERATOR} if caller.person_is_operator else set())
+            principal = Principal(
+                subject=caller.person_email,
+                person_id=caller.person_id,
+                membership_id=caller.membership_id,
+                partner_id=caller.membership_partner_id,
+                roles=roles,
+                permissions=self.permissions.for_roles(roles),
+            )
+            self._principals[key] = principal
+            if len(self._principals) > 4096:
+                self._principals.popitem(last=False)
         if not principal.roles:
             raise Forbidden("U bent geen lid van deze gemeente.", code="NOT_A_MEMBER")
         return principal
@@ -511,3 +573,43 @@ class Platform:
         scopes = claims.scopes & set(grant.scopes) & set(client.allowed_scopes)
         permissions = frozenset(scope for scope in scopes if self.permissions.is_declared(scope))
         return Principal(subject=client.client_id, client_id=client.client_id, permissions=permissions)
+
+
+_TENANT_COLUMNS = tuple(column.key for column in Tenant.__table__.columns)  # type: ignore[attr-defined]
+_TENANT_COLUMN_COUNT = len(_TENANT_COLUMNS)
+
+
+def _tenant_and_caller_statement(with_caller: bool) -> Any:
+    """The tenant's row and, with the caller, a login session's state, its person and the
+    person's active membership of this tenant: one statement, on the tables (see
+    `Platform._tenant_session`), built once (its parameters are bound per request)."""
+    tenants = Tenant.__table__  # type: ignore[attr-defined]
+    if not with_caller:
+        return select(*tenants.columns).where(tenants.c.id == bindparam("tenant_id"))
+    sessions, persons, memberships = AuthSession.__table__, Person.__table__, Membership.__table__  # type: ignore[attr-defined]
+    return (
+        select(
+            *tenants.columns,
+            sessions.c.revoked_at.label("session_revoked_at"),
+            sessions.c.expires_at.label("session_expires_at"),
+            persons.c.id.label("person_id"),
+            persons.c.email.label("person_email"),
+            persons.c.active.label("person_active"),
+            persons.c.is_platform_operator.label("person_is_operator"),
+            memberships.c.id.label("membership_id"),
+            memberships.c.roles.label("membership_roles"),
+            memberships.c.partner_id.label("membership_partner_id"),
+        )
+        .select_from(tenants)
+        .outerjoin(sessions, sessions.c.id == bindparam("login_session_id"))
+        .outerjoin(persons, persons.c.id == sessions.c.person_id)
+        .outerjoin(
+            memberships,
+            (memberships.c.person_id == persons.c.id) & memberships.c.active.is_(True) & (memberships.c.tenant_id == tenants.c.id),
+        )
+        .where(tenants.c.id == bindparam("tenant_id"))
+    )
+
+
+_TENANT_ONLY = _tenant_and_caller_statement(with_caller=False)
+_TENANT_AND_CALLER = _tenant_and_caller_statement(with_caller=True)

@@ -1,0 +1,433 @@
+"""The platform's performance suite: each request of the platform against the committed
+baseline app (benchmarks/baseline: plain FastAPI doing the same token check and the same
+SQL by hand) on the same database, each in its own uvicorn process, measured in turns
+(platform, baseline, platform, ...) for several rounds, on the embedded SQLite database
+and on PostgreSQL (as the app role, with row-level security). Prints a table of ratios
+(platform requests/s ÷ baseline requests/s: 1.0 is as fast as the hand-written endpoint)
+with the median and the spread over the rounds, the start-up time to /health and the
+memory of the platform's process. docs/performance.md explains how to read it.
+
+    uv run python benchmarks/run.py [--rounds 5] [--seconds 2] [--only trivial,figures] [--backend sqlite]
+
+These machines are noisy: compare ratios measured in the same run, never raw numbers
+between runs. The load comes from a small keep-alive HTTP client in this process (an
+HTTP library would itself be the bottleneck against the faster baseline and flatter the
+ratios)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.config import Settings  # noqa: E402
+from core.platform import Platform  # noqa: E402
+from core.testing import (  # noqa: E402
+    TEST_SECRET,
+    fresh_database,
+    migrate_platform,
+    postgres_unavailable_reason,
+    settings_for_database,
+    token_for,
+)
+from gateway.demo import seed_demo  # noqa: E402
+
+#: The gemeente of the list requests, and the one holding 10^5 signals for the figures.
+LISTS_TENANT = "utrecht"
+FIGURES_TENANT = "s-hertogenbosch"
+FIGURES_SIGNALS = 100_000
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request, on the platform and on the baseline, and its target ratio."""
+
+    name: str
+    tenant: str
+    login: str
+    query: str
+    baseline_path: str
+    target: float
+    #: Whether both must give the same `data` (lists: byte-identical JSON).
+    same_answer: bool = False
+    concurrency: int = 4
+
+
+CASES = [
+    Case("trivial", LISTS_TENANT, "verloskundige@utrecht.example", "{ tenant { name } }", "trivial", 0.6, same_answer=True),
+    Case(
+        "regelingen",
+        LISTS_TENANT,
+        "verloskundige@utrecht.example",
+        "{ regelingen(first: 60) { edges { node { id key name category level summary "
+        "amount { value unit } provider { name } howToApply { steps url phone documents } } } } }",
+        "regelingen",
+        0.6,
+        same_answer=True,
+    ),
+    Case(
+        "partners",
+        LISTS_TENANT,
+        "regisseur@utrecht.example",
+        "{ partners(first: 50) { edges { node { id name type phone members { displayName jobTitle } } } } }",
+        "partners",
+        0.6,
+        same_answer=True,
+    ),
+    Case(
+        "families",
+        LISTS_TENANT,
+        "verloskundige@utrecht.example",
+        "{ families(first: 50) { edges { node { id localReference phase wijk { name } signals { classification worries } } } } }",
+        "families",
+        0.6,
+        same_answer=True,
+    ),
+    Case(
+        "figures",
+        FIGURES_TENANT,
+        "analist@s-hertogenbosch.example",
+        '{ signaleringFigures(from: "2025-01", to: "2026-12") { threshold signalsByWorry { count } signalsByClassification { count } } }',
+        "figures",
+        0.8,
+        concurrency=2,
+    ),
+]
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+async def _requests_per_second(port: int, request: bytes, seconds: float, connections: int) -> float:
+    """Requests per second of `connections` keep-alive connections sending `request` for
+    `seconds`; every answer must be 200."""
+    deadline = time.perf_counter() + seconds
+    done = 0
+
+    async def connection() -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while time.perf_counter() < deadline:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                length = _content_length(head)
+                body = await reader.readexactly(length)
+                if status != 200:
+                    raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
+                done += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return done / (time.perf_counter() - started)
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            return int(line[15:])
+    raise RuntimeError(f"an answer without Content-Length: {head!r}")
+
+
+def _post(path: str, body: dict[str, Any], token: str) -> bytes:
+    payload = json.dumps(body).encode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+    ).encode() + payload
+
+
+async def _fetch(port: int, request: bytes) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    body = await reader.readexactly(_content_length(head))
+    writer.close()
+    return int(head[9:12]), body
+
+
+# -- processes ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as the KANSRIJK_* environment a server process reads."""
+    env: dict[str, str] = {}
+    for name, value in settings:
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[f"KANSRIJK_{name.upper()}"] = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+    return env
+
+
+@dataclass
+class Server:
+    """A uvicorn process of an app factory, started and waited for."""
+
+    factory: str
+    env: dict[str, str]
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen[bytes] | None = None
+    startup_seconds: float = 0.0
+
+    async def start(self) -> Server:
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", self.factory, "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
+            env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+        )
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.factory} exited with {self.process.returncode}")
+            try:
+                status, _ = await _fetch(self.port, b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            await asyncio.sleep(0.02)
+        self.startup_seconds = time.perf_counter() - started
+        return self
+
+    def rss_mb(self) -> float:
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+# -- data -----------------------------------------------------------------------------------
+
+
+async def seed_signals(platform: Platform, slug: str, count: int) -> None:
+    """`count` signals over two years in the gemeente's wijken, on 1/5 as many families."""
+    from sqlalchemy import insert, select
+
+    from core.plugin import all_partners, all_wijken
+    from core.models import Membership
+    from plugins.handvat2_signaleren.models import Family, Signal
+
+    rng = random.Random(16)
+    worries = ["geldzorgen", "schulden", "huur", "energie", "voeding", "babyspullen", "stress", "werk"]
+    async with platform.work_as_system(slug, "benchmark") as work:
+        wijken = [wijk.id for wijk in await all_wijken(work.session)] + [None]
+        partner = (await all_partners(work.session))[0].id
+        member = (await work.session.execute(select(Membership.id).limit(1))).scalar_one()
+        families = [
+            {"id": uuid.uuid4(), "phase": "zwanger", "registering_partner_id": partner, "registered_by": member, "wijk_id": rng.choice(wijken)}
+            for _ in range(count // 5)
+        ]
+        await work.session.execute(insert(Family), families)
+        start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+        rows = []
+        for number in range(count):
+            family = rng.choice(families)
+            classification = rng.choice("ABCD")
+            rows.append(
+                {
+                    "family_id": family["id"],
+                    "worries": rng.sample(worries, rng.randint(1, 3)),
+                    "suggested_classification": classification,
+                    "classification": classification,
+                    "wijk_id": family["wijk_id"],
+                    "partner_id": partner,
+                    "recorded_by": member,
+                    "recorded_at": start + dt.timedelta(minutes=number * 10 + rng.randint(0, 9)),
+                }
+            )
+            if len(rows) == 10_000:
+                await work.session.execute(insert(Signal), rows)
+                rows = []
+        if rows:
+            await work.session.execute(insert(Signal), rows)
+        await work.commit()
+
+
+@dataclass
+class Measured:
+    ratios: dict[str, list[float]] = field(default_factory=dict)
+    rates: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    startup_seconds: float = 0.0
+    baseline_startup_seconds: float = 0.0
+    rss_idle_mb: float = 0.0
+    rss_after_mb: float = 0.0
+    differences: list[str] = field(default_factory=list)
+
+
+def _py_spy(server: Server, output: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy (when installed) sampling the platform's process while it is measured: the
+    collapsed stacks, for `benchmarks/profile_summary.py`."""
+    assert server.process is not None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        ["py-spy", "record", "--pid", str(server.process.pid), "--duration", str(max(1, int(seconds))), "--format", "raw", "--output", str(output), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def measure(
+    backend: str, cases: list[Case], rounds: int, seconds: float, say: Callable[[str], None], profile_dir: Path | None = None
+) -> Measured:
+    result = Measured()
+    with tempfile.TemporaryDirectory() as directory:
+        database = await fresh_database(backend, Path(directory))
+        settings = settings_for_database(database, log_level="WARNING", secret_key=TEST_SECRET)
+        platform = Platform.create(settings)
+        servers: list[Server] = []
+        try:
+            await migrate_platform(platform)
+            await platform.start()
+            say(f"{backend}: seeding the demo and {FIGURES_SIGNALS:,} signals")
+            await seed_demo(platform)
+            if any(case.name == "figures" for case in cases):
+                await seed_signals(platform, FIGURES_TENANT, FIGURES_SIGNALS)
+            tokens = {(case.tenant, case.login): await token_for(platform, case.tenant, case.login) for case in cases}
+            await platform.dispose()
+            env = settings_env(settings) | {"KANSRIJK_LOG_JSON": "false"}
+            platform_server = await Server("gateway.app:app_factory", env).start()
+            servers.append(platform_server)
+            baseline_server = await Server("benchmarks.baseline.app:create_app", env).start()
+            servers.append(baseline_server)
+            result.startup_seconds, result.baseline_startup_seconds = platform_server.startup_seconds, baseline_server.startup_seconds
+            result.rss_idle_mb = platform_server.rss_mb()
+
+            requests: dict[str, tuple[bytes, bytes]] = {}
+            for case in cases:
+                token = tokens[case.tenant, case.login]
+                ours = _post(f"/t/{case.tenant}/graphql", {"query": case.query}, token)
+                theirs = _post(f"/t/{case.tenant}/{case.baseline_path}", {}, token)
+                requests[case.name] = (ours, theirs)
+                (status, body), (base_status, base_body) = await _fetch(platform_server.port, ours), await _fetch(baseline_server.port, theirs)
+                if status != 200 or "errors" in json.loads(body) or base_status != 200:
+                    raise RuntimeError(f"{case.name}: platform {status} {body[:400]!r}, baseline {base_status} {base_body[:400]!r}")
+                if case.same_answer and json.loads(body) != json.loads(base_body):
+                    result.differences.append(case.name)
+                # Warm both (caches, connections, compiled statements).
+                await _requests_per_second(platform_server.port, ours, 0.3, case.concurrency)
+                await _requests_per_second(baseline_server.port, theirs, 0.3, case.concurrency)
+
+            for number in range(rounds):
+                for case in cases:
+                    ours, theirs = requests[case.name]
+                    order = [(platform_server, ours), (baseline_server, theirs)]
+                    if number % 2:  # who goes first alternates: drift hits both alike
+                        order.reverse()
+                    rates = {}
+                    for server, request in order:
+                        profiling = profile_dir is not None and number == 0 and server is platform_server
+                        spy = _py_spy(platform_server, profile_dir / f"{backend}-{case.name}.txt", seconds) if profiling else None
+                        rates[server is platform_server] = await _requests_per_second(server.port, request, seconds, case.concurrency)
+                        if spy is not None:
+                            spy.wait()
+                    result.rates.setdefault(case.name, []).append((rates[True], rates[False]))
+                    result.ratios.setdefault(case.name, []).append(rates[True] / rates[False])
+                say(f"{backend}: round {number + 1}/{rounds} done")
+            result.rss_after_mb = platform_server.rss_mb()
+        finally:
+            for server in servers:
+                server.stop()
+            await platform.dispose()
+            await database.drop()
+    return result
+
+
+def _cell(values: list[float]) -> str:
+    if not values:
+        return "–"
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def table(cases: list[Case], results: dict[str, Measured], rounds: int, seconds: float) -> str:
+    backends = list(results)
+    lines = [
+        f"{rounds} rounds of {seconds:g} s per request and side; ratio = platform requests/s ÷ baseline requests/s, "
+        "median (lowest–highest round)",
+        "",
+        "| request | target | " + " | ".join(backends) + " |",
+        "|---|---|" + "---|" * len(backends),
+    ]
+    for case in cases:
+        cells = []
+        for backend in backends:
+            measured = results[backend]
+            rates = measured.rates.get(case.name, [])
+            rate = f", {statistics.median(r[0] for r in rates):.0f} vs {statistics.median(r[1] for r in rates):.0f} req/s" if rates else ""
+            cells.append(_cell(measured.ratios.get(case.name, [])) + rate)
+        lines.append(f"| {case.name} | ≥ {case.target} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| start-up to /health (platform; baseline) | ≤ 3 s | "
+        + " | ".join(f"{results[b].startup_seconds:.1f} s; {results[b].baseline_startup_seconds:.1f} s" for b in backends)
+        + " |"
+    )
+    lines.append(
+        "| RSS idle → after the suite | ≤ 1.5× | "
+        + " | ".join(f"{results[b].rss_idle_mb:.0f} → {results[b].rss_after_mb:.0f} MB ({results[b].rss_after_mb / results[b].rss_idle_mb:.2f}×)" for b in backends)
+        + " |"
+    )
+    differences = [f"{backend}: {', '.join(results[backend].differences)}" for backend in backends if results[backend].differences]
+    if differences:
+        lines += ["", "ANSWERS DIFFER from the baseline's: " + "; ".join(differences)]
+    return "\n".join(lines)
+
+
+async def main(arguments: argparse.Namespace) -> int:
+    cases = [case for case in CASES if not arguments.only or case.name in arguments.only.split(",")]
+    backends = [arguments.backend] if arguments.backend else ["sqlite", "postgresql"]
+    if "postgresql" in backends and (reason := await postgres_unavailable_reason()) is not None:
+        print(f"PostgreSQL skipped: {reason}", file=sys.stderr)
+        backends.remove("postgresql")
+    results = {}
+    for backend in backends:
+        results[backend] = await measure(
+            backend, cases, arguments.rounds, arguments.seconds, lambda line: print(line, file=sys.stderr, flush=True), arguments.profile
+        )
+    print(f"\n{dt.date.today().isoformat()}, {os.cpu_count()} cores\n")
+    print(table(cases, results, arguments.rounds, arguments.seconds))
+    return 1 if any(measured.differences for measured in results.values()) else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=2.0, help="how long each side is measured per round")
+    parser.add_argument("--only", default="", help="comma-separated request names (" + ", ".join(case.name for case in CASES) + ")")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"])
+    parser.add_argument("--profile", type=Path, help="a folder for py-spy's samples of the platform in the first round (py-spy must be installed)")
+    sys.exit(asyncio.run(main(parser.parse_args())))
