@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -230,7 +231,6 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
         if ":memory:" in url:
             kwargs["poolclass"] = NullPool
     else:
-        kwargs["pool_pre_ping"] = True
         kwargs.update(pool_size=limits.pool_size, max_overflow=limits.max_overflow, pool_timeout=limits.pool_timeout)
         server_settings = {
             name: str(int(seconds * 1000))
@@ -240,6 +240,8 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
         if server_settings:
             kwargs["connect_args"] = {"server_settings": server_settings}
     engine = create_async_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+        _ping_when_idle(engine)
     busy_timeout_ms = int((limits.lock_timeout or 30) * 1000)
     if url.startswith("sqlite"):
 
@@ -265,6 +267,34 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+#: A pooled connection idle longer than this is tested before it is lent out again.
+IDLE_BEFORE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Pessimistic disconnect handling for connections that sat idle (a database restart,
+    a proxy or firewall closing quiet connections), without a round trip on every request
+    as `pool_pre_ping` would make: a connection back in use within the last seconds is
+    lent out as it is. A dead one is replaced before the request sees it; a connection that
+    breaks while busy is handled like any database error (`DATABASE_UNAVAILABLE`, retry)."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure means: not usable
+            raise sa_exc.DisconnectionError(f"an idle pooled connection is gone: {type(exc).__name__}") from exc
+        if not alive:
+            raise sa_exc.DisconnectionError("an idle pooled connection is gone")
 
 
 class SerializedAsyncSession(AsyncSession):

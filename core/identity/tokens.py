@@ -16,6 +16,7 @@ import base64
 import json
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,10 +69,17 @@ def _header(token: str) -> dict[str, Any]:
     return header
 
 
+#: Verified access tokens kept (their signature is checked once per process).
+VERIFIED_CACHE_SIZE = 4096
+
+
 class TokenService:
     def __init__(self, settings: Settings, keys: KeyStore) -> None:
         self.settings = settings
         self.keys = keys
+        # token -> (kid, claims): a token's signature and claims never change, so the
+        # signature is verified once; its expiry and its key are checked on every use.
+        self._verified: OrderedDict[str, tuple[str, AccessClaims]] = OrderedDict()
 
     async def _sign(self, header_type: str, claims: dict[str, Any]) -> str:
         key = await self.keys.signing_key()
@@ -149,6 +157,21 @@ class TokenService:
         return decoded.claims
 
     async def verify_access_token(self, token: str) -> AccessClaims:
+        known = self._verified.get(token)
+        if known is not None:
+            kid, verified = known
+            # Still within its life (the same leeway as a first verification) and signed by
+            # a key that may still verify: a retired key's tokens stop with it.
+            if verified.raw["exp"] + LEEWAY_SECONDS > time.time() and await self.keys.verification_key(kid) is not None:
+                return verified
+            del self._verified[token]
+        verified = await self._verify_access_token(token)
+        self._verified[token] = (_header(token)["kid"], verified)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return verified
+
+    async def _verify_access_token(self, token: str) -> AccessClaims:
         claims = await self._verify(token, token_type=ACCESS_TOKEN_TYPE, audience=self.settings.token_audience)
         try:
             tenant = uuid.UUID(claims["tenant"]) if claims.get("tenant") else None

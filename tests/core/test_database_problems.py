@@ -71,3 +71,39 @@ async def test_a_rest_route_answers_503_problem_json_with_retry_after(platform: 
             assert response.status_code == 503, response.text
             assert response.headers["content-type"] == "application/problem+json"
             assert response.json()["code"] == code and response.headers["Retry-After"]
+
+
+async def test_an_idle_pooled_connection_that_died_is_replaced_before_use(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: a pooled connection is tested only after it sat idle (no round trip per
+    request); one the server closed meanwhile is replaced, and the caller never sees it."""
+    if platform.settings.is_sqlite:
+        pytest.skip("the embedded database has no server to lose a connection")
+    from sqlalchemy import text
+
+    from core import db
+    from core.db import create_engine
+    from core.testing import owner_engine
+
+    engine = create_engine(platform.settings.database_url, limits=db.DatabaseLimits(pool_size=1, max_overflow=0))
+    pings: list[bool] = []
+    real_ping = engine.dialect.do_ping
+
+    def counting_ping(connection: Any) -> bool:
+        pings.append(True)
+        return real_ping(connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counting_ping)
+    try:
+        async with engine.connect() as connection:
+            first_pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with engine.connect() as connection:  # back in use at once: not tested
+            assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one() == first_pid
+        assert pings == []
+        async with owner_engine(platform).connect() as owner:
+            await owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+        monkeypatch.setattr(db, "IDLE_BEFORE_PING_SECONDS", 0.0)  # as if it sat idle
+        async with engine.connect() as connection:
+            second_pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert pings and second_pid != first_pid
+    finally:
+        await engine.dispose()

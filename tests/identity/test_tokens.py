@@ -190,3 +190,19 @@ async def test_jwks_metadata_and_key_rotation(api: Api, world: World, platform: 
         assert gone.status_code == 401
     finally:
         await platform.identity.keys.refresh(force=True)
+
+
+async def test_a_token_verified_before_still_expires(api: Api, world: World, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signature of a token is checked once per process; its expiry on every use."""
+    from core.identity import tokens as token_module
+
+    token = await api.token("utrecht", PRO)
+    service = platform.identity.tokens
+    first = await service.verify_access_token(token)
+    assert await service.verify_access_token(token) is first  # kept: not verified again
+    later = first.raw["exp"] + token_module.LEEWAY_SECONDS + 1
+    monkeypatch.setattr(token_module.time, "time", lambda: later)
+    with pytest.raises(token_module.InvalidToken):
+        await service.verify_access_token(token)
+    response = await api.client.post("/t/utrecht/graphql", json={"query": "{ me { subject } }"}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
