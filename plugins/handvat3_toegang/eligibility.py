@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,6 +166,163 @@ def check_rule(rule: Any, parameters: Iterable[str]) -> tuple[set[str], set[str]
     return facts, params
 
 
+# -- rules compiled ------------------------------------------------------------------------------
+
+#: A rule compiled: its value for a data mapping.
+Compiled = Callable[[Any], Any]
+
+_OPERATIONS: dict[str, Any] = json_logic.operations
+_EMPTY_OPERANDS: dict[str, Any] = json_logic.empty_operand_values_for_operators
+_VAR_FAILS = (KeyError, TypeError, ValueError, IndexError)  # what `json_logic.get_var` reads as "not found"
+
+
+def compile_rule(rule: Any) -> Compiled:
+    """A JSON Logic rule as a Python function of the data, built once: `compile_rule(rule)(data)`
+    is `json_logic.jsonLogic(rule, data)`, without reading the rule again on every call.
+    It calls the evaluator's own operator functions with the same operands, evaluated
+    eagerly in the same order (so that a failing operand, e.g. a division by zero in a branch
+    not taken, raises as there), returns None where an operand is empty as there, and
+    reads a `var` as `json_logic.get_var` does. Anything else (an operator a checked rule
+    cannot use, an odd `var`) is left to `json_logic.jsonLogic` itself."""
+    try:
+        constant, value = _compile(rule)
+    except Exception:  # e.g. nested too deeply to compile: the evaluator decides, as before
+        return _fallback(rule)[1]
+    return (lambda _data: value) if constant else value
+
+
+def _fallback(node: Any) -> tuple[bool, Compiled]:
+    jsonlogic = json_logic.jsonLogic
+    return False, lambda data: jsonlogic(node, data)
+
+
+def _compile(node: Any) -> tuple[bool, Any]:
+    """(True, value) for a literal, (False, function of the data) for anything else."""
+    if isinstance(node, list):
+        items = [_compile(item) for item in node]
+        if all(constant for constant, _ in items):
+            values = [value for _, value in items]
+            return False, lambda _data: list(values)  # a new list, as the evaluator makes one
+        functions = [value if not constant else (lambda _data, value=value: value) for constant, value in items]
+        return False, lambda data: [function(data) for function in functions]
+    if node is None or not isinstance(node, dict):
+        return True, node
+    if len(node) != 1:
+        return _fallback(node)
+    operator, raw = next(iter(node.items()))
+    if not isinstance(operator, str) or operator.startswith("_"):
+        return _fallback(node)
+    operands = [_compile(item) for item in (raw if isinstance(raw, (list, tuple)) else [raw])]
+    if operator == "var":
+        return _compile_var(node, operands)
+    function = _OPERATIONS.get(operator)
+    if function is None or operator in ("missing", "missing_some"):
+        return _fallback(node)  # unknown or scoped: as the evaluator does it
+    empty = _EMPTY_OPERANDS.get(operator)
+    if operator == "or" or operator == "and":
+        # The evaluator's `reduce(lambda total, arg: total or arg, args, False)` (and the
+        # same with `and` from True): the first true operand (false for `and`), or the last.
+        return False, _compile_and_or(operator == "or", operands)
+    if len(operands) == 2 and not empty:
+        (first_constant, first), (second_constant, second) = operands
+        if first_constant and second_constant:
+            return False, lambda _data: function(first, second)
+        if second_constant:
+            return False, lambda data: function(first(data), second)
+        if first_constant:
+            return False, lambda data: function(first, second(data))
+        return False, lambda data: function(first(data), second(data))
+    if len(operands) == 2 and all(value not in empty for constant, value in operands if constant):
+        (first_constant, first), (second_constant, second) = operands
+        if second_constant and not first_constant:
+
+            def compared_with_literal(data: Any) -> Any:
+                value = first(data)
+                return None if value in empty else function(value, second)
+
+            return False, compared_with_literal
+        if not first_constant and not second_constant:
+
+            def compared(data: Any) -> Any:
+                left, right = first(data), second(data)
+                return None if left in empty or right in empty else function(left, right)
+
+            return False, compared
+    functions = [value if not constant else (lambda _data, value=value: value) for constant, value in operands]
+    if empty:
+
+        def applied_unless_empty(data: Any) -> Any:
+            values = [each(data) for each in functions]
+            return None if any(value in empty for value in values) else function(*values)
+
+        return False, applied_unless_empty
+    return False, lambda data: function(*[each(data) for each in functions])
+
+
+def _compile_and_or(is_or: bool, operands: list[tuple[bool, Any]]) -> Compiled:
+    functions = [value if not constant else (lambda _data, value=value: value) for constant, value in operands]
+    if not functions:
+        return lambda _data: not is_or
+    if is_or:
+
+        def any_true(data: Any) -> Any:
+            values = [function(data) for function in functions]  # all evaluated, as there
+            for value in values:
+                if value:
+                    return value
+            return values[-1]
+
+        return any_true
+
+    def all_true(data: Any) -> Any:
+        values = [function(data) for function in functions]
+        for value in values:
+            if not value:
+                return value
+        return values[-1]
+
+    return all_true
+
+
+def _compile_var(node: Any, operands: list[tuple[bool, Any]]) -> tuple[bool, Any]:
+    get_var = json_logic.get_var
+    if not operands or len(operands) > 2 or not all(constant for constant, _ in operands):
+        return _fallback(node)
+    arguments = [value for _, value in operands]
+    name = arguments[0]
+    default = arguments[1] if len(arguments) == 2 else None
+    if not isinstance(name, str) or not name:
+        return False, lambda data: get_var(data, *arguments, use_var_undefined=False)
+    parts = name.split(".")
+    # A value found is returned, a None or one not found gives the default (None when none
+    # is given); anything unusual on the way is left to `get_var` itself.
+    if len(parts) == 1:
+
+        def fact(data: Any) -> Any:
+            try:
+                value = data[name]
+            except _VAR_FAILS:
+                return get_var(data, *arguments, use_var_undefined=False)
+            return default if value is None else value
+
+        return False, fact
+    if len(parts) == 2:
+        outer, inner = parts
+
+        def nested(data: Any) -> Any:
+            try:
+                value = data[outer][inner]
+            except _VAR_FAILS:
+                return get_var(data, *arguments, use_var_undefined=False)
+            return default if value is None else value
+
+        return False, nested
+    return False, lambda data: get_var(data, *arguments, use_var_undefined=False)
+
+
+# -- conditions and outcomes --------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Condition:
     id: str
@@ -175,6 +332,12 @@ class Condition:
     rule: dict[str, Any]
     facts: frozenset[str]
     parameters: frozenset[str]
+    #: The rule compiled (`compile_rule`) when the condition is made: a check evaluates it
+    #: for every household without reading the rule again.
+    evaluator: Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evaluator", compile_rule(self.rule))
 
 
 @dataclass(frozen=True)
@@ -266,6 +429,11 @@ class Household:
             self._params[key] = value.value
         return self.data
 
+    def with_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The data with these parameter values (key: value) added."""
+        self._params.update(values)
+        return self.data
+
 
 class _Unknown:
     """The value of an expression that depends on facts not given."""
@@ -341,7 +509,7 @@ def _condition_result(condition: Condition, household: Household, data: Mapping[
     missing = condition.facts & household.unknown
     try:
         if not missing:
-            met = json_logic.jsonLogic(condition.rule, data)
+            met = condition.evaluator(data)  # json_logic.jsonLogic(condition.rule, data), compiled
         else:
             met, missing = evaluate_partially(condition.rule, data, missing)
     except Exception:  # e.g. a division by a zero income: unknown, and the facts stay out of the log
@@ -356,14 +524,24 @@ def evaluate(conditions: Iterable[Condition], facts: Mapping[str, Any] | Househo
     """The outcome of one regeling's conditions for these facts and parameter values."""
     household = facts if isinstance(facts, Household) else Household(facts)
     data = household.with_parameters(parameters)
+    # Every parameter passed in was used: those the rules read and those a fact was derived
+    # from (the bijstandsnorm behind the income percentage).
+    return outcome_of(conditions, household, data, sorted(parameters.values(), key=parameter_key))
+
+
+def parameter_key(value: ParameterValue) -> str:
+    return value.key
+
+
+def outcome_of(conditions: Iterable[Condition], household: Household, data: Mapping[str, Any], parameters: list[ParameterValue]) -> Outcome:
+    """`evaluate` with the parameter values already in the household's `data` (a check adds
+    those of the whole catalogue at once): `parameters` are the outcome's, sorted by key."""
     results = [_condition_result(condition, household, data) for condition in conditions]
     statuses = {result.status for result in results}
     status = NOT_ELIGIBLE if NOT_MET in statuses else POSSIBLY if UNKNOWN in statuses else ELIGIBLE
     # A condition not met decides the regeling: no missing fact could change that, so none is asked.
     missing_facts = sorted({name for result in results for name in result.missing}) if status == POSSIBLY else []
-    # Every parameter passed in was used: those the rules read and those a fact was derived
-    # from (the bijstandsnorm behind the income percentage).
-    return Outcome(status, results, missing_facts, sorted(parameters.values(), key=lambda value: value.key))
+    return Outcome(status, results, missing_facts, parameters)
 
 
 def relevance(outcome: Outcome, position: int, name: str) -> tuple[Any, ...]:
