@@ -106,7 +106,7 @@ CASES = [
         "figures",
         FIGURES_TENANT,
         "analist@s-hertogenbosch.example",
-        '{ signaleringFigures(from: "2025-01", to: "2026-12") { threshold signalsByWorry { count } signalsByClassification { count } } }',
+        '{ signaleringFigures(periodFrom: "2025-01", periodTo: "2026-12") { threshold signalsByWorry { wijk month worry count } signalsByClassification { wijk month classification count } referralsByPartnerTypeAndState { month count } } }',
         "figures",
         0.8,
         concurrency=2,
@@ -244,13 +244,13 @@ async def seed_signals(platform: Platform, slug: str, count: int) -> None:
     from plugins.handvat2_signaleren.models import Family, Signal
 
     rng = random.Random(16)
-    worries = ["geldzorgen", "schulden", "huur", "energie", "voeding", "babyspullen", "stress", "werk"]
+    worries = ["geldzorgen", "betalingsachterstanden", "schulden", "woononzekerheid", "voedselonzekerheid", "stress", "sociaal_isolement", "overig"]
     async with platform.work_as_system(slug, "benchmark") as work:
         wijken = [wijk.id for wijk in await all_wijken(work.session)] + [None]
         partner = (await all_partners(work.session))[0].id
         member = (await work.session.execute(select(Membership.id).limit(1))).scalar_one()
         families = [
-            {"id": uuid.uuid4(), "phase": "zwanger", "registering_partner_id": partner, "registered_by": member, "wijk_id": rng.choice(wijken)}
+            {"id": uuid.uuid4(), "phase": "zwanger", "status": "open", "registering_partner_id": partner, "registered_by": member, "wijk_id": rng.choice(wijken)}
             for _ in range(count // 5)
         ]
         await work.session.execute(insert(Family), families)
@@ -368,6 +368,10 @@ async def measure(
     return result
 
 
+def _speed(per_second: float) -> str:
+    return f"{per_second:.0f} req/s" if per_second >= 20 else f"{1000 / per_second:.0f} ms"
+
+
 def _cell(values: list[float]) -> str:
     if not values:
         return "–"
@@ -388,7 +392,7 @@ def table(cases: list[Case], results: dict[str, Measured], rounds: int, seconds:
         for backend in backends:
             measured = results[backend]
             rates = measured.rates.get(case.name, [])
-            rate = f", {statistics.median(r[0] for r in rates):.0f} vs {statistics.median(r[1] for r in rates):.0f} req/s" if rates else ""
+            rate = f", {_speed(statistics.median(r[0] for r in rates))} vs {_speed(statistics.median(r[1] for r in rates))}" if rates else ""
             cells.append(_cell(measured.ratios.get(case.name, [])) + rate)
         lines.append(f"| {case.name} | ≥ {case.target} | " + " | ".join(cells) + " |")
     lines.append(

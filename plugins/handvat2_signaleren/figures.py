@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, case, cast, distinct, func, literal, literal_column, null, or_, select, true, type_coerce, union_all
+from sqlalchemy import BigInteger, and_, bindparam, case, cast, distinct, func, literal, literal_column, null, or_, select, true, tuple_, type_coerce, union_all
 
 from core.plugin import UTCDateTime, ValidationFailed, Work, all_partners, all_wijken, disclose_table, disclosure_threshold
 from plugins.handvat2_signaleren.models import Referral, Signal
@@ -193,40 +193,37 @@ def _sql_by_name(column: Any, names: Mapping[uuid.UUID, str], fallback: str) -> 
 def _grouped_statement(keyed: Any, names: tuple[str, ...], layout: Layout, dialect: str, *sums: str) -> Any:
     """One statement over `keyed` (a CTE with the columns `names`, `family_id` and `sums`):
     per cell (all of `names`) the number of rows and of distinct families, and the distinct
-    families per row, per column and per table of `layout`, each a GROUP BY, together in a
-    UNION ALL (SQLite has no GROUPING SETS). The column `level` says which one a result row is;
-    the key columns that are not grouped are NULL.
+    families per row, per column and per table of `layout`. The column `level` says which one
+    a result row is; the key columns that are not grouped are NULL.
 
-    On PostgreSQL each level is grouped twice, first by its columns and the family (the rows of
-    one family counted), then by its columns alone (the families counted): it hashes both,
-    where it would sort for a COUNT(DISTINCT family_id), about twice as fast. SQLite sorts
-    either way and is faster with the COUNT(DISTINCT)."""
+    PostgreSQL groups them in one pass (GROUPING SETS, `grouping()` telling the levels apart,
+    since a key may itself be NULL); SQLite, which has no grouping sets, in a UNION ALL of
+    one GROUP BY per level."""
     table, row, column = ({names[position] for position in positions} for positions in layout)
     levels = (("cell", table | row | column), ("row", table | row), ("column", table | column), ("table", table))
+    measures = (
+        func.count().label("count"),
+        func.count(distinct(keyed.c.family_id)).label("families"),
+        *(func.sum(keyed.c[total]).label(total) for total in sums),
+    )
+    if dialect == "postgresql":
+        keys = [keyed.c[key] for key in names]
+        # grouping(k1, ..., kn): a bit per key, the first the most significant, set when the
+        # key is not grouped in that set.
+        masks = {sum(1 << (len(names) - 1 - index) for index, key in enumerate(names) if key not in grouped): name for name, grouped in levels}
+        sets = [tuple_(*(keyed.c[key] for key in names if key in grouped)) for _name, grouped in levels]
+        return select(
+            case(masks, value=func.grouping(*keys)).label("level"),
+            *keys,
+            *(cast(measure, BigInteger).label(measure.name) for measure in measures),
+        ).group_by(func.grouping_sets(*sets))
 
     def level(name: str, grouped: set[str]) -> Any:
-        label = literal_column(f"'{name}'").label("level")
-        if dialect != "postgresql":
-            return select(
-                label,
-                *(keyed.c[key] if key in grouped else null().label(key) for key in names),
-                func.count().label("count"),
-                func.count(distinct(keyed.c.family_id)).label("families"),
-                *(func.sum(keyed.c[total]).label(total) for total in sums),
-            ).group_by(*(keyed.c[key] for key in names if key in grouped))
-        columns = [keyed.c[key] for key in names if key in grouped]
-        per_family = (
-            select(*columns, keyed.c.family_id, func.count().label("count"), *(func.sum(keyed.c[total]).label(total) for total in sums))
-            .group_by(*columns, keyed.c.family_id)
-            .subquery(f"{name}_families")
-        )
         return select(
-            label,
-            *(per_family.c[key] if key in grouped else null().label(key) for key in names),
-            cast(func.sum(per_family.c.count), BigInteger).label("count"),  # sum(bigint) is a numeric
-            func.count().label("families"),
-            *(cast(func.sum(per_family.c[total]), BigInteger).label(total) for total in sums),
-        ).group_by(*(per_family.c[key] for key in names if key in grouped))
+            literal_column(f"'{name}'").label("level"),
+            *(keyed.c[key] if key in grouped else null().label(key) for key in names),
+            *measures,
+        ).group_by(*(keyed.c[key] for key in names if key in grouped))
 
     return union_all(*(level(name, grouped) for name, grouped in levels))
 
