@@ -79,7 +79,6 @@ class Platform:
     identity: Identity
     # (tenant id, modules_revision) -> enabled module keys; see Tenant.modules_revision.
     _enabled_cache: OrderedDict[tuple[uuid.UUID, int], frozenset[str]] = field(default_factory=OrderedDict)
-    _principals: OrderedDict[tuple[Any, ...], Principal] = field(default_factory=OrderedDict)
     _tenants: OrderedDict[tuple[Any, ...], Tenant] = field(default_factory=OrderedDict)
     # slug -> tenant id: a tenant's slug and id never change, so a request can open its
     # tenant-bound session at once (the tenant row itself is read fresh in it).
@@ -519,35 +518,20 @@ class Platform:
         """The principal of a person's token from the row `_TENANT_AND_CALLER` read: the login
         session still live, the person active and the token's, and their membership here now.
         Read on every request, so a logout, a deactivation, a revoked membership or a role
-        change takes effect at the caller's next request. The principal itself is kept per
-        (login session, what was read): an unchanged caller is not built again."""
+        change takes effect at the caller's next request."""
         if caller.session_revoked_at is not None or caller.session_expires_at is None or caller.session_expires_at <= utcnow():
             raise Unauthenticated("Deze sessie is beëindigd. Log opnieuw in.")
         if not caller.person_active or caller.person_email != claims.subject:
             raise Unauthenticated("Dit token is niet (meer) geldig.")
-        key = (
-            claims.session_id,
-            caller.person_id,
-            caller.person_email,
-            caller.person_is_operator,
-            caller.membership_id,
-            tuple(caller.membership_roles or ()),
-            caller.membership_partner_id,
+        roles = frozenset(caller.membership_roles or ()) | ({PLATFORM_OPERATOR} if caller.person_is_operator else set())
+        principal = Principal(
+            subject=caller.person_email,
+            person_id=caller.person_id,
+            membership_id=caller.membership_id,
+            partner_id=caller.membership_partner_id,
+            roles=roles,
+            permissions=self.permissions.for_roles(roles),
         )
-        principal = self._principals.get(key)
-        if principal is None:
-            roles = frozenset(caller.membership_roles or ()) | ({PLATFORM_OPERATOR} if caller.person_is_operator else set())
-            principal = Principal(
-                subject=caller.person_email,
-                person_id=caller.person_id,
-                membership_id=caller.membership_id,
-                partner_id=caller.membership_partner_id,
-                roles=roles,
-                permissions=self.permissions.for_roles(roles),
-            )
-            self._principals[key] = principal
-            if len(self._principals) > 4096:
-                self._principals.popitem(last=False)
         if not principal.roles:
             raise Forbidden("U bent geen lid van deze gemeente.", code="NOT_A_MEMBER")
         return principal

@@ -1,8 +1,8 @@
 """Who is asking is decided on every request by one statement (the tenant's row, the login
-session, the person and their membership here), while the principal built from it is
-kept per login session: a revocation must still take effect at the very next request,
-also after the same token has been used many times (the documented bound is: the next
-request; docs/security.md)."""
+session, the person and their membership here), and a token's signature is verified once
+per process: a revocation must still take effect at the very next request, also after
+the same token has been used many times (the documented bound is: the next request;
+docs/security.md)."""
 
 from __future__ import annotations
 
