@@ -131,11 +131,6 @@ def create_app() -> FastAPI:
         async with as_member(request, slug) as (connection, tenant_id):
             return _json(await queries.partners(connection, tenant_id))
 
-    @app.post("/t/{slug}/families")
-    async def families(request: Request, slug: str) -> Response:
-        async with as_member(request, slug) as (connection, tenant_id):
-            return _json(await queries.families(connection, tenant_id))
-
     @app.post("/t/{slug}/figures")
     async def figures(request: Request, slug: str) -> Response:
         async with as_member(request, slug) as (connection, tenant_id):

@@ -3,6 +3,8 @@ JSON they answer, built straight from the rows."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from sqlalchemy import text
@@ -18,16 +20,90 @@ WHO = text(
 )
 
 
-async def regelingen(connection: Any, tenant_id: Any) -> Any:
-    raise NotImplementedError
+REGELINGEN = text(
+    "SELECT regelingen.id, regelingen.key, regelingen.name, regelingen.summary, regelingen.category, regelingen.level, "
+    "regelingen.costs, regelingen.valid_from, regelingen.valid_to, regelingen.tags, regelingen.apply_steps, regelingen.apply_url, "
+    "regelingen.apply_phone, regelingen.apply_documents, coalesce(partners.name, regelingen.provider_name) AS provider "
+    "FROM toegang_regelingen AS regelingen LEFT JOIN partners ON partners.id = regelingen.provider_partner_id "
+    "AND partners.tenant_id = regelingen.tenant_id "
+    "WHERE regelingen.tenant_id = :tenant AND NOT regelingen.hidden "
+    "ORDER BY regelingen.position, regelingen.name, regelingen.id LIMIT :limit"
+)
+REGELINGEN_COUNT = text("SELECT count(*) FROM toegang_regelingen WHERE tenant_id = :tenant AND NOT hidden")
 
 
-async def partners(connection: Any, tenant_id: Any) -> Any:
-    raise NotImplementedError
+async def regelingen(connection: Any, tenant_id: Any, first: int = 60) -> Any:
+    """`regelingen(first: 60)` of benchmarks/run.py: the page and its count, the provider's name."""
+    await connection.execute(REGELINGEN_COUNT, {"tenant": tenant_id})
+    rows = (await connection.execute(REGELINGEN, {"tenant": tenant_id, "limit": first + 1})).all()[:first]
+    return {
+        "regelingen": {
+            "edges": [
+                {
+                    "node": {
+                        "id": str(_uuid(row.id)),
+                        "key": row.key,
+                        "name": row.name,
+                        "summary": row.summary,
+                        "category": row.category.upper(),
+                        "level": row.level.upper(),
+                        "costs": row.costs,
+                        "validFrom": _day(row.valid_from),
+                        "validTo": _day(row.valid_to),
+                        "tags": _json(row.tags),
+                        "providerName": row.provider,
+                        "howToApply": {
+                            "steps": _json(row.apply_steps),
+                            "url": row.apply_url,
+                            "phone": row.apply_phone,
+                            "documents": _json(row.apply_documents),
+                        },
+                    }
+                }
+                for row in rows
+            ]
+        }
+    }
 
 
-async def families(connection: Any, tenant_id: Any) -> Any:
-    raise NotImplementedError
+PARTNERS = text(
+    "SELECT id, name, type, phone FROM partners WHERE tenant_id = :tenant ORDER BY name, id LIMIT :limit"
+)
+PARTNERS_COUNT = text("SELECT count(*) FROM partners WHERE tenant_id = :tenant")
+PARTNER_MEMBERS = text(
+    "SELECT partner_id, display_name, job_title FROM memberships WHERE tenant_id = :tenant AND active "
+    "AND partner_id IN (SELECT id FROM partners WHERE tenant_id = :tenant ORDER BY name, id LIMIT :limit) "
+    "ORDER BY display_name, id"
+)
+
+
+async def partners(connection: Any, tenant_id: Any, first: int = 50) -> Any:
+    """`partners(first: 50)` with their active members, in two statements and a count."""
+    await connection.execute(PARTNERS_COUNT, {"tenant": tenant_id})
+    rows = (await connection.execute(PARTNERS, {"tenant": tenant_id, "limit": first + 1})).all()[:first]
+    members: dict[Any, list[dict[str, Any]]] = {}
+    for member in await connection.execute(PARTNER_MEMBERS, {"tenant": tenant_id, "limit": first}):
+        members.setdefault(member.partner_id, []).append({"displayName": member.display_name, "jobTitle": member.job_title})
+    return {
+        "partners": {
+            "edges": [
+                {"node": {"id": str(_uuid(row.id)), "name": row.name, "type": row.type.upper(), "phone": row.phone, "members": members.get(row.id, [])}}
+                for row in rows
+            ]
+        }
+    }
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _day(value: Any) -> str | None:
+    return None if value is None else str(value)[:10]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 #: The period of the figures request of benchmarks/run.py.
