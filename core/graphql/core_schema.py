@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core.access import validate_tenant_roles
-from core.graphql.fields import container, field, input_data, mutation, readable_with
+from core.graphql.fields import container, field, input_data, mutation, readable_with, selected_node_fields
 from core.graphql.pagination import Connection, paginate
 from core.graphql.roles import PartnerTypeEnum, RoleEnum, roles_of
 from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
@@ -48,9 +48,11 @@ class PartnerNode:
     active: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: The partner's active members when they were read with its page (`partners`).
+    member_rows: strawberry.Private[Sequence[Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: Partner) -> PartnerNode:
+    def from_row(cls, row: Partner, member_rows: Sequence[Any] | None = None) -> PartnerNode:
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
@@ -63,12 +65,23 @@ class PartnerNode:
             active=row.active,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            member_rows=member_rows,
         )
 
     @field(permission="core.member.read", description="Actieve leden die bij deze organisatie werken.")
-    async def members(self, info: Info) -> list[Annotated[MemberNode, strawberry.lazy("core.graphql.core_schema")]]:
-        rows = await info.context.load(membership_rows_by_partner, uuid.UUID(self.id))
-        return [MemberNode.from_row(row) for row in rows]
+    def members(self, info: Info) -> list[Annotated[MemberNode, strawberry.lazy("core.graphql.core_schema")]]:
+        # Read with the page: answered at once (no awaitable per partner). A partner answered
+        # elsewhere (a member's partner, a payload) reads them batched: an awaitable.
+        if self.member_rows is None:
+            return self._loaded_members(info)  # type: ignore[return-value]
+        return self._members(self.member_rows)
+
+    async def _loaded_members(self, info: Info) -> list[MemberNode]:
+        return self._members(await info.context.load(membership_rows_by_partner, uuid.UUID(self.id)))
+
+    def _members(self, rows: Sequence[Any]) -> list[MemberNode]:
+        # They work here: their partner is this one (`Member.partner` needs no read).
+        return [MemberNode.from_row(row, partner=self) for row in rows]
 
 
 @readable_with("core.member.read")
@@ -82,9 +95,12 @@ class MemberNode:
     active: bool
     created_at: dt.datetime
     partner_id: strawberry.Private[uuid.UUID | None]
+    #: The node of the member's partner when the member was read through it.
+    known_partner: strawberry.Private[PartnerNode | None] = None
 
     @classmethod
-    def from_row(cls, row: Membership) -> MemberNode:
+    def from_row(cls, row: Membership, partner: PartnerNode | None = None) -> MemberNode:
+        """The node of a membership (an entity, or a row of its columns: `membership_rows_by_partner`)."""
         return cls(
             id=strawberry.ID(str(row.id)),
             email=row.email,
@@ -94,12 +110,19 @@ class MemberNode:
             active=row.active,
             created_at=row.created_at,
             partner_id=row.partner_id,
+            known_partner=partner,
         )
 
     @field(permission="core.partner.read", description="De partnerorganisatie waar dit lid werkt.")
-    async def partner(self, info: Info) -> PartnerNode | None:
+    def partner(self, info: Info) -> PartnerNode | None:
+        # Read through its partner: that one. Else read batched: an awaitable.
         if self.partner_id is None:
             return None
+        if self.known_partner is not None:
+            return self.known_partner
+        return self._loaded_partner(info)  # type: ignore[return-value]
+
+    async def _loaded_partner(self, info: Info) -> PartnerNode | None:
         row = await info.context.load(partner_rows_by_id, self.partner_id)
         return PartnerNode.from_row(row) if row is not None else None
 
@@ -190,15 +213,24 @@ class MeNode:
 # -- DataLoaders (per request) -----------------------------------------------------------
 
 
-async def membership_rows_by_partner(session: Any, partner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Membership]]:
+#: What a `Member` node reads of a membership (`MemberNode.from_row`).
+MEMBER_COLUMNS = (
+    Membership.id, Membership.partner_id, Membership.email, Membership.display_name, Membership.job_title,
+    Membership.roles, Membership.active, Membership.created_at,
+)  # fmt: skip
+
+
+async def membership_rows_by_partner(session: Any, partner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    """The active members of each partner, by name: rows of `MEMBER_COLUMNS` (no entities:
+    they are only read)."""
     rows = (
         await session.execute(
-            select(Membership)
+            select(*MEMBER_COLUMNS)
             .where(Membership.partner_id.in_(partner_ids), Membership.active.is_(True))
             .order_by(Membership.display_name, Membership.id)
         )
-    ).scalars()
-    grouped: dict[uuid.UUID, list[Membership]] = {partner_id: [] for partner_id in partner_ids}
+    ).all()
+    grouped: dict[uuid.UUID, list[Any]] = {partner_id: [] for partner_id in partner_ids}
     for row in rows:
         grouped[row.partner_id].append(row)  # type: ignore[index]
     return grouped
@@ -353,6 +385,28 @@ class ModulePayload:
     module: ModuleNode
 
 
+def _asks_on_nodes(info: Info, name: str) -> bool:
+    """Whether the query selects field `name` on the nodes of this connection (through
+    `edges { node }` or `nodes`, fragments included); True when the selection cannot be read."""
+    fields = selected_node_fields(info, connection=True)
+    return fields is None or name in fields
+
+
+async def _partner_nodes(info: Info, rows: list[Partner]) -> list[PartnerNode]:
+    """A page of partners; their members read with it, in one batch, when the query asks for
+    them and may see them (`members` checks the permission itself, as always). When that
+    read fails, each partner's `members` reads them itself and answers the error at its own
+    path, as without this (the rest of the page keeps its data)."""
+    members: dict[uuid.UUID, Any] = {}
+    if _asks_on_nodes(info, "members") and info.context.principal.has("core.member.read"):
+        ids = [row.id for row in rows]
+        try:
+            members = dict(zip(ids, await info.context.load_many(membership_rows_by_partner, ids), strict=True))
+        except Exception:  # noqa: BLE001 - answered per partner, see above
+            members = {}
+    return [PartnerNode.from_row(row, members.get(row.id)) for row in rows]
+
+
 def _search(term: str | None) -> str | None:
     term = (term or "").strip().lower()
     return f"%{term.replace('%', '').replace('_', '')}%" if term else None
@@ -406,7 +460,7 @@ class CoreQuery:
             first=first,
             after=after,
             max_page_size=info.context.settings.graphql_max_page_size,
-            to_node=PartnerNode.from_row,
+            to_nodes=lambda rows: _partner_nodes(info, rows),
         )
 
     @field(permission="core.partner.read")

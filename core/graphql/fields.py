@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import strawberry
@@ -221,3 +221,31 @@ def input_data(input_object: Any, *, exclude: Sequence[str] = ()) -> dict[str, A
         return value
 
     return {name: plain(value) for name, value in vars(input_object).items() if value is not strawberry.UNSET and name not in exclude}
+
+
+def _selected(selections: Iterable[Any]) -> Iterator[Any]:
+    """The fields among `selections`, those of fragments included."""
+    from strawberry.types.nodes import SelectedField
+
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:  # a fragment spread or an inline fragment
+            yield from _selected(selection.selections)
+
+
+def _children(fields: Iterable[Any], name: str | None = None) -> list[Any]:
+    return [child for parent in fields for child in _selected(parent.selections) if name is None or child.name == name]
+
+
+def selected_node_fields(info: Any, *, connection: bool) -> frozenset[str] | None:
+    """The GraphQL names of the fields a query selects on what this field answers: on the
+    nodes of a connection (`edges { node { … } }` and `nodes { … }`) or on the one object;
+    fragments included, `@skip`/`@include` not applied (a superset does no harm). None when
+    the selection cannot be read (then load everything): lists load only what is asked."""
+    try:
+        roots = info.selected_fields
+    except AttributeError:  # strawberry cannot convert an inline fragment without a type condition
+        return None
+    nodes = _children(_children(roots, "edges"), "node") + _children(roots, "nodes") if connection else roots
+    return frozenset(child.name for child in _children(nodes))

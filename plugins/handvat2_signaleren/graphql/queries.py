@@ -21,6 +21,7 @@ from plugins.handvat2_signaleren.graphql.types import (
     ReferralNode,
     SignaleringFigures,
     SignaleringOptions,
+    family_fields,
 )
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_RIGHTS, FEEDBACK_READ, FIGURES_READ, GUIDE_READ, REFERRAL_OVERDUE
 from plugins.handvat2_signaleren.services.families import families_page, read_family
@@ -49,12 +50,13 @@ class SignalerenQuery:
             status=status.value if status else None,
             first=first,
             after=after,
-            to_nodes=lambda views: FamilyNode.from_views(info, views),
+            to_nodes=lambda views: FamilyNode.from_views(info, views, family_fields(info, connection=True)),
         )
 
     @field(permission=FAMILY_READ, description="Een gezin met signalen, toestemming, verwijzingen en plan.")
     async def family(self, info: Info, id: strawberry.ID) -> FamilyNode:
-        return (await FamilyNode.from_views(info, [await read_family(info.context, id)]))[0]
+        view = await read_family(info.context, id)
+        return (await FamilyNode.from_views(info, [view], family_fields(info, connection=False)))[0]
 
     @field(permission=FAMILY_READ, description="Verwijzingen van of naar uw organisatie, nieuwste eerst.")
     async def referrals(

@@ -7,13 +7,15 @@ connections are `<Type>Connection`, as core's."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from core.plugin import Connection, HistoryEntry, container, members_by_id, partners_by_id, readable_with, wijken_by_id
+from core.plugin import HistoryEntry, container, members_by_id, partners_by_id, readable_with, selected_node_fields, wijken_by_id
 from plugins.handvat2_signaleren.figures import Cell, Figures
 from plugins.handvat2_signaleren.graphql import loaders
 from plugins.handvat2_signaleren.graphql.enums import (
@@ -297,11 +299,19 @@ class FamilyNode:
     created_at: dt.datetime
     closed_at: dt.datetime | None
     view: strawberry.Private[FamilyView]
+    #: The nested lists read with the family's page (by GraphQL field name: `with_page`).
+    read_with_page: strawberry.Private[Mapping[str, list[Any]]] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    async def from_views(cls, info: Info, views: list[FamilyView]) -> list[FamilyNode]:
-        partners = await loaders.names(info, partners_by_id, {view.row.registering_partner_id for view in views})
-        wijken = await loaders.names(info, wijken_by_id, {view.row.wijk_id for view in views})
+    async def from_views(cls, info: Info, views: list[FamilyView], nested: Iterable[str] = ()) -> list[FamilyNode]:
+        """The nodes of these families; the `nested` lists the query asks for (`signals`,
+        `consents`, `referrals`, `supportPlan`: `family_fields`) read for all of them at once,
+        so that each family answers them without a read (and without an awaitable) of its own."""
+        partners, wijken, read = await asyncio.gather(
+            loaders.names(info, partners_by_id, {view.row.registering_partner_id for view in views}),
+            loaders.names(info, wijken_by_id, {view.row.wijk_id for view in views}),
+            with_page(info, views, nested),
+        )
         return [
             cls(
                 id=strawberry.ID(str(view.row.id)),
@@ -317,25 +327,82 @@ class FamilyNode:
                 created_at=view.row.created_at,
                 closed_at=view.row.closed_at,
                 view=view,
+                read_with_page={name: nodes[index] for name, nodes in read.items()},
             )
-            for view in views
+            for index, view in enumerate(views)
         ]
 
+    # Each nested list: read with the page, answered at once; else (a family of a payload, or
+    # a list the query did not name where `family_fields` looks) read batched: an awaitable.
+
     @strawberry.field(description="De signalen, nieuwste eerst (elk een momentopname).")
-    async def signals(self, info: Info) -> list[SignalNode]:
-        return await SignalNode.from_views(info, await info.context.load(loaders.signals_as_seen, self.view))
+    def signals(self, info: Info) -> list[SignalNode]:
+        return self._nested(info, "signals")
 
     @strawberry.field(description="De toestemmingen, nieuwste eerst.")
-    async def consents(self, info: Info) -> list[ConsentNode]:
-        return await ConsentNode.from_views(info, await info.context.load(loaders.consents_as_seen, self.view))
+    def consents(self, info: Info) -> list[ConsentNode]:
+        return self._nested(info, "consents")
 
     @strawberry.field(description="De verwijzingen van en naar uw organisatie.")
-    async def referrals(self, info: Info) -> list[ReferralNode]:
-        return await ReferralNode.from_views(info, await info.context.load(loaders.referrals_as_seen, self.view))
+    def referrals(self, info: Info) -> list[ReferralNode]:
+        return self._nested(info, "referrals")
 
     @strawberry.field(description="Het ondersteuningsplan.")
-    async def support_plan(self, info: Info) -> list[PlanItemNode]:
-        return [PlanItemNode.from_row(row) for row in await info.context.load(loaders.plans_as_seen, self.view)]
+    def support_plan(self, info: Info) -> list[PlanItemNode]:
+        return self._nested(info, "supportPlan")
+
+    def _nested(self, info: Info, name: str) -> Any:
+        found = self.read_with_page.get(name)
+        return found if found is not None else self._read(info, name)
+
+    async def _read(self, info: Info, name: str) -> list[Any]:
+        return (await _read_nested(info, name, [self.view]))[0]
+
+
+async def _plan_nodes(_info: Info, rows: list[PlanItem]) -> list[PlanItemNode]:
+    return [PlanItemNode.from_row(row) for row in rows]
+
+
+#: A family's nested lists: the batch read of its rows (keyed by the family as seen) and
+#: what makes their nodes (for many families' rows at once).
+NESTED: dict[str, tuple[Any, Callable[[Info, list[Any]], Awaitable[list[Any]]]]] = {
+    "signals": (loaders.signals_as_seen, SignalNode.from_views),
+    "consents": (loaders.consents_as_seen, ConsentNode.from_views),
+    "referrals": (loaders.referrals_as_seen, ReferralNode.from_views),
+    "supportPlan": (loaders.plans_as_seen, _plan_nodes),
+}
+
+
+async def _read_nested(info: Info, name: str, views: list[FamilyView]) -> list[list[Any]]:
+    """The nodes of list `name` of each of these families (in their order): one batch read
+    of the rows, then their nodes made together (the names they show read in one batch)."""
+    load, make = NESTED[name]
+    per_family = await info.context.load_many(load, views)
+    nodes = await make(info, [row for rows in per_family for row in rows])
+    found, start = [], 0
+    for rows in per_family:
+        found.append(nodes[start : start + len(rows)])
+        start += len(rows)
+    return found
+
+
+async def with_page(info: Info, views: list[FamilyView], nested: Iterable[str]) -> dict[str, list[list[Any]]]:
+    """The `nested` lists of every family of a page: per field name, per family. A list that
+    fails is left out: each family's field then reads it itself and answers the error at
+    its own path, as without this (the rest of the page keeps its data)."""
+    wanted = set(nested)
+    names = [name for name in NESTED if name in wanted]
+    if not views or not names:
+        return {}
+    lists = await asyncio.gather(*(_read_nested(info, name, views) for name in names), return_exceptions=True)
+    return {name: nodes for name, nodes in zip(names, lists, strict=True) if not isinstance(nodes, BaseException)}
+
+
+def family_fields(info: Info, *, connection: bool) -> frozenset[str]:
+    """The fields the query selects on the families this field answers (the nodes of a
+    connection, or the one family). Empty when the selection cannot be read: every nested
+    list is then read by its own field."""
+    return selected_node_fields(info, connection=connection) or frozenset()
 
 
 @readable_with(FEEDBACK_READ)

@@ -26,6 +26,8 @@ from plugins.handvat3_toegang.graphql.types import (
     SearchHitNode,
     ServiceNode,
     TestVectorResultNode,
+    node_fields,
+    regeling_columns,
 )
 from plugins.handvat3_toegang.permissions import CATALOGUE_MANAGE, CATALOGUE_READ, CHECK_RUN, USAGE_READ
 from plugins.handvat3_toegang.services import catalogue, check, parameters, rules, sociale_kaart, usage
@@ -42,18 +44,22 @@ class ToegangQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RegelingNode]:
+        fields = node_fields(info, connection=True)
         return await catalogue.regelingen_page(
             info.context,
             category=category.value if category else None,
             include_hidden=include_hidden,
             first=first,
             after=after,
-            to_node=RegelingNode.from_row,
+            columns=regeling_columns(fields),
+            to_nodes=lambda rows: RegelingNode.of_page(info, rows, fields),
         )
 
     @field(permission=CATALOGUE_READ)
     async def regeling(self, info: Info, id: strawberry.ID) -> RegelingNode:
-        return RegelingNode.from_row(await catalogue.get_regeling(info.context, id))
+        fields = node_fields(info, connection=False)
+        row = await catalogue.get_regeling(info.context, id, columns=regeling_columns(fields))
+        return (await RegelingNode.of_page(info, [row], fields))[0]
 
     @field(permission=CHECK_RUN, description="Voor welke regelingen dit huishouden in aanmerking komt, met uitleg; de meest passende eerst.")
     async def eligibility_check(
@@ -112,13 +118,21 @@ class ToegangPublicQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PublicRegelingNode]:
+        fields = node_fields(info, connection=True)
         return await catalogue.public_regelingen_page(
-            info.context, category=category.value if category else None, first=first, after=after, to_node=PublicRegelingNode.from_row
+            info.context,
+            category=category.value if category else None,
+            first=first,
+            after=after,
+            columns=regeling_columns(fields),
+            to_nodes=lambda rows: PublicRegelingNode.of_page(info, rows, fields),
         )
 
     @field(public=True, description="Eén gepubliceerde regeling.")
     async def regeling(self, info: Info, key: str) -> PublicRegelingNode:
-        return PublicRegelingNode.from_row(await catalogue.public_regeling(info.context, key))
+        fields = node_fields(info, connection=False)
+        row = await catalogue.public_regeling(info.context, key, columns=regeling_columns(fields))
+        return (await PublicRegelingNode.of_page(info, [row], fields))[0]
 
     @field(public=True, description="Check: voor welke regelingen komt dit huishouden in aanmerking? Er wordt niets over het huishouden bewaard.")
     async def eligibility_check(

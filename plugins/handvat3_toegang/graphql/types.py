@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import Connection, container, readable_with
+from core.plugin import container, partners_by_id, readable_with, selected_node_fields
 from plugins.handvat3_toegang.graphql.enums import (
     ConditionStatus,
     EligibilityOutcome,
@@ -75,27 +77,100 @@ class TestVectorNode:
     expected: EligibilityOutcome  # type: ignore[valid-type]
 
 
-def _content(row: Regeling) -> dict[str, Any]:
-    """What the coalition's and the public view of a regeling share."""
-    return {
-        "key": row.key,
-        "name": row.name,
-        "summary": row.summary,
-        "description": row.description,
-        "category": member(RegelingCategory, row.category),
-        "level": member(RegelingLevel, row.level),
-        "external_provider": row.provider_name,
-        "provider_partner": row.provider_partner_id,
-        "how_to_apply": HowToApply.from_row(row),
-        "costs": row.costs,
-        "source_url": row.source_url,
-        "content_checked_on": row.content_checked_on,
-    }
+# -- regelingen: nodes over their rows -----------------------------------------------------------
+#
+# `RegelingNode` and `PublicRegelingNode` declare the GraphQL types. The nodes the resolvers
+# answer are `RegelingOfRow` and `PublicRegelingOfRow`: each field reads the regeling's row
+# when the query asks for it (a property: strawberry's plain attribute path, no resolver
+# per field), so nothing is copied or computed ahead (the conditions, the test vectors, the
+# readability) and a list loads only the columns its query selects (`regeling_columns`).
 
 
-async def _provider_name(info: Info, partner_id: uuid.UUID | None, external: str | None) -> str | None:
-    """The partner organisation's current name, else the external provider's name as entered."""
+def node_fields(info: Info, *, connection: bool) -> frozenset[str] | None:
+    """The fields the query selects on the regelingen this field answers (None: unreadable,
+    load every column)."""
+    return selected_node_fields(info, connection=connection)
+
+
+#: The columns each field of a regeling reads (`Regeling` and `PublicRegeling` alike);
+#: the key and the order of a page (id, position, name) are always loaded.
+REGELING_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "__typename": (),
+    "id": (),
+    "key": (Regeling.key,),
+    "name": (),
+    "summary": (Regeling.summary,),
+    "description": (Regeling.description,),
+    "category": (Regeling.category,),
+    "level": (Regeling.level,),
+    "howToApply": (Regeling.apply_steps, Regeling.apply_url, Regeling.apply_phone, Regeling.apply_documents),
+    "costs": (Regeling.costs,),
+    "validFrom": (Regeling.valid_from,),
+    "validTo": (Regeling.valid_to,),
+    "tags": (Regeling.tags,),
+    "sourceUrl": (Regeling.source_url,),
+    "contentCheckedOn": (Regeling.content_checked_on,),
+    "published": (Regeling.published,),
+    "hidden": (Regeling.hidden,),
+    "position": (),
+    "nationalKey": (Regeling.national_key,),
+    "adapted": (Regeling.adapted,),
+    # The compiled conditions are cached per version of the row (`conditions_of`).
+    "conditions": (Regeling.conditions, Regeling.updated_at),
+    "questions": (Regeling.conditions, Regeling.updated_at),
+    "testVectors": (Regeling.test_vectors,),
+    "readability": (Regeling.summary,),
+    "providerPartnerId": (Regeling.provider_partner_id,),
+    "providerName": (Regeling.provider_partner_id, Regeling.provider_name),
+}
+
+
+def regeling_columns(fields: frozenset[str] | None) -> list[Any] | None:
+    """The columns a regeling's `fields` read (see `node_fields`); None (every column) for a
+    field not listed here."""
+    if fields is None or not fields <= REGELING_COLUMNS.keys():
+        return None
+    return list(dict.fromkeys(column for name in sorted(fields) for column in REGELING_COLUMNS[name]))
+
+
+async def _provider_names(info: Info, rows: Sequence[Regeling], fields: frozenset[str] | None) -> dict[uuid.UUID, str] | None:
+    """The partner names of a page's providers in one batch, when the query asks for them.
+    None when not (or when that read fails: each node's `providerName` then reads its own and
+    answers the error at its own path, the rest of the page keeps its data)."""
+    if fields is not None and "providerName" not in fields:
+        return None
+    partner_ids = list({row.provider_partner_id for row in rows if row.provider_partner_id is not None})
+    try:
+        partners = await info.context.load_many(partners_by_id, partner_ids)
+    except Exception:  # noqa: BLE001 - answered per node, see above
+        return None
+    return {partner_id: partner.name for partner_id, partner in zip(partner_ids, partners, strict=True) if partner is not None}
+
+
+def _provider_name(root: RegelingNode | PublicRegelingNode, info: Info) -> str | None:
+    """The partner organisation's current name, else the external provider's name as
+    entered. Without the page's names at hand (a node of a mutation): an awaitable of it."""
+    row = root.row
+    if row.provider_partner_id is None:
+        return row.provider_name
+    if root.provider_names is None:
+        return _loaded_provider_name(info, row.provider_partner_id, row.provider_name)  # type: ignore[return-value]
+    return root.provider_names.get(row.provider_partner_id) or row.provider_name
+
+
+async def _loaded_provider_name(info: Info, partner_id: uuid.UUID, external: str | None) -> str | None:
     return await partner_name(info, partner_id) or external
+
+
+def _read(path: str) -> Any:
+    """A field read from the node's row (`row.<column>`)."""
+    return property(attrgetter(path))
+
+
+def _detached(row: Regeling) -> Regeling:
+    """A copy of a row that belongs to no session: a mutation's payload is read after its
+    transaction, when an event subscriber that failed may have rolled the session back."""
+    return Regeling(**row.model_dump())
 
 
 @readable_with(CATALOGUE_READ)
@@ -108,8 +183,6 @@ class RegelingNode:
     description: str
     category: RegelingCategory  # type: ignore[valid-type]
     level: RegelingLevel  # type: ignore[valid-type]
-    external_provider: strawberry.Private[str | None]
-    provider_partner: strawberry.Private[uuid.UUID | None]
     how_to_apply: HowToApply
     costs: str | None
     valid_from: dt.date | None
@@ -125,43 +198,25 @@ class RegelingNode:
     conditions: list[ConditionNode]
     test_vectors: list[TestVectorNode]
     readability: float = strawberry.field(description="Leesbaarheid van de samenvatting (Flesch-Douma; hoger is eenvoudiger).")
-
-    @strawberry.field(description="De partnerorganisatie van de coalitie die de regeling aanbiedt (leeg: een externe organisatie).")
-    def provider_partner_id(self) -> strawberry.ID | None:
-        return strawberry.ID(str(self.provider_partner)) if self.provider_partner else None
-
-    @strawberry.field(description="Wie de regeling aanbiedt: de partnerorganisatie of de externe organisatie.")
-    async def provider_name(self, info: Info) -> str | None:
-        return await _provider_name(info, self.provider_partner, self.external_provider)
+    provider_partner_id: strawberry.ID | None = strawberry.field(
+        description="De partnerorganisatie van de coalitie die de regeling aanbiedt (leeg: een externe organisatie)."
+    )
+    provider_name: str | None = strawberry.field(
+        resolver=_provider_name, description="Wie de regeling aanbiedt: de partnerorganisatie of de externe organisatie."
+    )
+    row: strawberry.Private[Regeling]
+    provider_names: strawberry.Private[Mapping[uuid.UUID, str] | None]
 
     @classmethod
     def from_row(cls, row: Regeling) -> RegelingNode:
-        return cls(
-            **_content(row),
-            id=strawberry.ID(str(row.id)),
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            tags=list(row.tags),
-            published=row.published,
-            hidden=row.hidden,
-            position=row.position,
-            national_key=row.national_key,
-            adapted=row.adapted,
-            conditions=[
-                ConditionNode(id=c.id, question=c.question, met=c.met, not_met=c.not_met, rule=c.rule, facts=members(HouseholdFact, sorted(c.facts)))
-                for c in conditions_of(row)
-            ],
-            test_vectors=[
-                TestVectorNode(
-                    name=vector["name"],
-                    reference_date=dt.date.fromisoformat(vector["reference_date"]) if vector.get("reference_date") else None,
-                    household=vector["household"],
-                    expected=member(EligibilityOutcome, vector["expected"]),
-                )
-                for vector in row.test_vectors
-            ],
-            readability=readability(row.summary),
-        )
+        """The node of a mutation's row (a copy of it: see `_detached`)."""
+        return RegelingOfRow(_detached(row))
+
+    @classmethod
+    async def of_page(cls, info: Info, rows: Sequence[Regeling], fields: frozenset[str] | None) -> list[RegelingNode]:
+        """The nodes of rows loaded for this query (with the columns `fields` read)."""
+        names = await _provider_names(info, rows, fields)
+        return [RegelingOfRow(row, names) for row in rows]
 
 
 @container
@@ -173,21 +228,107 @@ class PublicRegelingNode:
     description: str
     category: RegelingCategory  # type: ignore[valid-type]
     level: RegelingLevel  # type: ignore[valid-type]
-    external_provider: strawberry.Private[str | None]
-    provider_partner: strawberry.Private[uuid.UUID | None]
     how_to_apply: HowToApply
     costs: str | None
     source_url: str | None
     content_checked_on: dt.date | None
     questions: list[str] = strawberry.field(description="De vragen die bepalen of je in aanmerking komt.")
-
-    @strawberry.field(description="Wie de regeling aanbiedt.")
-    async def provider_name(self, info: Info) -> str | None:
-        return await _provider_name(info, self.provider_partner, self.external_provider)
+    provider_name: str | None = strawberry.field(resolver=_provider_name, description="Wie de regeling aanbiedt.")
+    row: strawberry.Private[Regeling]
+    provider_names: strawberry.Private[Mapping[uuid.UUID, str] | None]
 
     @classmethod
-    def from_row(cls, row: Regeling) -> PublicRegelingNode:
-        return cls(**_content(row), questions=[condition.question for condition in conditions_of(row)])
+    async def of_page(cls, info: Info, rows: Sequence[Regeling], fields: frozenset[str] | None) -> list[PublicRegelingNode]:
+        """The nodes of rows loaded for this query (with the columns `fields` read)."""
+        names = await _provider_names(info, rows, fields)
+        return [PublicRegelingOfRow(row, names) for row in rows]
+
+
+class _ContentOfRow:
+    """The fields the coalition's and the public view of a regeling share, read from the row."""
+
+    row: Regeling
+
+    def __init__(self, row: Regeling, provider_names: Mapping[uuid.UUID, str] | None = None) -> None:
+        # Not the dataclass's __init__: a node holds its row, nothing is copied.
+        self.row = row
+        self.provider_names = provider_names
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.row.id})"
+
+    key = _read("row.key")
+    name = _read("row.name")
+    summary = _read("row.summary")
+    description = _read("row.description")
+    costs = _read("row.costs")
+    source_url = _read("row.source_url")
+    content_checked_on = _read("row.content_checked_on")
+
+    @property
+    def category(self) -> Any:
+        return member(RegelingCategory, self.row.category)
+
+    @property
+    def level(self) -> Any:
+        return member(RegelingLevel, self.row.level)
+
+    @property
+    def how_to_apply(self) -> HowToApply:
+        return HowToApply.from_row(self.row)
+
+
+class RegelingOfRow(_ContentOfRow, RegelingNode):  # type: ignore[misc]
+    """A `Regeling` node over its row as loaded."""
+
+    valid_from = _read("row.valid_from")
+    valid_to = _read("row.valid_to")
+    tags = _read("row.tags")
+    published = _read("row.published")
+    hidden = _read("row.hidden")
+    position = _read("row.position")
+    national_key = _read("row.national_key")
+    adapted = _read("row.adapted")
+
+    @property
+    def id(self) -> strawberry.ID:  # type: ignore[override]
+        return strawberry.ID(str(self.row.id))
+
+    @property
+    def provider_partner_id(self) -> strawberry.ID | None:  # type: ignore[override]
+        partner_id = self.row.provider_partner_id
+        return strawberry.ID(str(partner_id)) if partner_id else None
+
+    @property
+    def conditions(self) -> list[ConditionNode]:  # type: ignore[override]
+        return [
+            ConditionNode(id=c.id, question=c.question, met=c.met, not_met=c.not_met, rule=c.rule, facts=members(HouseholdFact, sorted(c.facts)))
+            for c in conditions_of(self.row)
+        ]
+
+    @property
+    def test_vectors(self) -> list[TestVectorNode]:  # type: ignore[override]
+        return [
+            TestVectorNode(
+                name=vector["name"],
+                reference_date=dt.date.fromisoformat(vector["reference_date"]) if vector.get("reference_date") else None,
+                household=vector["household"],
+                expected=member(EligibilityOutcome, vector["expected"]),
+            )
+            for vector in self.row.test_vectors
+        ]
+
+    @property
+    def readability(self) -> float:  # type: ignore[override]
+        return readability(self.row.summary)
+
+
+class PublicRegelingOfRow(_ContentOfRow, PublicRegelingNode):  # type: ignore[misc]
+    """A `PublicRegeling` node over its row as loaded."""
+
+    @property
+    def questions(self) -> list[str]:  # type: ignore[override]
+        return [condition.question for condition in conditions_of(self.row)]
 
 
 @container

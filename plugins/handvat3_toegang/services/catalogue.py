@@ -5,16 +5,18 @@ date, visibility, order, what the coalition and the public see, and search."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal
 
 import structlog
 import textstat
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import load_only
 
 from core.plugin import Conflict, NotFound, ValidationFailed, Work, paginate, parse_id, partners_by_id, utcnow, validate
 from plugins.handvat3_toegang import MODULE_KEY
@@ -129,10 +131,12 @@ class RegelingInput(BaseModel):
         return self
 
 
+@functools.lru_cache(maxsize=4096)
 def readability(text: str) -> float:
     """Flesch-Douma reading ease of Dutch text (textstat); higher is easier, B1 ≈ 60+. The
     formula can leave its 0-100 scale for very long or very short sentences; it is kept on
-    it, so that the gemeente's threshold (0-100) can reach every text."""
+    it, so that the gemeente's threshold (0-100) can reach every text. Remembered per text
+    (a list asks for the same summaries again and again)."""
     textstat.set_lang("nl")
     return round(min(max(float(textstat.flesch_reading_ease(text)), 0.0), 100.0), 1)
 
@@ -147,8 +151,30 @@ def _readability_warnings(summary: str, minimum: float) -> list[str]:
 # -- reading ------------------------------------------------------------------------------------
 
 
-async def get_regeling(work: Work, regeling_id: Any, *, field: str = "id") -> Regeling:
-    row = (await work.session.execute(select(Regeling).where(Regeling.id == parse_id(regeling_id, field)))).scalar_one_or_none()
+#: Loaded with every regeling of a list: its key and its place in the order (the cursors).
+PAGE_COLUMNS = (Regeling.id, Regeling.position, Regeling.name)
+
+
+def _only(statement: Any, columns: Sequence[Any] | None) -> Any:
+    """`statement` loading only these columns of the regelingen (with `PAGE_COLUMNS`; None:
+    every column). Reading another column of such a row raises instead of loading it (an
+    async session cannot load behind the caller's back)."""
+    if columns is None:
+        return statement
+    return statement.options(_load_only(tuple(column.key for column in columns)))
+
+
+@functools.lru_cache(maxsize=256)
+def _load_only(names: tuple[str, ...]) -> Any:
+    # Made once per set of columns (an option is immutable; a query's selection repeats).
+    return load_only(*PAGE_COLUMNS, *(getattr(Regeling, name) for name in names), raiseload=True)
+
+
+async def get_regeling(work: Work, regeling_id: Any, *, field: str = "id", columns: Sequence[Any] | None = None) -> Regeling:
+    """One regeling (NOT_FOUND on `field` otherwise), with only `columns` loaded when given
+    (a query's; a change needs every column)."""
+    statement = _only(select(Regeling), columns).where(Regeling.id == parse_id(regeling_id, field))
+    row = (await work.session.execute(statement)).scalar_one_or_none()
     if row is None:
         raise NotFound("Deze regeling bestaat niet.", field=field)
     return row
@@ -162,30 +188,44 @@ async def regeling_exists(session: Any, regeling_id: Any) -> bool:
     return (await session.execute(select(Regeling.id).where(Regeling.id == identifier))).first() is not None
 
 
-async def _in_order(work: Work, statement: Any, *, first: int | None, after: str | None, to_node: Callable[[Regeling], Any]) -> Any:
-    """A page (a connection) of regelingen in the gemeente's order (then by name)."""
+#: Turns a page's rows into its nodes (all at once: what they need is read in one batch).
+ToNodes = Callable[[list[Regeling]], Awaitable[list[Any]]]
+
+
+async def _in_order(
+    work: Work, statement: Any, *, first: int | None, after: str | None, to_nodes: ToNodes, columns: Sequence[Any] | None
+) -> Any:
+    """A page (a connection) of regelingen in the gemeente's order (then by name), loading
+    only `columns` (None: every column)."""
     return await paginate(
         work.session,
-        statement,
+        _only(statement, columns),
         order_by=[Regeling.position, Regeling.name, Regeling.id],
         first=first,
         after=after,
         max_page_size=work.settings.graphql_max_page_size,
-        to_node=to_node,
+        to_nodes=to_nodes,
     )
 
 
 async def regelingen_page(
-    work: Work, *, category: str | None, include_hidden: bool, first: int | None, after: str | None, to_node: Callable[[Regeling], Any]
+    work: Work,
+    *,
+    category: str | None,
+    include_hidden: bool,
+    first: int | None,
+    after: str | None,
+    to_nodes: ToNodes,
+    columns: Sequence[Any] | None = None,
 ) -> Any:
     """A page of the gemeente's catalogue for the coalition, in its order (hidden ones only
-    when asked)."""
+    when asked), with only `columns` loaded when given."""
     statement = select(Regeling)
     if category:
         statement = statement.where(Regeling.category == category)
     if not include_hidden:
         statement = statement.where(Regeling.hidden.is_(False))
-    return await _in_order(work, statement, first=first, after=after, to_node=to_node)
+    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, columns=columns)
 
 
 def _public(statement: Any) -> Any:
@@ -201,18 +241,23 @@ def _current(statement: Any, day: dt.date) -> Any:
 
 
 async def public_regelingen_page(
-    work: Work, *, category: str | None, first: int | None, after: str | None, to_node: Callable[[Regeling], Any]
+    work: Work, *, category: str | None, first: int | None, after: str | None, to_nodes: ToNodes, columns: Sequence[Any] | None = None
 ) -> Any:
-    """A page of the published, visible and current regelingen, in the gemeente's order."""
+    """A page of the published, visible and current regelingen, in the gemeente's order,
+    with only `columns` loaded when given."""
     statement = _current(_public(select(Regeling)), dt.date.today())
     if category:
         statement = statement.where(Regeling.category == category)
-    return await _in_order(work, statement, first=first, after=after, to_node=to_node)
+    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, columns=columns)
 
 
-async def public_regeling(work: Work, key: str) -> Regeling:
-    """One published, visible and current regeling; any other is NOT_FOUND."""
-    row = (await work.session.execute(_public(select(Regeling)).where(Regeling.key == key))).scalar_one_or_none()
+async def public_regeling(work: Work, key: str, *, columns: Sequence[Any] | None = None) -> Regeling:
+    """One published, visible and current regeling; any other is NOT_FOUND. Only `columns`
+    are loaded when given (and what tells whether it is current)."""
+    if columns is not None:
+        columns = [*columns, Regeling.valid_from, Regeling.valid_to]
+    statement = _only(_public(select(Regeling)), columns).where(Regeling.key == key)
+    row = (await work.session.execute(statement)).scalar_one_or_none()
     if row is None or not current_on(row, dt.date.today()):
         raise NotFound("Deze regeling bestaat niet of is niet gepubliceerd.", field="key")
     return row

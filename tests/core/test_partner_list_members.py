@@ -1,0 +1,65 @@
+"""The partner list reads its partners' members with the page (one statement, whatever the
+page size) when the query asks for them and may see them: `members` and a member's
+`partner` answer without a read of their own, the permission of each field is checked as
+before, and a partner answered elsewhere (a member's partner's members) still reads its own."""
+
+from __future__ import annotations
+
+from core.platform import Platform
+from core.testing import add_member, count_statements
+from tests.conftest import Api, World
+from tests.core.test_query_count import seed_partners
+
+ADMIN = World.email("coalition_admin", "utrecht")
+ANALYST = World.email("analyst", "utrecht")  # reads partners, not members
+
+
+async def statements_of(api: Api, platform: Platform, query: str, variables: dict, user: str = ADMIN) -> tuple[dict, list[str]]:
+    await api.token("utrecht", user)
+    await platform.identity.keys.refresh(force=True)
+    with count_statements(platform) as statements:
+        response = await api.gql("utrecht", query, variables, user=user)
+    return response.body, statements
+
+
+async def test_members_through_fragments_and_nodes_take_constant_statements(api: Api, world: World, platform: Platform) -> None:
+    await seed_partners(api, platform, 12)
+    query = """query($first: Int!) { partners(first: $first) { nodes { ...P } } }
+      fragment P on Partner { name members { displayName partner { name } } }"""
+    counts = []
+    for first in (3, 12):
+        body, statements = await statements_of(api, platform, query, {"first": first})
+        assert not body.get("errors"), body
+        nodes = body["data"]["partners"]["nodes"]
+        assert len(nodes) == first and all(len(node["members"]) == 2 for node in nodes)
+        assert all(member["partner"]["name"] == node["name"] for node in nodes for member in node["members"])
+        counts.append(len(statements))
+        # The members in one statement, and none for their partner: it is the one they were read through.
+        assert sum("FROM memberships" in statement and "partner_id IN" in statement for statement in statements) == 1
+        assert not any("FROM partners" in statement and "partners.id IN" in statement for statement in statements)
+    assert counts[0] == counts[1]
+
+
+async def test_a_members_partner_still_answers_its_own_members(api: Api, world: World, platform: Platform) -> None:
+    await seed_partners(api, platform, 3)
+    partners = (await api.gql("utrecht", "{ partners { nodes { id name } } }", user=ADMIN)).ok()["partners"]["nodes"]
+    await add_member(platform, "utrecht", "extra@partner.example", ["professional"], partner_id=partners[0]["id"], name="Extra")
+    query = "{ partners { nodes { id name members { email partner { id members { email } } } } } }"
+    nodes = (await api.gql("utrecht", query, user=ADMIN)).ok()["partners"]["nodes"]
+    for node in nodes:
+        emails = [member["email"] for member in node["members"]]
+        assert all(member["partner"]["id"] == node["id"] and [m["email"] for m in member["partner"]["members"]] == emails for member in node["members"])
+    assert "extra@partner.example" in [member["email"] for member in nodes[0]["members"]]
+    # One partner, not a list: its members read by the field itself, the same.
+    one = (await api.gql("utrecht", "query($id: ID!) { partner(id: $id) { members { email } } }", {"id": nodes[0]["id"]}, user=ADMIN)).ok()
+    assert one["partner"]["members"] == [{"email": member["email"]} for member in nodes[0]["members"]]
+
+
+async def test_who_may_not_see_members_gets_each_refused_and_nothing_is_read(api: Api, world: World, platform: Platform) -> None:
+    await seed_partners(api, platform, 3)
+    body, statements = await statements_of(api, platform, "{ partners { nodes { name members { displayName } } } }", {}, user=ANALYST)
+    nodes = body["data"]["partners"]["nodes"]
+    assert [node["members"] for node in nodes] == [None] * 3 and all(node["name"] for node in nodes)
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"] * 3
+    assert sorted(error["path"] for error in body["errors"]) == [["partners", "nodes", index, "members"] for index in range(3)]
+    assert not any("FROM memberships" in statement and "partner_id IN" in statement for statement in statements)
