@@ -508,10 +508,13 @@ class Platform:
             )
         ).first()
         auth_session, person = row if row is not None else (None, None)
-        if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():
-            raise Unauthenticated("Deze sessie is beëindigd. Log opnieuw in.")
-        if person is None or not person.active or person.email != claims.subject:
-            raise Unauthenticated("Dit token is niet (meer) geldig.")
+        _require_live_login(
+            auth_session.revoked_at if auth_session else None,
+            auth_session.expires_at if auth_session else None,
+            person.active if person else None,
+            person.email if person else None,
+            claims,
+        )
         return person
 
     def _caller_principal(self, caller: Any, claims: AccessClaims) -> Principal:
@@ -519,18 +522,14 @@ class Platform:
         session still live, the person active and the token's, and their membership here now.
         Read on every request, so a logout, a deactivation, a revoked membership or a role
         change takes effect at the caller's next request."""
-        if caller.session_revoked_at is not None or caller.session_expires_at is None or caller.session_expires_at <= utcnow():
-            raise Unauthenticated("Deze sessie is beëindigd. Log opnieuw in.")
-        if not caller.person_active or caller.person_email != claims.subject:
-            raise Unauthenticated("Dit token is niet (meer) geldig.")
-        roles = frozenset(caller.membership_roles or ()) | ({PLATFORM_OPERATOR} if caller.person_is_operator else set())
-        principal = Principal(
-            subject=caller.person_email,
-            person_id=caller.person_id,
-            membership_id=caller.membership_id,
-            partner_id=caller.membership_partner_id,
-            roles=roles,
-            permissions=self.permissions.for_roles(roles),
+        _require_live_login(caller.session_revoked_at, caller.session_expires_at, caller.person_active, caller.person_email, claims)
+        principal = self._principal_of(
+            caller.person_email,
+            caller.person_id,
+            caller.membership_id,
+            caller.membership_partner_id,
+            caller.membership_roles,
+            operator=bool(caller.person_is_operator),
         )
         if not principal.roles:
             raise Forbidden("U bent geen lid van deze gemeente.", code="NOT_A_MEMBER")
@@ -539,12 +538,26 @@ class Platform:
     def member_principal(self, subject: str, person_id: uuid.UUID, membership: Membership | None, *, operator: bool = False) -> Principal:
         """A person acting in the session's gemeente with the roles of their membership there
         now (and the operator's role), for a request, a feed link or another gemeente of theirs."""
-        roles = frozenset(membership.roles if membership is not None else ()) | ({PLATFORM_OPERATOR} if operator else set())
+        if membership is None:
+            return self._principal_of(subject, person_id, None, None, (), operator=operator)
+        return self._principal_of(subject, person_id, membership.id, membership.partner_id, membership.roles, operator=operator)
+
+    def _principal_of(
+        self,
+        subject: str,
+        person_id: uuid.UUID,
+        membership_id: uuid.UUID | None,
+        partner_id: uuid.UUID | None,
+        membership_roles: Iterable[str] | None,
+        *,
+        operator: bool,
+    ) -> Principal:
+        roles = frozenset(membership_roles or ()) | ({PLATFORM_OPERATOR} if operator else set())
         return Principal(
             subject=subject,
             person_id=person_id,
-            membership_id=membership.id if membership else None,
-            partner_id=membership.partner_id if membership else None,
+            membership_id=membership_id,
+            partner_id=partner_id,
             roles=roles,
             permissions=self.permissions.for_roles(roles),
         )
@@ -557,6 +570,17 @@ class Platform:
         scopes = claims.scopes & set(grant.scopes) & set(client.allowed_scopes)
         permissions = frozenset(scope for scope in scopes if self.permissions.is_declared(scope))
         return Principal(subject=client.client_id, client_id=client.client_id, permissions=permissions)
+
+
+def _require_live_login(
+    revoked_at: dt.datetime | None, expires_at: dt.datetime | None, person_active: bool | None, person_email: str | None, claims: AccessClaims
+) -> None:
+    """A person's token stands only on a login session that has not ended (logout ends it at
+    once) and on an active person who is still the token's subject."""
+    if expires_at is None or revoked_at is not None or expires_at <= utcnow():
+        raise Unauthenticated("Deze sessie is beëindigd. Log opnieuw in.")
+    if not person_active or person_email != claims.subject:
+        raise Unauthenticated("Dit token is niet (meer) geldig.")
 
 
 _TENANT_COLUMNS = tuple(column.key for column in Tenant.__table__.columns)  # type: ignore[attr-defined]
