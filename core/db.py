@@ -34,7 +34,7 @@ from sqlalchemy import JSON, DateTime, ForeignKeyConstraint, MetaData, event, in
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm import Mapper, Session, with_loader_criteria
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
@@ -437,30 +437,54 @@ def session_tenant_id(session: Session | AsyncSession) -> uuid.UUID:
 TENANT_SETTING = "app.tenant_id"
 SYSTEM_SETTING = "app.system"
 
-_shaped_classes_cache: tuple[int, dict[Any, type]] = (-1, {})
+_shaped_classes_cache: dict[Any, type] | None = None
+#: The shaped classes each statement reaches, by the statement's SQLAlchemy cache key (two
+#: statements with one key compile to the same SQL, so reach the same tables): finding
+#: them walks the whole statement, which cost more than running a simple one. Bounded:
+#: emptied when full (statements are written in code, so there are a few hundred).
+_SHAPES_BY_STATEMENT: dict[Any, dict[type, DataShape]] = {}
+_SHAPES_BY_STATEMENT_LIMIT = 4096
+
+
+@event.listens_for(Mapper, "after_mapper_constructed")
+def _forget_shaped_classes(_mapper: Any, _cls: type) -> None:
+    """A model was added: the table -> class map is built again when next needed."""
+    global _shaped_classes_cache
+    _shaped_classes_cache = None
+    _SHAPES_BY_STATEMENT.clear()
 
 
 def _shaped_table_classes() -> dict[Any, type]:
     """Table -> class of every mapped class with a data shape (tenant, shared, national
-    reference), recomputed when a model is added."""
+    reference), built again after a model is added (not by counting the registry's mappers
+    on every statement: that builds a set of them all)."""
     global _shaped_classes_cache
-    mappers = SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
-    if _shaped_classes_cache[0] != len(mappers):
-        classes = {mapper.local_table: mapper.class_ for mapper in mappers if data_shape(mapper.class_) is not None}
-        _shaped_classes_cache = (len(mappers), classes)
-    return _shaped_classes_cache[1]
+    if _shaped_classes_cache is None:
+        mappers = SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
+        _shaped_classes_cache = {mapper.local_table: mapper.class_ for mapper in mappers if data_shape(mapper.class_) is not None}
+    return _shaped_classes_cache
 
 
 def _shaped_classes_in(statement: Any, mappers: Sequence[Any]) -> dict[type, DataShape]:
     """The classes with a data shape that a statement reaches: its entities, and every
-    table in it, joins and subqueries included."""
+    table in it, joins and subqueries included (remembered per statement shape)."""
+    cache_key = statement._generate_cache_key()
+    if cache_key is not None:
+        known = _SHAPES_BY_STATEMENT.get(cache_key.key)
+        if known is not None:
+            return known
     by_table = _shaped_table_classes()
     found = {mapper.class_ for mapper in mappers if data_shape(mapper) is not None}
     for table in find_tables(statement, include_joins=True, include_aliases=True, include_selects=True, include_crud=True):
         cls = by_table.get(table)
         if cls is not None:
             found.add(cls)
-    return {cls: data_shape(cls) for cls in found}  # type: ignore[misc]
+    shapes = {cls: data_shape(cls) for cls in found}
+    if cache_key is not None:
+        if len(_SHAPES_BY_STATEMENT) >= _SHAPES_BY_STATEMENT_LIMIT:
+            _SHAPES_BY_STATEMENT.clear()
+        _SHAPES_BY_STATEMENT[cache_key.key] = shapes  # type: ignore[assignment]
+    return shapes  # type: ignore[return-value]
 
 
 def _dml_target(state: Any) -> type | None:

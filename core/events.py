@@ -18,6 +18,12 @@ subscriber in that same transaction (its writes behind a savepoint), so two work
 run the same delivery and a success is committed together with its `delivered` mark.
 Deliveries of a module the tenant has switched off wait, untouched, until it is switched
 on again (or purged).
+
+An event that no module enabled for the tenant takes (subscribers may declare their types
+with `subscribes_to`) needs no delivery: `settle_unsubscribed` marks it dispatched and
+writes its webhook deliveries in the transaction that publishes it, before the commit, so
+the common mutation commits once. The others are dispatched after the commit, all of one
+unit of work marked dispatched in one transaction.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import String, and_, cast, delete, or_, select, update
+from sqlalchemy import String, and_, cast, delete, inspect, or_, select, update
 
 from core.db import begin_write, session_tenant_id, utcnow
 from core.errors import Conflict, NotFound
@@ -40,6 +46,8 @@ from core.module_types import DomainEvent
 log = structlog.get_logger(__name__)
 
 PENDING_EVENTS_KEY = "kansrijk.pending_events"
+#: Session info: the outbox rows of the pending events, by event id (to settle them).
+PENDING_ROWS_KEY = "kansrijk.pending_outbox_rows"
 EVENT_TYPES_KEY = "kansrijk.event_types"
 #: The session's `DeliveryPolicy` (the platform's sessionmaker puts it in every session).
 DELIVERY_POLICY_KEY = "kansrijk.delivery_policy"
@@ -58,18 +66,44 @@ def publish_event(session: Any, type: str, payload: dict[str, Any] | None = None
     if declared is not None and type not in declared:
         raise UndeclaredEventType(f"event type {type!r} is not declared by any module")
     event = DomainEvent(type=type, tenant_id=session_tenant_id(session), payload=dict(payload or {}), actor=actor)
-    session.add(
-        OutboxEvent(
-            id=event.id,
-            tenant_id=event.tenant_id,
-            type=event.type,
-            payload=event.payload,
-            actor=event.actor,
-            occurred_at=event.occurred_at,
-        )
+    row = OutboxEvent(
+        id=event.id,
+        tenant_id=event.tenant_id,
+        type=event.type,
+        payload=event.payload,
+        actor=event.actor,
+        occurred_at=event.occurred_at,
     )
+    session.add(row)
     session.info.setdefault(PENDING_EVENTS_KEY, []).append(event)
+    session.info.setdefault(PENDING_ROWS_KEY, {})[event.id] = row
     return event
+
+
+async def settle_unsubscribed(session: Any, hooks: Any) -> None:
+    """Before the commit of the transaction that published them: mark the pending events
+    that no enabled module takes dispatched and write their webhook deliveries, in this
+    transaction (committed with the change, or rolled back with it). The events some
+    module takes stay pending for `dispatch_committed`."""
+    pending: list[DomainEvent] = session.info.get(PENDING_EVENTS_KEY) or []
+    unsubscribed = [event for event in pending if not hooks.domain_event_subscribers(event.type)]
+    if not unsubscribed:
+        return
+    rows = session.info.get(PENDING_ROWS_KEY) or {}
+    now, webhooks = utcnow(), {}
+    written = []  # rows already flushed (inserted): marked with one UPDATE
+    for event in unsubscribed:
+        row = rows.get(event.id)
+        if row is not None and not inspect(row).persistent:
+            row.dispatched_at = now  # inserted dispatched
+        else:
+            written.append(event.id)
+    if written:
+        await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(written)).values(dispatched_at=now))
+    for event in unsubscribed:
+        await create_webhook_deliveries(session, event, webhooks)
+    settled = {event.id for event in unsubscribed}
+    session.info[PENDING_EVENTS_KEY] = [event for event in pending if event.id not in settled]
 
 
 async def dispatch_committed(session: Any, hooks: Any) -> None:
@@ -77,6 +111,7 @@ async def dispatch_committed(session: Any, hooks: Any) -> None:
     whatever happens here: a failure is logged, and the outbox keeps the undelivered
     events for `dispatch_pending`."""
     events: list[DomainEvent] = session.info.pop(PENDING_EVENTS_KEY, [])
+    session.info.pop(PENDING_ROWS_KEY, None)
     try:
         await dispatch(session, hooks, events)
     except Exception:
@@ -86,32 +121,40 @@ async def dispatch_committed(session: Any, hooks: Any) -> None:
 
 async def rollback(session: Any) -> None:
     session.info.pop(PENDING_EVENTS_KEY, None)
+    session.info.pop(PENDING_ROWS_KEY, None)
     await session.rollback()
 
 
 async def dispatch(session: Any, hooks: Any, events: list[DomainEvent]) -> None:
-    queue = list(events)
+    """Hand each event to the subscribers that take it (each in a transaction of its own),
+    then mark the events dispatched, record the failed deliveries and write the webhook
+    deliveries in one transaction; events the subscribers published follow in turn."""
+    batch = list(events)
     webhooks: dict[str, Any] = {}  # the tenant's webhook subscriptions, read once for these events
-    while queue:
-        event = queue.pop(0)
-        failures: list[tuple[str, str]] = []
-        for module_key, call in hooks.domain_event_subscribers():
-            try:
-                await call(event=event, session=session)
-                await session.commit()
-                queue.extend(session.info.pop(PENDING_EVENTS_KEY, []))  # events a subscriber published
-            except Exception as exc:
-                await rollback(session)
-                log.exception("event.subscriber_failed", event_type=event.type, module=module_key)
-                failures.append((module_key, error_summary(exc)))
+    while batch:
+        published: list[DomainEvent] = []
+        failures: dict[uuid.UUID, list[tuple[str, str]]] = {}
+        for event in batch:
+            for module_key, call in hooks.domain_event_subscribers(event.type):
+                try:
+                    await call(event=event, session=session)
+                    await session.commit()
+                    published.extend(session.info.pop(PENDING_EVENTS_KEY, []))  # events a subscriber published
+                    session.info.pop(PENDING_ROWS_KEY, None)
+                except Exception as exc:
+                    await rollback(session)
+                    log.exception("event.subscriber_failed", event_type=event.type, module=module_key)
+                    failures.setdefault(event.id, []).append((module_key, error_summary(exc)))
         # Marked dispatched in the same transaction that records the failed deliveries and
-        # writes its webhook deliveries: an event is either still pending (delivered again to
+        # writes the webhook deliveries: an event is either still pending (delivered again to
         # every subscriber) or dispatched with each failure and each webhook on record.
-        await session.execute(update(OutboxEvent).where(OutboxEvent.id == event.id).values(dispatched_at=utcnow()))
-        if failures:
-            await record_failures(session, event.id, failures)
-        await create_webhook_deliveries(session, event, webhooks)
+        await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([event.id for event in batch])).values(dispatched_at=utcnow()))
+        for event in batch:
+            if event.id in failures:
+                await record_failures(session, event.id, failures[event.id])
+            await create_webhook_deliveries(session, event, webhooks)
         await session.commit()
+        batch = published
 
 
 async def create_webhook_deliveries(session: Any, event: DomainEvent, known: dict[str, Any]) -> int:
@@ -301,6 +344,7 @@ async def _attempt(session: Any, hooks: Any, delivery_id: uuid.UUID, now: dt.dat
             await call(event=event, session=session)
     except Exception as exc:
         session.info.pop(PENDING_EVENTS_KEY, None)  # what it published went with the savepoint
+        session.info.pop(PENDING_ROWS_KEY, None)
         error = error_summary(exc)
         log.warning("event.redelivery_failed", event_type=event.type, module=subscriber, attempt=attempts + 1, error=error, exc_info=True)
         values = _after_failure(attempts + 1, error, policy_of(session), now)
@@ -317,6 +361,7 @@ async def _attempt(session: Any, hooks: Any, delivery_id: uuid.UUID, now: dt.dat
     await session.commit()
     log.info("event.redelivered", event_type=event.type, module=subscriber, attempts=attempts + 1)
     published = session.info.pop(PENDING_EVENTS_KEY, [])
+    session.info.pop(PENDING_ROWS_KEY, None)
     if published:  # events the subscriber published: delivered like any other
         await dispatch(session, hooks, published)
     return True

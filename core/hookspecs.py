@@ -59,6 +59,27 @@ PROJECT_NAME = "kansrijkestart"
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 _pluggy_spec = pluggy.HookspecMarker(PROJECT_NAME)
 
+#: The attribute `subscribes_to` puts on an `on_domain_event` implementation.
+SUBSCRIBED_EVENT_TYPES = f"{PROJECT_NAME}_event_types"
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def subscribes_to(*event_types: str) -> Callable[[_Function], _Function]:
+    """Declare the event types an `on_domain_event` implementation takes: names, or
+    shell-style patterns such as `*.regeling_linked`. It is not called for other types,
+    and an event that no module enabled for the tenant takes is settled in the transaction
+    that published it (no delivery transaction afterwards). Without it an implementation
+    takes every event (plugin API 1.5)."""
+    if not event_types or not all(isinstance(name, str) and name for name in event_types):
+        raise ValueError("subscribes_to needs one or more event types (names or patterns)")
+
+    def mark(function: _Function) -> _Function:
+        setattr(function, SUBSCRIBED_EVENT_TYPES, tuple(event_types))
+        return function
+
+    return mark
+
 
 class Scope(enum.StrEnum):
     PROCESS = "process"
@@ -217,8 +238,9 @@ def module_disabled(tenant: TenantInfo, session: AsyncSession, actor: str | None
 @spec(Scope.TENANT, Dispatch.NOTIFY)
 def on_domain_event(event: DomainEvent, session: AsyncSession) -> None:
     """Called after the transaction that published `event` committed, in a transaction of
-    its own per subscriber. A subscriber that raises is retried with backoff (its delivery
-    is recorded) and does not affect other subscribers."""
+    its own per subscriber, for the subscribers that take its type (`subscribes_to`; every
+    type without it). A subscriber that raises is retried with backoff (its delivery is
+    recorded) and does not affect other subscribers."""
 
 
 @spec(Scope.TENANT)

@@ -29,7 +29,7 @@ from core.graphql.enums import enum_member, value_enum
 from core.graphql.roles import PartnerTypeEnum, RoleEnum
 from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list, position_connection, position_window
 from core.bulk import bulk_upsert
-from core.hookspecs import hookimpl
+from core.hookspecs import hookimpl, subscribes_to
 from core.identifying import IdentifyingData, identifying_data, refuse_identifying, refuse_identifying_in
 from core.module import Module
 from core.commands import run_command
@@ -154,6 +154,7 @@ __all__ = [
     "GraphQLContribution",
     "HistoryEntry",
     "hookimpl",
+    "subscribes_to",
     "input_data",
     "JobScope",
     "JSONType",

@@ -43,7 +43,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Column, ForeignKeyConstraint, Index, String, UniqueConstraint, func, select, text
+from sqlalchemy import Column, ForeignKeyConstraint, Index, String, UniqueConstraint, func, insert, select, text
 from sqlmodel import Field, SQLModel
 
 from core.db import JSONType, TenantScopedModel, UTCDateTime, dialect_insert, session_tenant_id, utcnow
@@ -263,15 +263,28 @@ def _chained_fields(record: ProcessingRecord) -> dict[str, Any]:
     }
 
 
+#: Session info: the register entries this session inserted (see ensure_register).
+REGISTERED_HERE_KEY = "processing.registered_here"
+
+
 async def ensure_register(session: Any, runtime: Any, keys: Iterable[str]) -> None:
     """Put the declared activities in the session's tenant's register (once each; two
-    requests adding the same entry at once both succeed)."""
-    wanted = set(keys)
+    requests adding the same entry at once both succeed). Entries are never removed: those
+    this process has seen committed are not read again (`runtime.registered_activities`)."""
+    tenant_id = session_tenant_id(session)
+    known = runtime.registered_activities
+    wanted = {key for key in keys if (tenant_id, key) not in known}
+    if not wanted:
+        return
     present = set((await session.execute(select(RegisteredActivity.key).where(RegisteredActivity.key.in_(wanted)))).scalars())
+    # Not what this session inserted itself (its transaction may still roll back): that is
+    # remembered once a later unit of work reads it committed.
+    inserted_here = session.info.setdefault(REGISTERED_HERE_KEY, set())
+    known.update((tenant_id, key) for key in present - inserted_here)
     missing = sorted(wanted - present)
     if not missing:
         return
-    tenant_id, now = session_tenant_id(session), utcnow()
+    now = utcnow()
     rows = []
     for key in missing:
         module, declared = runtime.processing_activity(key)
@@ -289,8 +302,9 @@ async def ensure_register(session: Any, runtime: Any, keys: Iterable[str]) -> No
                 "registered_at": now,
             }
         )
-    insert = dialect_insert(session)
-    await session.execute(insert(RegisteredActivity).values(rows).on_conflict_do_nothing(index_elements=["tenant_id", "key"]))
+    inserted_here.update(missing)
+    upsert = dialect_insert(session)
+    await session.execute(upsert(RegisteredActivity).values(rows).on_conflict_do_nothing(index_elements=["tenant_id", "key"]))
 
 
 async def write_records(work: Any, *, status: str) -> int:
@@ -308,28 +322,33 @@ async def write_records(work: Any, *, status: str) -> int:
     on_behalf_of = f"partner:{principal.partner_id}" if principal.partner_id else f"gemeente:{work.tenant.code}"
     secret = work.settings.secret_key.get_secret_value()
     trace = work.journal.trace
+    # Plain rows in one bulk INSERT (no model object per record: a read of a page of 50
+    # families writes 50 records, and building and flushing objects cost more than that).
+    common = {
+        "tenant_id": work.tenant.id,
+        "trace_id": trace.trace_id,
+        "span_id": trace.span_id,
+        "parent_span_id": trace.parent_span_id,
+        "status": status,
+        "actor_type": actor_type,
+        "actor": principal.subject,
+        "on_behalf_of": on_behalf_of,
+    }
     records = [
-        ProcessingRecord(
-            tenant_id=work.tenant.id,
-            position=position,
-            trace_id=trace.trace_id,
-            span_id=trace.span_id,
-            parent_span_id=trace.parent_span_id,
-            operation=item.operation,
-            activity=item.activity,
-            started_at=item.started_at,
-            ended_at=item.ended_at,
-            status=status,
-            actor_type=actor_type,
-            actor=principal.subject,
-            on_behalf_of=on_behalf_of,
-            data_subject=pseudonym(secret, work.tenant.id, subject),
-            result=item.result,
-        )
+        {
+            **common,
+            "id": uuid.uuid4(),
+            "position": position,
+            "operation": item.operation,
+            "activity": item.activity,
+            "started_at": item.started_at,
+            "ended_at": item.ended_at,
+            "data_subject": pseudonym(secret, work.tenant.id, subject),
+            "result": item.result,
+        }
         for position, (item, subject) in enumerate((item, subject) for item in pending for subject in item.subjects)
     ]
-    session.add_all(records)
-    await session.flush()
+    await session.execute(insert(ProcessingRecord), records)
     if session.bind.dialect.name == "sqlite":
         # One writer at a time on SQLite anyway: seal them at once, in this transaction.
         await seal(session, secret)

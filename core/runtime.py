@@ -9,6 +9,7 @@ built once per set of enabled modules and cached.
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 import re
 import uuid
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-PLUGIN_API_VERSION = "1.4"
+PLUGIN_API_VERSION = "1.5"
 ENTRY_POINT_GROUP = "kansrijkestart.modules"
 CORE_PLUGIN_NAME = "core"
 DOWNLOAD_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
@@ -98,6 +99,22 @@ async def resolve(value: Any) -> Any:
     return value
 
 
+def _bound(impl: Any) -> Callable[..., Awaitable[Any]]:
+    """A hook implementation as an async callable taking the hook's arguments by name."""
+
+    async def call(**kwargs: Any) -> Any:
+        return await resolve(impl.function(**{arg: kwargs[arg] for arg in impl.argnames}))
+
+    return call
+
+
+def takes_event(subscriber: Any, event_type: str) -> bool:
+    """Whether an `on_domain_event` implementation takes events of this type: every type,
+    unless it declared its types with `subscribes_to`."""
+    declared = getattr(subscriber, hookspecs.SUBSCRIBED_EVENT_TYPES, None)
+    return declared is None or any(fnmatch.fnmatchcase(event_type, pattern) for pattern in declared)
+
+
 class TenantHooks:
     """The typed facade over the hooks of core and the modules enabled for one tenant (or,
     for lifecycle hooks, of one module). Each method is named after its hook and takes its
@@ -121,14 +138,7 @@ class TenantHooks:
         """(module key, async callable taking the hook's arguments by name) per enabled
         implementation, in call order: for callers that handle each on its own (the event
         delivery gives every subscriber a transaction and a retry state of its own)."""
-
-        def bind(impl: Any) -> Callable[..., Awaitable[Any]]:
-            async def call(**kwargs: Any) -> Any:
-                return await resolve(impl.function(**{arg: kwargs[arg] for arg in impl.argnames}))
-
-            return call
-
-        return [(impl.plugin_name, bind(impl)) for impl in reversed(self._caller(name).get_hookimpls())]
+        return [(impl.plugin_name, _bound(impl)) for impl in reversed(self._caller(name).get_hookimpls())]
 
     async def _dispatch(self, name: str, *, only: str | None = None, **kwargs: Any) -> Any:
         """Call the implementations as the spec says (collect, or first answer). Notify hooks
@@ -199,11 +209,16 @@ class TenantHooks:
     async def seed_demo_data(self, tenant: TenantInfo, session: Any, work: Any) -> None:
         await self._dispatch("seed_demo_data", tenant=tenant, session=session, work=work)
 
-    def domain_event_subscribers(self) -> list[tuple[str, Callable[..., Awaitable[Any]]]]:
-        """(module key, callable) of every enabled `on_domain_event` implementation: the
-        `on_domain_event` hook (dispatch notify) is delivered to each subscriber in a
-        transaction of its own, with its own retries (core.events)."""
-        return self.implementations("on_domain_event")
+    def domain_event_subscribers(self, event_type: str | None = None) -> list[tuple[str, Callable[..., Awaitable[Any]]]]:
+        """(module key, callable) of every enabled `on_domain_event` implementation (that
+        takes `event_type`, when given: see `subscribes_to`): the `on_domain_event` hook
+        (dispatch notify) is delivered to each subscriber in a transaction of its own, with
+        its own retries (core.events)."""
+        return [
+            (impl.plugin_name, _bound(impl))
+            for impl in reversed(self._caller("on_domain_event").get_hookimpls())
+            if event_type is None or takes_event(impl.function, event_type)
+        ]
 
     def domain_event_subscriber(self, module_key: str) -> Callable[..., Awaitable[Any]] | None:
         """One module's `on_domain_event`, or None when it is not enabled here or has none."""
@@ -230,6 +245,10 @@ class ModuleRuntime:
         self._hooks_cache: OrderedDict[frozenset[str], TenantHooks] = OrderedDict()
         self.core = Contributions()
         self._event_type_names: frozenset[str] | None = None
+        #: (tenant id, activity key) seen in a tenant's register of processing activities
+        #: (core.processing.ensure_register): entries are never removed, so a unit of work
+        #: that writes records of known activities need not read the register again.
+        self.registered_activities: set[tuple[Any, str]] = set()
 
     # -- loading ------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import structlog
 
 from core.access import PermissionRegistry, Principal
 from core.db import TENANT_CONTEXT_KEY, begin_write
-from core.events import EVENT_TYPES_KEY, dispatch_committed, rollback
+from core.events import EVENT_TYPES_KEY, dispatch_committed, rollback, settle_unsubscribed
 from core.module_types import TenantInfo
 from core.processing import STATUS_ERROR, STATUS_OK, ProcessingJournal, Trace, write_records
 
@@ -122,6 +122,7 @@ class Work:
     async def save(self) -> None:
         """Commit the unit of work with its processing records (status `ok`); its events are
         delivered by `dispatch_events`."""
+        await settle_unsubscribed(self.session, self.hooks)
         written = await write_records(self, status=STATUS_OK)
         await self.session.commit()
         self.journal.clear()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.plugin import ActivityFigure, DomainEvent, MemberKnowledge, OfferItem, TenantInfo, hookimpl
+from core.plugin import ActivityFigure, DomainEvent, MemberKnowledge, OfferItem, TenantInfo, hookimpl, subscribes_to
 from plugins.handvat3_toegang import MODULE_KEY
-from plugins.handvat3_toegang.events import counts_as_referral
+from plugins.handvat3_toegang.events import EVENT_REGELING_REFERRED, LINKED_SUFFIX, counts_as_referral
 from plugins.handvat3_toegang.services import activity, catalogue, usage
 
 #: The kind under which another module refers to a regeling of this module (by its id).
@@ -20,6 +20,7 @@ async def module_enabled(tenant: TenantInfo, session: Any) -> None:
 
 
 @hookimpl
+@subscribes_to(EVENT_REGELING_REFERRED, f"*{LINKED_SUFFIX}")
 async def on_domain_event(event: DomainEvent, session: Any) -> None:
     """Referrals to a regeling (from this module or another, e.g. a support plan in
     handvat 2) count towards its use."""

@@ -78,3 +78,29 @@ async def test_system_context_reads_platform_tables_and_no_tenant_data(platform:
     with pytest.raises(ValueError):
         with system_context(""):
             pass
+
+
+def test_the_tables_a_statement_reaches_are_remembered_per_statement_shape(platform: Platform) -> None:
+    """Finding the shaped tables walks the whole statement; the answer is remembered by the
+    statement's cache key, which differs whenever the tables differ (a subquery included)
+    and is the same for the same statement with other values."""
+    import uuid
+
+    from sqlalchemy import exists
+    from sqlalchemy import inspect as inspect_model
+
+    from core.db import _SHAPES_BY_STATEMENT, _shaped_classes_in
+    from core.models import Membership
+    from core.processing import RegisteredActivity
+
+    def partners_where(subquery_model: type, value: uuid.UUID):  # noqa: ANN202
+        return select(Partner).where(Partner.id == value, exists(select(subquery_model.id).where(subquery_model.id == value)))
+
+    _SHAPES_BY_STATEMENT.clear()
+    mappers = [inspect_model(Partner)]
+    with_members = _shaped_classes_in(partners_where(Membership, uuid.uuid4()), mappers)
+    assert set(with_members) == {Partner, Membership}
+    assert len(_SHAPES_BY_STATEMENT) == 1
+    assert _shaped_classes_in(partners_where(Membership, uuid.uuid4()), mappers) is with_members  # remembered
+    assert set(_shaped_classes_in(partners_where(RegisteredActivity, uuid.uuid4()), mappers)) == {Partner, RegisteredActivity}
+    assert len(_SHAPES_BY_STATEMENT) == 2

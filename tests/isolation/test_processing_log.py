@@ -249,3 +249,34 @@ async def test_a_deadlocked_mutation_runs_again_and_logs_once(api: Api, world: W
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         events = (await session.execute(select(OutboxEvent.type).where(OutboxEvent.type == "tiny_notes.note.added"))).scalars().all()
     assert len(events) == 1
+
+
+async def test_the_register_is_read_until_this_process_saw_its_entry_committed(api: Api, world: World, platform: Platform) -> None:
+    """Entries of the register of processing activities are never removed: once one was
+    read committed, writing records of that activity does not read the register again. An
+    entry a unit of work inserted and then lost to a rollback is not taken for present."""
+    from core.processing import RegisteredActivity, ensure_register
+    from core.testing import count_statements
+    from tests.support.tiny_notes import ACTIVITY
+
+    tenant_id = world.utrecht.id
+    known = platform.runtime.registered_activities
+    known.discard((tenant_id, ACTIVITY))
+    async with platform.work_as_system("utrecht", "test") as work:
+        await ensure_register(work.session, work.runtime, {ACTIVITY})  # inserted here
+        await ensure_register(work.session, work.runtime, {ACTIVITY})  # seen, but only by this transaction
+        await work.session.rollback()
+    assert (tenant_id, ACTIVITY) not in known
+    async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
+        assert (await session.execute(select(RegisteredActivity).where(RegisteredActivity.key == ACTIVITY))).first() is None
+
+    await add_notes(api, "eerste")  # inserts the entry: not remembered yet (it might roll back)
+    assert (tenant_id, ACTIVITY) not in known
+    with count_statements(platform) as first:
+        await add_notes(api, "tweede")  # reads it, committed: remembered
+    assert (tenant_id, ACTIVITY) in known
+    with count_statements(platform) as second:
+        await add_notes(api, "derde")
+    reads = [statement for statement in first if "FROM processing_activities" in statement]
+    assert len(reads) == 1
+    assert not [statement for statement in second if "processing_activities" in statement]

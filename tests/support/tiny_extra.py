@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from core.plugin import GraphQLContribution, ModuleMeta, Permission, TENANT_ROLES, field, hookimpl
+from core.plugin import GraphQLContribution, ModuleMeta, Permission, TENANT_ROLES, field, hookimpl, subscribes_to
 
 KEY = "tiny_extra"
 #: The events delivered to this module's subscriber (tests clear it).
@@ -37,8 +37,10 @@ def register_permissions() -> list[Permission]:
 
 
 @hookimpl
+@subscribes_to("tiny_notes.*")
 async def on_domain_event(event: Any, session: Any) -> None:
-    """A second subscriber, to show that one module's failure does not touch another's."""
+    """A second subscriber, to show that one module's failure does not touch another's; it
+    takes only tiny notes' events (`subscribes_to`)."""
     EVENTS.append(event)
     if event.payload.get("extra_explode"):
         raise RuntimeError("tiny_extra failure (test)")

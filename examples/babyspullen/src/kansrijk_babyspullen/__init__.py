@@ -24,7 +24,7 @@ module = Module(
         name="Babyspullen",
         description="Een startpakket aanvragen bij Stichting Babyspullen voor (aanstaande) ouders met weinig geld.",
         category="aanvulling",
-        plugin_api=">=1.3",
+        plugin_api=">=1.5",
         depends_on=("handvat2_signaleren",),
     ),
 )

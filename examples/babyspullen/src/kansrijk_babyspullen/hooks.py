@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.plugin import DomainEvent, anonymise_workflow_history, erase_workflow_history, forget_step_links, hookimpl
+from core.plugin import DomainEvent, anonymise_workflow_history, erase_workflow_history, forget_step_links, hookimpl, subscribes_to
 
 from kansrijk_babyspullen.services.requests import forget_family
 from kansrijk_babyspullen.workflows import REQUEST_WORKFLOW
@@ -15,6 +15,7 @@ FAMILY_ANONYMISED = "handvat2_signaleren.family.anonymised"
 
 
 @hookimpl
+@subscribes_to(FAMILY_ERASED, FAMILY_ANONYMISED)
 async def on_domain_event(event: DomainEvent, session: Any) -> None:
     """Erased: the family's requests, their history and links go. Anonymised: the requests
     stay (for the counts) without the family, the address, who took a step and why."""
