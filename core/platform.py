@@ -467,8 +467,7 @@ class Platform:
                 context.member_gemeenten = MemberGemeenten(self, principal.person_id, principal.subject, claims.raw.get("amr"), trace)
             yield context
             if context.journal.pending:  # what the queries read: logged after they ran
-                await begin_write(session)
-                await context.save()
+                await context.save_reads()
 
     @asynccontextmanager
     async def public_context(

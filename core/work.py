@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from sqlalchemy import exc as sa_exc
 
 from core.access import PermissionRegistry, Principal
-from core.db import TENANT_CONTEXT_KEY, begin_write
+from core.db import TENANT_CONTEXT_KEY, begin_write, sqlstate
 from core.events import EVENT_TYPES_KEY, dispatch_committed, rollback, settle_unsubscribed
 from core.module_types import TenantInfo
 from core.processing import STATUS_ERROR, STATUS_OK, ProcessingJournal, Trace, write_records
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from core.config import Settings
     from core.directory import MemberInfo
     from core.runtime import ModuleRuntime, TenantHooks
+
+
+#: PostgreSQL's "current transaction is aborted": a statement of it failed.
+IN_FAILED_TRANSACTION = "25P02"
 
 
 @dataclass
@@ -128,6 +133,23 @@ class Work:
         self.journal.clear()
         if written and self.on_records_committed is not None:
             self.on_records_committed(self.tenant.id)
+
+    async def save_reads(self) -> None:
+        """Commit the records of what a query read (it wrote nothing else). On PostgreSQL in
+        the read's own transaction: one transaction less per read. On SQLite, and when a
+        statement failed in the read's transaction, in a new write transaction."""
+        session = self.session
+        if session.bind.dialect.name == "postgresql" and session.in_transaction():
+            try:
+                await self.save()
+                return
+            except sa_exc.PendingRollbackError:
+                pass
+            except sa_exc.DBAPIError as error:
+                if sqlstate(error) != IN_FAILED_TRANSACTION:
+                    raise
+        await begin_write(session)  # ends the read's transaction first
+        await self.save()
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run `action` once this unit of work has committed (not if it rolls back, and once

@@ -280,3 +280,40 @@ async def test_the_register_is_read_until_this_process_saw_its_entry_committed(a
     reads = [statement for statement in first if "FROM processing_activities" in statement]
     assert len(reads) == 1
     assert not [statement for statement in second if "processing_activities" in statement]
+
+
+async def test_the_records_of_a_read_commit_in_its_transaction_even_after_a_failed_statement(world: World, platform: Platform, backend: str) -> None:
+    """On PostgreSQL a read's records are committed in the read's own transaction (one
+    transaction per read); when a statement of it failed, in a new one. Either way they
+    are there."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import DBAPIError
+
+    from core.processing import record_processing
+    from tests.support.tiny_notes import ACTIVITY
+
+    begun: list[int] = []
+
+    def count(_connection: object) -> None:
+        begun.append(1)
+
+    async def read(fail: bool) -> None:
+        async with platform.work_as_system("utrecht", "test") as work:
+            await work.session.execute(select(ProcessingRecord.id).limit(1))
+            record_processing(work, ACTIVITY, "notes", ["subject-1"], "read")
+            if fail:
+                with pytest.raises(DBAPIError):
+                    await work.session.execute(text("SELECT CAST('geen getal' AS INTEGER) + 1" if backend == "postgresql" else "SELECT no_such_column FROM tenants"))
+            begun.clear()
+            await work.save_reads()
+
+    event.listen(platform.engine.sync_engine, "begin", count)
+    try:
+        await read(fail=False)
+        assert len(begun) == (0 if backend == "postgresql" else 1)  # SQLite: BEGIN IMMEDIATE for the records
+        await read(fail=True)
+        assert len(begun) == 1  # the failed transaction is replaced
+    finally:
+        event.remove(platform.engine.sync_engine, "begin", count)
+    logged = await records(platform, world.utrecht.id)
+    assert [(record.operation, record.status) for record in logged if record.operation == "notes"] == [("notes", "ok"), ("notes", "ok")]
