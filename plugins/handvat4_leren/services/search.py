@@ -116,13 +116,15 @@ async def library_page(
     rows: list[Any] = []
     total: int | None = None
     if dialect == "postgresql" and page_size:
-        ranked = matching(
-            select(
-                PracticeVersion.id.label("version_id"),
-                func.count().over().label("total"),
-                func.row_number().over(order_by=order).label("position"),
-            )
-        ).subquery()
+        position = func.row_number().over(order_by=order).label("position")
+        # Limited to the end of the page (the window functions see every match first): the
+        # planner then knows the page is small and reads its rows by key, not by a scan.
+        ranked = (
+            matching(select(PracticeVersion.id.label("version_id"), func.count().over().label("total"), position))
+            .order_by(position)
+            .limit(start + page_size)
+            .subquery()
+        )
         page_statement = (
             select(PracticeVersion, PracticeExample, ranked.c.total)
             .join(ranked, ranked.c.version_id == PracticeVersion.id)
