@@ -108,30 +108,31 @@ async def library_page(
 
     # PostgreSQL: the page and the number of matches in one statement. Under row-level
     # security the full-text condition is evaluated per row (see the module docstring), so a
-    # statement of its own for the count would do that work twice. The matches are ranked and
-    # counted narrow (ids only) and only the page's rows are read whole: sorting thousands of
-    # whole versions would cost more than the search. SQLite's index finds the matches itself
-    # (and its bm25 cannot be used beside a window function): two statements.
+    # statement of its own for the count would do that work twice. The matches are counted
+    # (`count(*) OVER ()`, which needs no order) and the page picked (a top-N sort, not a
+    # sort of every match) on ids and sort keys only; only the page's rows are read whole:
+    # sorting thousands of whole versions would cost more than the search. SQLite's index
+    # finds the matches itself (and its bm25 cannot be used beside a window function): two
+    # statements.
     deferred = (defer(PracticeVersion.search_text, raiseload=True), defer(PracticeVersion.stemmed, raiseload=True))
     rows: list[Any] = []
     total: int | None = None
     if dialect == "postgresql" and page_size:
-        position = func.row_number().over(order_by=order).label("position")
-        # Limited to the end of the page (the window functions see every match first): the
-        # planner then knows the page is small and reads its rows by key, not by a scan.
+        # The ranking's keys (each descending), carried out of the subquery to order the page.
+        keys = [expression.element.label(f"key_{number}") for number, expression in enumerate(order)]
         ranked = (
-            matching(select(PracticeVersion.id.label("version_id"), func.count().over().label("total"), position))
-            .order_by(position)
-            .limit(start + page_size)
+            matching(select(PracticeVersion.id.label("version_id"), func.count().over().label("total"), *keys))
+            .order_by(*order)
+            .offset(start)
+            .limit(page_size)
             .subquery()
         )
         page_statement = (
             select(PracticeVersion, PracticeExample, ranked.c.total)
             .join(ranked, ranked.c.version_id == PracticeVersion.id)
             .join(PracticeExample, PracticeExample.id == PracticeVersion.example_id)
-            .where(ranked.c.position > start, ranked.c.position <= start + page_size)
             .options(*deferred)
-            .order_by(ranked.c.position)
+            .order_by(*(ranked.c[key.name].desc() for key in keys))
         )
         rows = list((await work.session.execute(page_statement)).all())
         total = rows[0].total if rows else None
