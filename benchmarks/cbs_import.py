@@ -10,7 +10,9 @@ not raw numbers: these machines are noisy):
    and wijken, the deletion of what the file no longer has, one transaction), first into
    an empty table and then again over itself (the upsert path),
 
-and the ratio import / parse (target <= 3).
+and the ratio import / parse (target <= 3): medians of `--rounds` interleaved rounds (each
+a parse, an import into an emptied table and one over itself), with each round's ratio of
+the import over itself.
 
     uv run python benchmarks/cbs_import.py [--backend sqlite|postgresql] [--rounds 3]
 
@@ -102,6 +104,17 @@ async def timed_async(function: Callable[[], Awaitable[Any]]) -> float:
     return time.perf_counter() - started
 
 
+async def clear_figures(platform: Platform) -> None:
+    """Every imported figure removed (so the next import writes into an empty table)."""
+    from sqlalchemy import delete
+
+    from plugins.handvat1_zicht.models import CbsFigure
+
+    async with platform.work_as_platform("benchmark") as work:
+        await work.session.execute(delete(CbsFigure))
+        await work.commit()
+
+
 async def measure(backend: str, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         csv_path, json_path = write_files(Path(directory))
@@ -113,7 +126,6 @@ async def measure(backend: str, rounds: int) -> None:
             await migrate_platform(platform)
             print(f"backend {backend}: {len(regions())} regions x {FIELDS} fields; CSV {csv_path.stat().st_size / 1e6:.1f} MB, JSON {json_path.stat().st_size / 1e6:.1f} MB")
             for label, path in (("csv", csv_path), ("odata", json_path)):
-                parse = timed(rounds, lambda path=path: kwb.parse_file(path))
                 results: list[cbs.ImportResult] = []
 
                 async def run(path: Path = path) -> None:
@@ -121,12 +133,20 @@ async def measure(backend: str, rounds: int) -> None:
                         results.append(await cbs.import_file(work, path))
                         await work.commit()
 
-                first = await timed_async(run)  # into an empty table (for this format's rows: the upsert path for the second format)
-                again = await timed_async(run)  # over itself
+                # Interleaved rounds: the parse, the import into an empty table (the table's
+                # figures are removed first, untimed) and the import over itself, each round.
+                parses, firsts, agains = [], [], []
+                for _ in range(rounds):
+                    parses.append(timed(1, lambda path=path: kwb.parse_file(path)))
+                    await clear_figures(platform)
+                    firsts.append(await timed_async(run))
+                    agains.append(await timed_async(run))
+                parse, first, again = (statistics.median(samples) for samples in (parses, firsts, agains))
+                spread = [round(value / base, 2) for value, base in zip(agains, parses, strict=True)]
                 result = results[-1]
                 print(
                     f"  {label:5}: parse {parse:6.2f} s | import {first:6.2f} s (ratio {first / parse:4.2f}) | "
-                    f"again {again:6.2f} s (ratio {again / parse:4.2f}) | {result.figures} figures of {result.regions} regions"
+                    f"again {again:6.2f} s (ratio {again / parse:4.2f}; rounds {spread}) | {result.figures} figures of {result.regions} regions"
                 )
         finally:
             await platform.dispose()

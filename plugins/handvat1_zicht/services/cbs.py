@@ -24,6 +24,8 @@ from plugins.handvat1_zicht.models import CbsField, CbsFigure, CbsImport
 #: Rows per bulk upsert (the progress bar advances per batch).
 BATCH = 10000
 FIGURE_COLUMNS = ("region_code", "region_type", "gemeente_code", "indicator", "value", "status", "series")
+#: A figure's key within a table (its unique constraint).
+FIGURE_KEY = ("table_id", "region_code", "indicator", "period")
 
 
 @dataclass
@@ -60,16 +62,20 @@ async def import_parsed(
     import_id = uuid.uuid4()
     figures = parsed.figures
     series = {code: indicator.series_of(parsed.period) for code, indicator in catalogue.items()}
-    await session.execute(delete(CbsFigure).where(CbsFigure.table_id == parsed.table_id))
     constants = {"table_id": parsed.table_id, "period": parsed.period, "import_id": import_id}
+    # Figures already there are updated in place (an import over itself changes few values:
+    # an update that leaves the indexed columns as they were writes no index), new ones
+    # inserted; then what this import did not write (a region or indicator the file no
+    # longer has) goes.
     for start in range(0, len(figures), BATCH):
         rows = [
             (figure.region_code, figure.region_type, figure.gemeente_code, figure.indicator, figure.value, figure.status, series[figure.indicator])
             for figure in figures[start : start + BATCH]
         ]
-        await bulk_upsert(session, CbsFigure, FIGURE_COLUMNS, rows, constants=constants)
+        await bulk_upsert(session, CbsFigure, FIGURE_COLUMNS, rows, constants=constants, conflict=FIGURE_KEY)
         if progress is not None:
             progress(len(rows))
+    await session.execute(delete(CbsFigure).where(CbsFigure.table_id == parsed.table_id, CbsFigure.import_id != import_id))
     await session.execute(delete(CbsField).where(CbsField.table_id == parsed.table_id))
     if parsed.fields:
         await session.execute(

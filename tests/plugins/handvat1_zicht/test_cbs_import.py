@@ -174,6 +174,11 @@ async def test_import_is_idempotent_and_upserts(platform, tmp_path: Path) -> Non
     async with platform.session(None) as session:
         inwoners = (await session.execute(select(CbsFigure.value).where(CbsFigure.region_code == "GM0344", CbsFigure.indicator == "inwoners"))).scalar_one()
     assert inwoners == float("1" + str(int(kwbfiles.value("85984NED", "GM0344", "AantalInwoners"))))
+    # A file with fewer wijken: the figures of the wijken it no longer has go.
+    fewer = await run_import(platform, kwbfiles.write(tmp_path, "85984NED_fewer.json", kwbfiles.odata("85984NED", wijken=2)))
+    assert fewer.figures < rows and await count(platform, CbsFigure) == fewer.figures
+    await run_import(platform, path)
+    assert await count(platform, CbsFigure) == rows
     # The CSV of 2023 adds its own rows beside 2024's.
     await run_import(platform, kwbfiles.write(tmp_path, "85618NED_UntypedDataSet.csv", kwbfiles.csv_text("85618NED")))
     assert await count(platform, CbsFigure) == rows * 2
