@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import String, and_, cast, delete, inspect, or_, select, update
+from sqlalchemy import String, and_, cast, delete, or_, select, update
 
 from core.db import begin_write, session_tenant_id, utcnow
 from core.errors import Conflict, NotFound
@@ -46,8 +46,6 @@ from core.module_types import DomainEvent
 log = structlog.get_logger(__name__)
 
 PENDING_EVENTS_KEY = "kansrijk.pending_events"
-#: Session info: the outbox rows of the pending events, by event id (to settle them).
-PENDING_ROWS_KEY = "kansrijk.pending_outbox_rows"
 EVENT_TYPES_KEY = "kansrijk.event_types"
 #: The session's `DeliveryPolicy` (the platform's sessionmaker puts it in every session).
 DELIVERY_POLICY_KEY = "kansrijk.delivery_policy"
@@ -66,17 +64,17 @@ def publish_event(session: Any, type: str, payload: dict[str, Any] | None = None
     if declared is not None and type not in declared:
         raise UndeclaredEventType(f"event type {type!r} is not declared by any module")
     event = DomainEvent(type=type, tenant_id=session_tenant_id(session), payload=dict(payload or {}), actor=actor)
-    row = OutboxEvent(
-        id=event.id,
-        tenant_id=event.tenant_id,
-        type=event.type,
-        payload=event.payload,
-        actor=event.actor,
-        occurred_at=event.occurred_at,
+    session.add(
+        OutboxEvent(
+            id=event.id,
+            tenant_id=event.tenant_id,
+            type=event.type,
+            payload=event.payload,
+            actor=event.actor,
+            occurred_at=event.occurred_at,
+        )
     )
-    session.add(row)
     session.info.setdefault(PENDING_EVENTS_KEY, []).append(event)
-    session.info.setdefault(PENDING_ROWS_KEY, {})[event.id] = row
     return event
 
 
@@ -89,20 +87,18 @@ async def settle_unsubscribed(session: Any, hooks: Any) -> None:
     unsubscribed = [event for event in pending if not hooks.domain_event_subscribers(event.type)]
     if not unsubscribed:
         return
-    rows = session.info.get(PENDING_ROWS_KEY) or {}
+    settled = {event.id for event in unsubscribed}
     now, webhooks = utcnow(), {}
-    written = []  # rows already flushed (inserted): marked with one UPDATE
-    for event in unsubscribed:
-        row = rows.get(event.id)
-        if row is not None and not inspect(row).persistent:
-            row.dispatched_at = now  # inserted dispatched
-        else:
-            written.append(event.id)
+    # Outbox rows not flushed yet are inserted dispatched; those already inserted are marked
+    # with one UPDATE.
+    unflushed = [row for row in session.new if isinstance(row, OutboxEvent) and row.id in settled]
+    for row in unflushed:
+        row.dispatched_at = now
+    written = sorted(settled - {row.id for row in unflushed})
     if written:
         await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(written)).values(dispatched_at=now))
     for event in unsubscribed:
         await create_webhook_deliveries(session, event, webhooks)
-    settled = {event.id for event in unsubscribed}
     session.info[PENDING_EVENTS_KEY] = [event for event in pending if event.id not in settled]
 
 
@@ -111,7 +107,6 @@ async def dispatch_committed(session: Any, hooks: Any) -> None:
     whatever happens here: a failure is logged, and the outbox keeps the undelivered
     events for `dispatch_pending`."""
     events: list[DomainEvent] = session.info.pop(PENDING_EVENTS_KEY, [])
-    session.info.pop(PENDING_ROWS_KEY, None)
     try:
         await dispatch(session, hooks, events)
     except Exception:
@@ -121,7 +116,6 @@ async def dispatch_committed(session: Any, hooks: Any) -> None:
 
 async def rollback(session: Any) -> None:
     session.info.pop(PENDING_EVENTS_KEY, None)
-    session.info.pop(PENDING_ROWS_KEY, None)
     await session.rollback()
 
 
@@ -140,7 +134,6 @@ async def dispatch(session: Any, hooks: Any, events: list[DomainEvent]) -> None:
                     await call(event=event, session=session)
                     await session.commit()
                     published.extend(session.info.pop(PENDING_EVENTS_KEY, []))  # events a subscriber published
-                    session.info.pop(PENDING_ROWS_KEY, None)
                 except Exception as exc:
                     await rollback(session)
                     log.exception("event.subscriber_failed", event_type=event.type, module=module_key)
@@ -344,7 +337,6 @@ async def _attempt(session: Any, hooks: Any, delivery_id: uuid.UUID, now: dt.dat
             await call(event=event, session=session)
     except Exception as exc:
         session.info.pop(PENDING_EVENTS_KEY, None)  # what it published went with the savepoint
-        session.info.pop(PENDING_ROWS_KEY, None)
         error = error_summary(exc)
         log.warning("event.redelivery_failed", event_type=event.type, module=subscriber, attempt=attempts + 1, error=error, exc_info=True)
         values = _after_failure(attempts + 1, error, policy_of(session), now)
@@ -361,7 +353,6 @@ async def _attempt(session: Any, hooks: Any, delivery_id: uuid.UUID, now: dt.dat
     await session.commit()
     log.info("event.redelivered", event_type=event.type, module=subscriber, attempts=attempts + 1)
     published = session.info.pop(PENDING_EVENTS_KEY, [])
-    session.info.pop(PENDING_ROWS_KEY, None)
     if published:  # events the subscriber published: delivered like any other
         await dispatch(session, hooks, published)
     return True

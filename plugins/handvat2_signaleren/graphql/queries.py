@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import Connection, field, paginate_list
+from core.plugin import Connection, field, paginate_list, selected_node_fields
 from plugins.handvat2_signaleren.figures import coalition_figures
 from plugins.handvat2_signaleren.graphql.enums import FamilyStatus, ReferralDirection, ReferralState
 from plugins.handvat2_signaleren.graphql.types import (
@@ -21,7 +21,6 @@ from plugins.handvat2_signaleren.graphql.types import (
     ReferralNode,
     SignaleringFigures,
     SignaleringOptions,
-    family_fields,
 )
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_RIGHTS, FEEDBACK_READ, FIGURES_READ, GUIDE_READ, REFERRAL_OVERDUE
 from plugins.handvat2_signaleren.services.families import families_page, read_family
@@ -50,13 +49,13 @@ class SignalerenQuery:
             status=status.value if status else None,
             first=first,
             after=after,
-            to_nodes=lambda views: FamilyNode.from_views(info, views, family_fields(info, connection=True)),
+            to_nodes=lambda views: FamilyNode.from_views(info, views, selected_node_fields(info, connection=True) or ()),
         )
 
     @field(permission=FAMILY_READ, description="Een gezin met signalen, toestemming, verwijzingen en plan.")
     async def family(self, info: Info, id: strawberry.ID) -> FamilyNode:
         view = await read_family(info.context, id)
-        return (await FamilyNode.from_views(info, [view], family_fields(info, connection=False)))[0]
+        return (await FamilyNode.from_views(info, [view], selected_node_fields(info, connection=False) or ()))[0]
 
     @field(permission=FAMILY_READ, description="Verwijzingen van of naar uw organisatie, nieuwste eerst.")
     async def referrals(

@@ -15,7 +15,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from core.plugin import HistoryEntry, container, members_by_id, partners_by_id, readable_with, selected_node_fields, wijken_by_id
+from core.plugin import HistoryEntry, container, members_by_id, partners_by_id, readable_with, wijken_by_id
 from plugins.handvat2_signaleren.figures import Cell, Figures
 from plugins.handvat2_signaleren.graphql import loaders
 from plugins.handvat2_signaleren.graphql.enums import (
@@ -305,7 +305,7 @@ class FamilyNode:
     @classmethod
     async def from_views(cls, info: Info, views: list[FamilyView], nested: Iterable[str] = ()) -> list[FamilyNode]:
         """The nodes of these families; the `nested` lists the query asks for (`signals`,
-        `consents`, `referrals`, `supportPlan`: `family_fields`) read for all of them at once,
+        `consents`, `referrals`, `supportPlan`: from `selected_node_fields`) read for all of them at once,
         so that each family answers them without a read (and without an awaitable) of its own."""
         partners, wijken, read = await asyncio.gather(
             loaders.names(info, partners_by_id, {view.row.registering_partner_id for view in views}),
@@ -333,7 +333,7 @@ class FamilyNode:
         ]
 
     # Each nested list: read with the page, answered at once; else (a family of a payload, or
-    # a list the query did not name where `family_fields` looks) read batched: an awaitable.
+    # a list the query did not name where `selected_node_fields` looks) read batched: an awaitable.
 
     @strawberry.field(description="De signalen, nieuwste eerst (elk een momentopname).")
     def signals(self, info: Info) -> list[SignalNode]:
@@ -396,13 +396,6 @@ async def with_page(info: Info, views: list[FamilyView], nested: Iterable[str]) 
         return {}
     lists = await asyncio.gather(*(_read_nested(info, name, views) for name in names), return_exceptions=True)
     return {name: nodes for name, nodes in zip(names, lists, strict=True) if not isinstance(nodes, BaseException)}
-
-
-def family_fields(info: Info, *, connection: bool) -> frozenset[str]:
-    """The fields the query selects on the families this field answers (the nodes of a
-    connection, or the one family). Empty when the selection cannot be read: every nested
-    list is then read by its own field."""
-    return selected_node_fields(info, connection=connection) or frozenset()
 
 
 @readable_with(FEEDBACK_READ)

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import Connection, field, input_data, paginate_list
+from core.plugin import Connection, field, input_data, paginate_list, selected_node_fields
 from plugins.handvat3_toegang.eligibility import FACTS
 from plugins.handvat3_toegang.graphql.enums import RegelingCategory
 from plugins.handvat3_toegang.graphql.inputs import HouseholdProfileInput
@@ -26,7 +26,6 @@ from plugins.handvat3_toegang.graphql.types import (
     SearchHitNode,
     ServiceNode,
     TestVectorResultNode,
-    node_fields,
     regeling_columns,
 )
 from plugins.handvat3_toegang.permissions import CATALOGUE_MANAGE, CATALOGUE_READ, CHECK_RUN, USAGE_READ
@@ -44,7 +43,7 @@ class ToegangQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RegelingNode]:
-        fields = node_fields(info, connection=True)
+        fields = selected_node_fields(info, connection=True)
         return await catalogue.regelingen_page(
             info.context,
             category=category.value if category else None,
@@ -57,7 +56,7 @@ class ToegangQuery:
 
     @field(permission=CATALOGUE_READ)
     async def regeling(self, info: Info, id: strawberry.ID) -> RegelingNode:
-        fields = node_fields(info, connection=False)
+        fields = selected_node_fields(info, connection=False)
         row = await catalogue.get_regeling(info.context, id, columns=regeling_columns(fields))
         return (await RegelingNode.of_page(info, [row], fields))[0]
 
@@ -118,7 +117,7 @@ class ToegangPublicQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PublicRegelingNode]:
-        fields = node_fields(info, connection=True)
+        fields = selected_node_fields(info, connection=True)
         return await catalogue.public_regelingen_page(
             info.context,
             category=category.value if category else None,
@@ -130,7 +129,7 @@ class ToegangPublicQuery:
 
     @field(public=True, description="Eén gepubliceerde regeling.")
     async def regeling(self, info: Info, key: str) -> PublicRegelingNode:
-        fields = node_fields(info, connection=False)
+        fields = selected_node_fields(info, connection=False)
         row = await catalogue.public_regeling(info.context, key, columns=regeling_columns(fields))
         return (await PublicRegelingNode.of_page(info, [row], fields))[0]
 

@@ -16,7 +16,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import container, partners_by_id, readable_with, selected_node_fields
+from core.plugin import container, partners_by_id, readable_with
 from plugins.handvat3_toegang.graphql.enums import (
     ConditionStatus,
     EligibilityOutcome,
@@ -86,12 +86,6 @@ class TestVectorNode:
 # readability) and a list loads only the columns its query selects (`regeling_columns`).
 
 
-def node_fields(info: Info, *, connection: bool) -> frozenset[str] | None:
-    """The fields the query selects on the regelingen this field answers (None: unreadable,
-    load every column)."""
-    return selected_node_fields(info, connection=connection)
-
-
 #: The columns each field of a regeling reads (`Regeling` and `PublicRegeling` alike);
 #: the key and the order of a page (id, position, name) are always loaded.
 REGELING_COLUMNS: dict[str, tuple[Any, ...]] = {
@@ -126,7 +120,7 @@ REGELING_COLUMNS: dict[str, tuple[Any, ...]] = {
 
 
 def regeling_columns(fields: frozenset[str] | None) -> list[Any] | None:
-    """The columns a regeling's `fields` read (see `node_fields`); None (every column) for a
+    """The columns a regeling's `fields` read (`selected_node_fields`); None (every column) for a
     field not listed here."""
     if fields is None or not fields <= REGELING_COLUMNS.keys():
         return None
