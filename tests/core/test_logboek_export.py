@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core.logboek import PAGE_SIZE, Period, parse_period, sealed_records
+from core.logboek import LOCAL_ZONE, PAGE_SIZE, Period, parse_period, sealed_records
 from core.platform import Platform
 from core.processing import ProcessingRecord, pseudonym, verify_chain
 from core.tenancy import TenantContext
@@ -53,7 +53,8 @@ def lines(response: Any) -> list[dict[str, Any]]:
 
 
 def today() -> str:
-    return dt.datetime.now(dt.UTC).date().isoformat()
+    """The export's days are Amsterdam's (core.logboek.LOCAL_ZONE)."""
+    return dt.datetime.now(LOCAL_ZONE).date().isoformat()
 
 
 async def test_the_export_has_the_standards_fields(api: Api, world: World) -> None:

@@ -21,9 +21,10 @@ from core.testing import assert_error as _assert_error
 from core.testing import ok as _ok
 from plugins.handvat1_zicht.models import Action, ActionNote, CbsFigure, Goal, SnapshotFigure, Startfoto
 from plugins.handvat1_zicht.services import plan
+from plugins.handvat1_zicht.services.dates import today as dutch_today
 
 INDICATOR = "huishoudens_laag_inkomen"
-TODAY = dt.date.today()
+TODAY = dutch_today()  # the plan's and the sessions' dates are Amsterdam's (services/dates.py)
 NEXT_YEAR = (TODAY + dt.timedelta(days=365)).isoformat()
 SOON = (TODAY + dt.timedelta(days=30)).isoformat()
 YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()

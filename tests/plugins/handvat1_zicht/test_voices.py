@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from core.testing import World, make_world
 from plugins.handvat1_zicht.models import Quote, QuoteGoal, VoiceSession
+from plugins.handvat1_zicht.services.dates import today as dutch_today
 from tests.plugins.handvat1_zicht.test_plan import GOAL, assert_error, count, make_goal, ok
 
-TODAY = dt.date.today()
+TODAY = dutch_today()  # the plan's and the sessions' dates are Amsterdam's (services/dates.py)
 RECORD_SESSION = "mutation($i: RecordVoiceSessionInput!) { recordVoiceSession(input: $i) { session { id heldOn groupKind title themes summary } } }"
 ADD_QUOTE = "mutation($i: AddQuoteInput!) { addQuote(input: $i) { quote { id text themes session { id } goals { id title } } } }"
 LINK = "mutation($i: LinkQuoteGoalsInput!) { linkQuoteGoals(input: $i) { quote { id goals { id } } } }"
