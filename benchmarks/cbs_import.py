@@ -6,13 +6,13 @@ the CSV export and as the OData JSON. For each format, from one run (compare the
 not raw numbers: these machines are noisy):
 
 1. parsing the file alone (`kwb.parse_file`),
-2. the whole import (`services.cbs.import_file`: parsing, the bulk upsert of the gemeenten
-   and wijken, the deletion of what the file no longer has, one transaction), first into
-   an empty table and then again over itself (the upsert path),
+2. the whole import (`services.cbs.import_file`: parsing, with each batch of figures
+   written while the next is read, then the deletion of what the file no longer has, one
+   transaction), first into an empty table and then again over itself (nothing changed,
+   nothing written),
 
 and the ratio import / parse (target <= 3): medians of `--rounds` interleaved rounds (each
-a parse, an import into an emptied table and one over itself), with each round's ratio of
-the import over itself.
+a parse, an import into an emptied table and one over itself), with each round's ratios.
 
     uv run python benchmarks/cbs_import.py [--backend sqlite|postgresql] [--rounds 3]
 
@@ -142,11 +142,11 @@ async def measure(backend: str, rounds: int) -> None:
                     firsts.append(await timed_async(run))
                     agains.append(await timed_async(run))
                 parse, first, again = (statistics.median(samples) for samples in (parses, firsts, agains))
-                spread = [round(value / base, 2) for value, base in zip(agains, parses, strict=True)]
+                spread_first, spread_again = ([round(value / base, 2) for value, base in zip(samples, parses, strict=True)] for samples in (firsts, agains))
                 result = results[-1]
                 print(
-                    f"  {label:5}: parse {parse:6.2f} s | import {first:6.2f} s (ratio {first / parse:4.2f}) | "
-                    f"again {again:6.2f} s (ratio {again / parse:4.2f}; rounds {spread}) | {result.figures} figures of {result.regions} regions"
+                    f"  {label:5}: parse {parse:6.2f} s | import {first:6.2f} s (ratio {first / parse:4.2f}; rounds {spread_first}) | "
+                    f"again {again:6.2f} s (ratio {again / parse:4.2f}; rounds {spread_again}) | {result.figures} figures of {result.regions} regions"
                 )
         finally:
             await platform.dispose()

@@ -8,7 +8,7 @@ One file is one transaction: a refused file imports nothing."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -40,12 +40,14 @@ def import_cbs(
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, disable=quiet
         ) as progress:
+            # The file is read and its figures written at the same time: the count of figures
+            # written runs while the file is read, its total known when the reading ends.
             reading = progress.add_task(f"{file.name} lezen", total=None)
-            writing: dict[str, Any] = {}
+            writing = progress.add_task("cijfers schrijven", total=None)
 
             def parsed(table_read: kwb.ParsedTable) -> None:
                 progress.update(reading, total=1, completed=1)
-                writing["task"] = progress.add_task(f"{table_read.table_id} schrijven", total=len(table_read.figures))
+                progress.update(writing, total=len(table_read.figures), description=f"{table_read.table_id} schrijven")
 
             return await cbs.import_file(
                 work,
@@ -53,7 +55,7 @@ def import_cbs(
                 fmt=format,
                 table=table,
                 on_parsed=parsed,
-                progress=lambda count: progress.advance(writing["task"], count),
+                progress=lambda count: progress.advance(writing, count),
             )
 
     result = run_command(action)

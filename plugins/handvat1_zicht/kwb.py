@@ -16,6 +16,9 @@ What it knows of the format:
 * A file that is not a KWB table (no `WijkenEnBuurten`), of another table than asked, or
   mangled (a row with too few fields, a value that is no number) is refused as a whole
   with a `KwbError` naming the line (CSV, JSON syntax) or record and the field.
+
+A parse can hand its figures over in batches while it reads (`on_batch`), so the import
+writes one batch while the next is read; the figures are kept in the result as well.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -246,10 +249,18 @@ def _region(code: str) -> tuple[str | None, str]:
     return kind, "GM" + code[2:6]
 
 
+#: Called with the table id, its period and the next figures read (at least `BATCH_SIZE`
+#: of them, whole regions, the rest at the end).
+BatchHandler = Callable[[str, int, list[Figure]], None]
+BATCH_SIZE = 5000
+
+
 class _Collector:
     """Turns rows (key -> raw value) into figures and the skip report."""
 
-    def __init__(self, table_id: str, fmt: str, keys: Iterable[str], properties: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, table_id: str, fmt: str, keys: Iterable[str], properties: dict[str, dict[str, Any]], on_batch: BatchHandler | None = None
+    ) -> None:
         cat = catalogue()
         by_key = cat.by_key
         self.table_id = table_id
@@ -272,6 +283,13 @@ class _Collector:
                 if base not in cat.region_fields and key not in cat.region_fields:
                     self.skipped.unknown_fields.append(key)
                 continue
+            if indicator.code in self.fields:
+                # Two fields of one indicator (a table of the wrong shape): which one counts?
+                raise KwbError(
+                    f"De velden {self.fields[indicator.code].key} en {key} zijn allebei {indicator.code}",
+                    line=1 if fmt == CSV else None,
+                    field=key,
+                )
             meta = properties.get(key, {})
             self.columns.append((key, indicator.code))
             self.fields[indicator.code] = FieldInfo(
@@ -287,6 +305,15 @@ class _Collector:
         self.figures: list[Figure] = []
         self.regions = 0
         self.rows = 0
+        self.lines: dict[str, int] = {}  # region code kept -> its line (or row) number
+        self.on_batch = on_batch
+        self.handed = 0  # figures handed to on_batch so far
+
+    def _hand_over(self) -> None:
+        if self.on_batch is not None and len(self.figures) > self.handed:
+            batch = self.figures[self.handed :]
+            self.handed = len(self.figures)
+            self.on_batch(self.table_id, self.period, batch)
 
     def region(self, raw_code: Any, line: int) -> tuple[str, str, str] | None:
         self.rows += 1
@@ -301,6 +328,11 @@ class _Collector:
         if kind == BUURT:
             self.skipped.buurten += 1
             return None
+        if len(self.figures) - self.handed >= BATCH_SIZE:
+            self._hand_over()
+        earlier = self.lines.setdefault(code, line)
+        if earlier != line:
+            raise KwbError(f"Regio {code} staat twee keer in het bestand (ook op regel {earlier})", line=line, field=REGION_KEY)
         self.regions += 1
         return code, kind, gemeente
 
@@ -312,6 +344,7 @@ class _Collector:
         self.figures.append(Figure(region[0], region[1], region[2], indicator, value, status))
 
     def result(self) -> ParsedTable:
+        self._hand_over()
         return ParsedTable(
             table_id=self.table_id,
             period=self.period,
@@ -333,7 +366,9 @@ def _values(container: Any, name: str) -> list[Any]:
     raise KwbError("Dit is geen OData-collectie (verwacht {\"value\": [...]})", field=name)
 
 
-def parse_odata(text: str | bytes, *, table: str | None = None, file_table: str | None = None) -> ParsedTable:
+def parse_odata(
+    text: str | bytes, *, table: str | None = None, file_table: str | None = None, on_batch: BatchHandler | None = None
+) -> ParsedTable:
     """The OData v3 JSON: an object with `TypedDataSet` (and `DataProperties`, `TableInfos`
     when saved beside it), or the bare answer of `/TypedDataSet` (`odata.metadata`, `value`)."""
     try:
@@ -372,7 +407,7 @@ def parse_odata(text: str | bytes, *, table: str | None = None, file_table: str 
         keys = list(rows[0])
     else:
         keys = []
-    collector = _Collector(table_id, ODATA, keys, properties)
+    collector = _Collector(table_id, ODATA, keys, properties, on_batch)
     columns = collector.columns
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
@@ -400,7 +435,7 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text), delimiter=";", quotechar='"')
 
 
-def parse_csv(text: str, *, table: str | None = None, file_table: str | None = None) -> ParsedTable:
+def parse_csv(text: str, *, table: str | None = None, file_table: str | None = None, on_batch: BatchHandler | None = None) -> ParsedTable:
     """The CSV export: a header of field keys, semicolon-separated, values quoted and
     padded as CBS writes them; `.` for a secret or unknown cell."""
     if text.startswith("\ufeff"):
@@ -412,7 +447,7 @@ def parse_csv(text: str, *, table: str | None = None, file_table: str | None = N
         if not header or len(header) < 2:
             raise KwbError("Geen kopregel met veldnamen gescheiden door ';'", line=1)
         keys = [key.strip() for key in header]
-        collector = _Collector(table_id, CSV, keys, {})
+        collector = _Collector(table_id, CSV, keys, {}, on_batch)
         width = len(keys)
         region_index = keys.index(REGION_KEY)
         columns = [(keys.index(key), key, indicator) for key, indicator in collector.columns]
@@ -449,16 +484,18 @@ def read_text(path: str | Path) -> str:
         return raw.decode("cp1252")  # an export opened and saved in Excel
 
 
-def parse_text(text: str, *, fmt: str, table: str | None = None, file_table: str | None = None) -> ParsedTable:
+def parse_text(
+    text: str, *, fmt: str, table: str | None = None, file_table: str | None = None, on_batch: BatchHandler | None = None
+) -> ParsedTable:
     if fmt not in FORMATS:
         raise KwbError(f"Onbekend formaat {fmt}: kies odata of csv", field="format")
     if fmt == ODATA:
-        return parse_odata(text, table=table, file_table=file_table)
-    return parse_csv(text, table=table, file_table=file_table)
+        return parse_odata(text, table=table, file_table=file_table, on_batch=on_batch)
+    return parse_csv(text, table=table, file_table=file_table, on_batch=on_batch)
 
 
-def parse_file(path: str | Path, *, fmt: str | None = None, table: str | None = None) -> ParsedTable:
+def parse_file(path: str | Path, *, fmt: str | None = None, table: str | None = None, on_batch: BatchHandler | None = None) -> ParsedTable:
     """Read and parse a KWB file; the format from `fmt` or the file, the table from
     `table`, the file's content (OData) or its name (`85984NED_...`)."""
     text = read_text(path)
-    return parse_text(text, fmt=fmt or detect_format(path, text), table=table, file_table=table_of(path))
+    return parse_text(text, fmt=fmt or detect_format(path, text), table=table, file_table=table_of(path), on_batch=on_batch)

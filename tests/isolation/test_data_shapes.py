@@ -417,8 +417,18 @@ async def test_bulk_writing_reference_data(shapes: Shapes) -> None:
 
     with system_context("test: bulk import"):
         async with shapes.platform.session() as session:
-            await bulk_upsert(session, ShapeFigure, ("wijkcode",), [("WK900001",), ("WK900002",)], constants={"households": 7})
-            await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), [("WK900002", 8), ("WK900003", 9)], conflict=("wijkcode",))
+            assert await bulk_upsert(session, ShapeFigure, ("wijkcode",), [("WK900001",), ("WK900002",)], constants={"households": 7}) == 2
+            assert await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), [("WK900002", 8), ("WK900003", 9)], conflict=("wijkcode",)) == 2
+            # With when_changed, a row that is already so is not rewritten (and not counted).
+            unchanged = [("WK900002", 8), ("WK900003", 9)]
+            assert await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), unchanged, conflict=("wijkcode",), when_changed=("households",)) == 0
+            assert await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), unchanged, conflict=("wijkcode",)) == 2  # without: rewritten
+            one_changed = [("WK900002", 8), ("WK900003", 10)]
+            assert await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), one_changed, conflict=("wijkcode",), when_changed=("households",)) == 1
+            assert await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), [("WK900003", 9)], conflict=("wijkcode",), when_changed=("households",)) == 1
+            for wrong in ({"when_changed": ("households",)}, {"conflict": ("wijkcode",), "when_changed": ("wijkcode",)}):
+                with pytest.raises(ValueError):  # when_changed needs conflict columns, and compares others
+                    await bulk_upsert(session, ShapeFigure, ("wijkcode", "households"), [("WK900009", 1)], **wrong)
             await session.commit()
     async with shapes.session(shapes.b) as session:
         written = {code: count for code, count in (await figures(session)).items() if code.startswith("WK9")}

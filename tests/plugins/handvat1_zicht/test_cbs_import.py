@@ -15,6 +15,7 @@ from plugins.handvat1_zicht import kwb
 from plugins.handvat1_zicht.demo import seed_platform
 from plugins.handvat1_zicht.models import CbsField, CbsFigure, CbsImport
 from plugins.handvat1_zicht.services import cbs
+from tests.core.test_cli import cli_database, kansrijk  # noqa: F401 (cli_database is a fixture)
 from tests.plugins.handvat1_zicht import kwbfiles
 
 
@@ -110,6 +111,14 @@ def test_another_table_or_a_mangled_file_is_refused_with_line_or_field() -> None
     with pytest.raises(kwb.KwbError) as error:  # a CSV without a table id anywhere
         kwb.parse_csv(kwbfiles.csv_text("85984NED"))
     assert error.value.field == "table"
+    twice = "\r\n".join([*lines[:5], lines[3], *lines[5:]])  # the first wijk again, as line 6
+    with pytest.raises(kwb.KwbError) as error:  # one region twice: which figures count?
+        kwb.parse_csv(twice, table="85984NED")
+    assert (error.value.line, error.value.field) == (6, "WijkenEnBuurten") and "regel 4" in str(error.value)
+    header = lines[0].replace('"Mannen_6"', '"AantalInwoners_6"')  # two fields of one indicator
+    with pytest.raises(kwb.KwbError) as error:
+        kwb.parse_csv("\r\n".join([header, *lines[1:]]), table="85984NED")
+    assert (error.value.line, error.value.field) == (1, "AantalInwoners_6")
 
 
 def cited_inhabitants() -> dict[str, float]:
@@ -164,19 +173,28 @@ async def test_import_is_idempotent_and_upserts(platform, tmp_path: Path) -> Non
     first = await run_import(platform, path)
     rows = await count(platform, CbsFigure)
     assert rows == first.figures == 8 * 5  # 8 regions, 5 indicators of the catalogue in the file
-    await run_import(platform, path)
+    assert (first.written, first.removed) == (rows, 0)
+    again = await run_import(platform, path)
     assert await count(platform, CbsFigure) == rows
     assert await count(platform, CbsField) == 5 and await count(platform, CbsImport) == 2
-    # A corrected file: the changed value is updated, nothing is duplicated.
+    assert (again.written, again.removed) == (0, 0)  # the same file again writes no figure
+    assert "0 nieuw of gewijzigd, 40 ongewijzigd, 0 verwijderd" in again.lines()[0]
+    # A corrected file (the country's and GM0344's inhabitants; the country is not kept): the
+    # changed value is updated, nothing is duplicated, and the other figures keep the import
+    # that last changed them.
+    async with platform.session(None) as session:
+        first_import = set((await session.execute(select(CbsFigure.import_id).distinct())).scalars())
     path.write_text(kwbfiles.odata("85984NED").replace('"AantalInwoners_5": ', '"AantalInwoners_5": 1', 2), encoding="utf-8")
-    await run_import(platform, path)
-    assert await count(platform, CbsFigure) == rows
+    corrected = await run_import(platform, path)
+    assert await count(platform, CbsFigure) == rows and corrected.written == 1
     async with platform.session(None) as session:
         inwoners = (await session.execute(select(CbsFigure.value).where(CbsFigure.region_code == "GM0344", CbsFigure.indicator == "inwoners"))).scalar_one()
+        by_import = dict((await session.execute(select(CbsFigure.import_id, func.count()).group_by(CbsFigure.import_id))).all())
     assert inwoners == float("1" + str(int(kwbfiles.value("85984NED", "GM0344", "AantalInwoners"))))
+    assert len(first_import) == 1 and by_import[first_import.pop()] == rows - 1 and sorted(by_import.values()) == [1, rows - 1]
     # A file with fewer wijken: the figures of the wijken it no longer has go.
     fewer = await run_import(platform, kwbfiles.write(tmp_path, "85984NED_fewer.json", kwbfiles.odata("85984NED", wijken=2)))
-    assert fewer.figures < rows and await count(platform, CbsFigure) == fewer.figures
+    assert fewer.figures < rows and await count(platform, CbsFigure) == fewer.figures and fewer.removed == rows - fewer.figures
     await run_import(platform, path)
     assert await count(platform, CbsFigure) == rows
     # The CSV of 2023 adds its own rows beside 2024's.
@@ -187,14 +205,26 @@ async def test_import_is_idempotent_and_upserts(platform, tmp_path: Path) -> Non
     assert series == [1]
 
 
-async def test_a_refused_file_imports_nothing(platform, tmp_path: Path) -> None:
+async def test_a_refused_file_imports_nothing(platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     await run_import(platform, kwbfiles.write(tmp_path, "85984NED.json", kwbfiles.odata("85984NED")))
     before = await count(platform, CbsFigure)
     lines = kwbfiles.csv_text("85618NED").split("\r\n")
     mangled = "\r\n".join([*lines[:6], lines[6] + ';"extra"', *lines[7:]])
+    # Batches of one region: the lines before the mangled one are written before it is read,
+    # and go with the transaction.
+    monkeypatch.setattr(kwb, "BATCH_SIZE", 1)
+    written: list[int] = []
+    upsert = cbs.bulk_upsert
+
+    async def counted(*args, **kwargs) -> int:
+        written.append(await upsert(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(cbs, "bulk_upsert", counted)
     with pytest.raises(ValidationFailed) as error:
         await run_import(platform, kwbfiles.write(tmp_path, "85618NED.csv", mangled))
     assert "regel 7" in str(error.value)
+    assert sum(written) > 0
     with pytest.raises(ValidationFailed) as error:
         await run_import(platform, kwbfiles.write(tmp_path, "other.json", kwbfiles.odata("85618NED")), table="85984NED")
     assert error.value.field == "table"
@@ -231,3 +261,35 @@ async def test_the_demo_never_replaces_a_table_the_operator_imported(platform, t
         sources = dict((await session.execute(select(CbsFigure.table_id, func.count()).group_by(CbsFigure.table_id))).all())
     assert sources["85984NED"] == before and sources["85618NED"] == 26 * 5
 
+
+
+def test_the_operator_command_imports_reports_and_refuses(cli_database: str, tmp_path: Path) -> None:  # noqa: F811
+    """`kansrijk zicht import-cbs FILE` as the operator runs it: the report, a re-import that
+    changes nothing, and a mangled file refused with its line, nothing written."""
+    import typer
+    from typer.testing import CliRunner
+
+    from core.runtime import ModuleRuntime, installed_module_sources
+    from gateway.cli import add_module_commands
+
+    assert kansrijk("migrate")[0] == 0
+    runtime = ModuleRuntime(strict=True)
+    runtime.load(installed_module_sources())
+    commands = typer.Typer()
+    add_module_commands(commands, runtime)
+
+    def zicht(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(commands, ["zicht", *args])
+        return result.exit_code, result.output
+
+    path = kwbfiles.write(tmp_path, "85984NED_UntypedDataSet.csv", kwbfiles.csv_text("85984NED"))
+    code, out = zicht("import-cbs", str(path), "--quiet")
+    assert code == 0 and "Tabel 85984NED (2024, csv): 8 regio's, 40 cijfers geïmporteerd (40 nieuw of gewijzigd, 0 ongewijzigd, 0 verwijderd)" in out
+    code, out = zicht("import-cbs", str(path), "--quiet")
+    assert code == 0 and "(0 nieuw of gewijzigd, 40 ongewijzigd, 0 verwijderd)" in out
+    lines = kwbfiles.csv_text("85984NED").split("\r\n")
+    twice = kwbfiles.write(tmp_path, "85984NED_twice.csv", "\r\n".join([*lines[:5], lines[3], *lines[5:]]))
+    code, out = zicht("import-cbs", str(twice), "--quiet")
+    assert code == 1 and "VALIDATION_FAILED" in out and "regel 6" in out and "WK034401" in out
+    code, out = zicht("import-cbs", str(path), "--quiet")
+    assert code == 0 and "(0 nieuw of gewijzigd, 40 ongewijzigd, 0 verwijderd)" in out  # the refused file changed nothing
