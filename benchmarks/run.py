@@ -279,6 +279,28 @@ class Measured:
     rss_idle_mb: float = 0.0
     rss_after_mb: float = 0.0
     differences: list[str] = field(default_factory=list)
+    #: Milliseconds graphql-core alone needs to execute a request's query over its answer.
+    graphql_floor_ms: dict[str, float] = field(default_factory=dict)
+
+
+def graphql_floor_ms(sdl: str, query: str, data: dict[str, Any], repeat: int = 50) -> float:
+    """The least time any server built on graphql-core needs for this answer: the query
+    (parsed and validated beforehand) executed by graphql-core alone on the platform's own
+    schema (from its SDL, default resolvers) over the platform's answer as plain dicts; no
+    database, no token, no resolver or permission of ours, no HTTP, no JSON. Median of
+    five runs of `repeat` executions, in milliseconds."""
+    from graphql import build_schema, execute_sync, parse
+
+    schema, document = build_schema(sdl), parse(query)
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(repeat):
+            result = execute_sync(schema, document, root_value=data)
+        samples.append((time.perf_counter() - started) / repeat * 1000)
+    if result.errors or result.data != data:
+        raise RuntimeError(f"graphql-core alone did not reproduce the answer: {result.errors}")
+    return statistics.median(samples)
 
 
 def _py_spy(server: Server, output: Path, seconds: float) -> subprocess.Popen[bytes]:
@@ -320,6 +342,7 @@ async def measure(
             result.rss_idle_mb = platform_server.rss_mb()
 
             requests: dict[str, tuple[bytes, bytes]] = {}
+            sdl = (ROOT / "docs" / "schema.graphql").read_text(encoding="utf-8")
             for case in cases:
                 token = tokens[case.tenant, case.login]
                 ours = _post(f"/t/{case.tenant}/graphql", {"query": case.query}, token)
@@ -330,6 +353,7 @@ async def measure(
                     raise RuntimeError(f"{case.name}: platform {status} {body[:400]!r}, baseline {base_status} {base_body[:400]!r}")
                 if case.same_answer and json.loads(body) != json.loads(base_body):
                     result.differences.append(case.name)
+                result.graphql_floor_ms[case.name] = graphql_floor_ms(sdl, case.query, json.loads(body)["data"])
                 # Warm both (caches, connections, compiled statements).
                 await _requests_per_second(platform_server.port, ours, 0.3, case.concurrency)
                 await _requests_per_second(baseline_server.port, theirs, 0.3, case.concurrency)
@@ -396,6 +420,26 @@ def table(cases: list[Case], results: dict[str, Measured], rounds: int, seconds:
         + " | ".join(f"{results[b].rss_idle_mb:.0f} → {results[b].rss_after_mb:.0f} MB ({results[b].rss_after_mb / results[b].rss_idle_mb:.2f}×)" for b in backends)
         + " |"
     )
+    lines += [
+        "",
+        "What GraphQL execution alone costs: graphql-core executing the same query over the same answer (plain dicts, the",
+        "platform's schema, nothing else), per answer, and the ratio of a server that did exactly the baseline's work and",
+        "then only that (baseline time per request ÷ (that time + graphql-core's), from the baseline's median requests/s):",
+        "",
+        "| request | " + " | ".join(backends) + " |",
+        "|---|" + "---|" * len(backends),
+    ]
+    for case in cases:
+        cells = []
+        for backend in backends:
+            measured = results[backend]
+            floor, rates = measured.graphql_floor_ms.get(case.name), measured.rates.get(case.name, [])
+            if floor is None or not rates:
+                cells.append("–")
+                continue
+            baseline_ms = 1000 / statistics.median(r[1] for r in rates)
+            cells.append(f"{floor:.2f} ms; baseline + it: {baseline_ms / (baseline_ms + floor):.2f}×")
+        lines.append(f"| {case.name} | " + " | ".join(cells) + " |")
     differences = [f"{backend}: {', '.join(results[backend].differences)}" for backend in backends if results[backend].differences]
     if differences:
         lines += ["", "ANSWERS DIFFER from the baseline's: " + "; ".join(differences)]
