@@ -4,9 +4,9 @@ thousands of figures), far faster than an ORM or `executemany` upsert.
 On PostgreSQL the rows are copied (`COPY`, asyncpg's binary protocol) into a temporary
 staging table of the transaction, then written with one `INSERT … SELECT` (with
 `ON CONFLICT DO UPDATE` when conflict columns are given, only for rows that changed when
-`when_changed` columns are). On SQLite (one writer, in-process) they are written with
-`executemany`. Either way the database makes the ids, and it happens in the caller's
-transaction: nothing is kept when it fails.
+`when_changed` columns are); the database makes the ids. On SQLite (one writer,
+in-process) they are written with `executemany`, the ids made here. Either way it happens
+in the caller's transaction: nothing is kept when it fails.
 
 Only for `NationalReferenceModel` tables, in the system context: the rows bypass the ORM's
 tenant checks, so this helper checks the context itself, and PostgreSQL's row-level

@@ -21,7 +21,7 @@ module = Module(
         name="Zicht op armoede",
         description="Inzicht in armoede per wijk: cijfers, een startfoto (nulmeting) en een plan van aanpak.",
         category="handvat",
-        plugin_api=">=1.2",
+        plugin_api=">=1.6",
         command="zicht",
     ),
 )

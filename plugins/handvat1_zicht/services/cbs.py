@@ -122,6 +122,7 @@ class _FigureWriter:
         skipped = parsed.skipped
         session.add(
             CbsImport(
+                id=self.import_id,  # the figures this import wrote or changed carry it
                 table_id=parsed.table_id,
                 period=parsed.period,
                 format=parsed.format,
@@ -137,6 +138,8 @@ class _FigureWriter:
                     "unknown_cells": skipped.unknown_cells,
                     "unknown_fields": skipped.unknown_fields,
                     "missing_indicators": skipped.missing_indicators,
+                    "written": self.written,
+                    "removed": removed.rowcount,
                 },
                 imported_by=self.work.actor,
                 imported_at=utcnow(),
@@ -173,7 +176,8 @@ async def import_file(
     """Parse and import one file (in the caller's transaction). The file is read in a thread
     that hands its figures over in batches, and each batch is written while the next is
     read: the database works on its own core meanwhile, so the import takes little more
-    than the parse. A refused file raises `ValidationFailed`; what was written of it goes
+    than the parse. `on_parsed` is called when the reading ends (the figures may still be
+    being written). A refused file raises `ValidationFailed`; what was written of it goes
     with the transaction, which the caller then does not commit."""
     loop = asyncio.get_running_loop()
     batches: asyncio.Queue[tuple[str, int, list[kwb.Figure]] | None] = asyncio.Queue()
@@ -184,16 +188,20 @@ async def import_file(
             raise _WriterStopped
         loop.call_soon_threadsafe(batches.put_nowait, (table_id, period, figures))
 
-    def read() -> kwb.ParsedTable:
-        try:
-            return parse(path, fmt=fmt, table=table, on_batch=hand_over)
-        finally:
-            loop.call_soon_threadsafe(batches.put_nowait, None)
+    def reading_ended(reading: asyncio.Future[kwb.ParsedTable]) -> None:
+        # After the batches the thread handed over (they were queued before the thread's
+        # end reached the loop), also when the thread failed or never ran.
+        batches.put_nowait(None)
+        if on_parsed is not None and not reading.cancelled() and reading.exception() is None:
+            on_parsed(reading.result())
 
-    reading = asyncio.ensure_future(asyncio.to_thread(read))
+    reading = asyncio.ensure_future(asyncio.to_thread(parse, path, fmt=fmt, table=table, on_batch=hand_over))
+    reading.add_done_callback(reading_ended)
     writer = _FigureWriter(work, progress)
     try:
         while (batch := await batches.get()) is not None:
+            if reading.done() and not reading.cancelled() and reading.exception() is not None:
+                break  # the file is refused: what is still queued need not be written
             await writer.write(*batch)
     except BaseException:
         writer_stopped.set()
@@ -202,6 +210,4 @@ async def import_file(
             await reading
         raise
     parsed = await reading
-    if on_parsed is not None:
-        on_parsed(parsed)
     return await writer.finish(parsed, Path(path).name)

@@ -192,6 +192,12 @@ async def test_import_is_idempotent_and_upserts(platform, tmp_path: Path) -> Non
         by_import = dict((await session.execute(select(CbsFigure.import_id, func.count()).group_by(CbsFigure.import_id))).all())
     assert inwoners == float("1" + str(int(kwbfiles.value("85984NED", "GM0344", "AantalInwoners"))))
     assert len(first_import) == 1 and by_import[first_import.pop()] == rows - 1 and sorted(by_import.values()) == [1, rows - 1]
+    # A figure's import_id is the import (with its report) that last wrote it.
+    async with platform.session(None) as session:
+        reports = {id_: report for id_, report in (await session.execute(select(CbsImport.id, CbsImport.report))).all()}
+    assert set(by_import) <= set(reports)
+    assert sorted((report["written"], report["removed"]) for report in reports.values()) == [(0, 0), (1, 0), (rows, 0)]
+    assert reports[min(by_import, key=by_import.get)]["written"] == 1
     # A file with fewer wijken: the figures of the wijken it no longer has go.
     fewer = await run_import(platform, kwbfiles.write(tmp_path, "85984NED_fewer.json", kwbfiles.odata("85984NED", wijken=2)))
     assert fewer.figures < rows and await count(platform, CbsFigure) == fewer.figures and fewer.removed == rows - fewer.figures
