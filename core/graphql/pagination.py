@@ -46,11 +46,19 @@ class Edge(Generic[NodeType]):
 class Connection(Generic[NodeType]):
     edges: list[Edge[NodeType]]
     page_info: PageInfo
-    total_count: int
+    #: The number of items over all pages, or an async callable that counts them: a keyset
+    #: page counts only when a query asks for `totalCount` (a statement otherwise wasted).
+    total: strawberry.Private[int | Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="De knopen van deze pagina, zonder cursors.")
     def nodes(self) -> list[NodeType]:
         return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="Het aantal over alle pagina's.")
+    async def total_count(self) -> int:
+        if callable(self.total):
+            self.total = await self.total()
+        return self.total
 
 
 def _encode(values: Sequence[Any]) -> str:
@@ -88,7 +96,9 @@ def _page_size(first: int | None, max_page_size: int) -> int:
     return page_size
 
 
-def _connection(nodes: Sequence[Any], cursors: Sequence[str], *, has_next: bool, after: str | None, total: int) -> Connection[Any]:
+def _connection(
+    nodes: Sequence[Any], cursors: Sequence[str], *, has_next: bool, after: str | None, total: int | Callable[[], Awaitable[int]]
+) -> Connection[Any]:
     edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)]
     return Connection(
         edges=edges,
@@ -98,7 +108,7 @@ def _connection(nodes: Sequence[Any], cursors: Sequence[str], *, has_next: bool,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=total,
+        total=total,
     )
 
 
@@ -170,12 +180,16 @@ async def paginate(
 ) -> Connection[Any]:
     """One page of `statement` (a select of one entity) ordered by `order_by` (ending in a
     unique column; all descending with `descending`, e.g. newest first), as a connection.
-    Two statements: the page and the total count. The rows become nodes one by one
-    (`to_node`) or as a page (`to_nodes`: e.g. loading what they need in one query)."""
+    One statement for the page and, only when the query asks for `totalCount`, one for the
+    count. The rows become nodes one by one (`to_node`) or as a page (`to_nodes`: e.g.
+    loading what they need in one query)."""
     if (to_node is None) == (to_nodes is None):
         raise TypeError("give either to_node or to_nodes")
     page_size = _page_size(first, max_page_size)
-    total = (await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
+
+    async def total() -> int:
+        return (await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))).scalar_one()
+
     page_statement = statement.order_by(*(column.desc() for column in order_by) if descending else order_by)
     if after:
         # Bound with each column's own type, so that stored forms (UTC datetimes, uuids) compare alike.

@@ -62,3 +62,23 @@ async def test_statement_counts_leave_out_the_platforms_background_work(world: W
         with count_statements(platform) as statements:
             await session.execute(select(Tenant.id))
     assert len(statements) >= 1
+
+
+async def test_a_page_is_counted_only_when_the_query_asks_for_total_count(api: Api, world: World, platform: Platform) -> None:
+    """`totalCount` costs a statement of its own, made only when a query selects it; the
+    count is then the count of every page."""
+    await seed_partners(api, platform, 7)
+    await api.token("utrecht", ADMIN)
+    await platform.identity.keys.refresh(force=True)
+    page = "query($after: String) { partners(first: 3, after: $after) { %s edges { cursor node { name } } } }"
+    with count_statements(platform) as without_count:
+        data = (await api.gql("utrecht", page % "", {}, user=ADMIN)).ok()
+    with count_statements(platform) as with_count:
+        counted = (await api.gql("utrecht", page % "totalCount", {}, user=ADMIN)).ok()
+    assert len(with_count) == len(without_count) + 1
+    assert [e["node"]["name"] for e in data["partners"]["edges"]] == [e["node"]["name"] for e in counted["partners"]["edges"]]
+    assert not any("count(*)" in statement.lower() for statement in without_count)
+    total = counted["partners"]["totalCount"]
+    after = counted["partners"]["edges"][-1]["cursor"]
+    later = (await api.gql("utrecht", page % "totalCount", {"after": after}, user=ADMIN)).ok()
+    assert total >= 7 and later["partners"]["totalCount"] == total  # every page counts all pages
