@@ -57,9 +57,20 @@ def _object_fields(root: type) -> Iterator[tuple[type, StrawberryField]]:
                 pending.append(strawberry_field.type)
 
 
+#: What strawberry sets on a field extension when it applies it: not its configuration.
+_SET_WHEN_APPLIED = frozenset({"supports_sync", "supports_async", "has_resolver", "field"})
+
+
+def _configuration(extension: Any) -> dict[str, Any]:
+    return {key: value for key, value in vars(extension).items() if key not in _SET_WHEN_APPLIED}
+
+
 def _add_once(strawberry_field: StrawberryField, extension: Any) -> None:
+    """Add `extension` unless the field has one of its type and configuration: a schema
+    built again in the same process (another platform, tests) must not wrap a mutation in
+    a second transaction."""
     for existing in strawberry_field.extensions:
-        if type(existing) is type(extension) and vars(existing) == vars(extension):
+        if type(existing) is type(extension) and _configuration(existing) == _configuration(extension):
             return
     strawberry_field.extensions.append(extension)
 

@@ -96,7 +96,7 @@ class Transactional(FieldExtension):
         attempts = context.settings.transaction_attempts
         for attempt in range(1, attempts + 1):
             context.forget_loaded()
-            await begin_write(context.session)
+            await begin_write(context.session, keep_read=attempt == 1)
             try:
                 result = await next_(source, info, **kwargs)
                 await context.save()

@@ -82,3 +82,28 @@ async def test_a_page_is_counted_only_when_the_query_asks_for_total_count(api: A
     after = counted["partners"]["edges"][-1]["cursor"]
     later = (await api.gql("utrecht", page % "totalCount", {"after": after}, user=ADMIN)).ok()
     assert total >= 7 and later["partners"]["totalCount"] == total  # every page counts all pages
+
+
+async def test_a_mutation_writes_in_the_transaction_that_read_who_is_asking(api: Api, world: World, platform: Platform) -> None:
+    """On PostgreSQL the request's read transaction (who is asking) becomes the mutation's
+    write transaction: the tenant setting of row-level security is made once, not again
+    after a ROLLBACK and a BEGIN. On SQLite the write lock is taken with a BEGIN IMMEDIATE."""
+    await api.token("utrecht", ADMIN)
+    await platform.identity.keys.refresh(force=True)
+    create = "mutation($name: String!) { createPartner(input: {name: $name, domain: SOCIAAL, type: WIJKTEAM}) { partner { id name } } }"
+    (await api.gql("utrecht", "{ tenant { name } }", user=ADMIN)).ok()  # the gemeente's id is known (cached) from here
+    with count_statements(platform) as statements:
+        created = (await api.gql("utrecht", create, {"name": "Buurtteam Noord"}, user=ADMIN)).ok()
+    assert created["createPartner"]["partner"]["name"] == "Buurtteam Noord"
+    # From the read of who is asking to the partner's INSERT (what follows the commit, such
+    # as delivering events to subscribers, has transactions of its own).
+    first = next(index for index, statement in enumerate(statements) if "auth_sessions" in statement)
+    written = next(index for index, statement in enumerate(statements) if statement.startswith("INSERT INTO partners"))
+    between = [statement.strip().split("(")[0] for statement in statements[first + 1 : written]]
+    if platform.engine.dialect.name == "postgresql":
+        assert "SELECT set_config" not in between and "set_config" in statements[first - 1]
+    else:
+        assert between.count("BEGIN IMMEDIATE") == 1 and "BEGIN" not in between
+    # The partner was written (and committed) under the gemeente's tenant.
+    listed = (await api.gql("utrecht", "{ partners(first: 100) { nodes { name } } }", user=ADMIN)).ok()
+    assert "Buurtteam Noord" in [node["name"] for node in listed["partners"]["nodes"]]

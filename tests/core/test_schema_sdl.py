@@ -37,3 +37,19 @@ def test_installed_modules_only_add_to_the_platforms_api() -> None:
     extra = sorted(set(everything.runtime.modules) - set(own.runtime.modules))
     changes = find_breaking_changes(build_schema(own.schema.as_str()), build_schema(everything.schema.as_str()))
     assert not changes, f"installed modules {extra} change the platform's API: {[change.description for change in changes]}"
+
+
+def test_a_schema_built_again_wraps_each_mutation_in_one_transaction() -> None:
+    """The field extensions the builder adds (the transaction, the module gate) are added
+    once, however often a schema is built in the process (every platform builds one):
+    a second transaction around a mutation would end the first one's work."""
+    from core.graphql.fields import ModuleGate, Transactional
+
+    for _ in range(3):
+        platform = Platform.create(settings(), discover=False, extra_modules=platform_module_sources())
+    mutation = platform.schema.get_type_by_name("Mutation")
+    assert mutation is not None
+    for field in mutation.fields:  # type: ignore[attr-defined]
+        kinds = [type(extension) for extension in field.extensions]
+        assert kinds.count(Transactional) == 1, field.python_name
+        assert kinds.count(ModuleGate) <= 1, field.python_name
