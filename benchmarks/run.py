@@ -402,14 +402,23 @@ def table(cases: list[Case], results: dict[str, Measured], rounds: int, seconds:
         "| request | target | " + " | ".join(backends) + " |",
         "|---|---|" + "---|" * len(backends),
     ]
-    for case in cases:
-        cells = []
-        for backend in backends:
-            measured = results[backend]
-            rates = measured.rates.get(case.name, [])
-            rate = f", {_speed(statistics.median(r[0] for r in rates))} vs {_speed(statistics.median(r[1] for r in rates))}" if rates else ""
-            cells.append(_cell(measured.ratios.get(case.name, [])) + rate)
-        lines.append(f"| {case.name} | ≥ {case.target} | " + " | ".join(cells) + " |")
+
+    def ratio(measured: Measured, case: Case) -> str:
+        rates = measured.rates.get(case.name, [])
+        rate = f", {_speed(statistics.median(r[0] for r in rates))} vs {_speed(statistics.median(r[1] for r in rates))}" if rates else ""
+        return _cell(measured.ratios.get(case.name, [])) + rate
+
+    def graphql_alone(measured: Measured, case: Case) -> str:
+        floor, rates = measured.graphql_floor_ms.get(case.name), measured.rates.get(case.name, [])
+        if floor is None or not rates:
+            return "–"
+        baseline_ms = 1000 / statistics.median(r[1] for r in rates)
+        return f"{floor:.2f} ms; baseline + it: {baseline_ms / (baseline_ms + floor):.2f}×"
+
+    def rows(first_cells: Callable[[Case], str], cell: Callable[[Measured, Case], str]) -> list[str]:
+        return [f"| {first_cells(case)} | " + " | ".join(cell(results[backend], case) for backend in backends) + " |" for case in cases]
+
+    lines += rows(lambda case: f"{case.name} | ≥ {case.target}", ratio)
     lines.append(
         "| start-up to /health (platform; baseline) | ≤ 3 s | "
         + " | ".join(f"{results[b].startup_seconds:.1f} s; {results[b].baseline_startup_seconds:.1f} s" for b in backends)
@@ -429,17 +438,7 @@ def table(cases: list[Case], results: dict[str, Measured], rounds: int, seconds:
         "| request | " + " | ".join(backends) + " |",
         "|---|" + "---|" * len(backends),
     ]
-    for case in cases:
-        cells = []
-        for backend in backends:
-            measured = results[backend]
-            floor, rates = measured.graphql_floor_ms.get(case.name), measured.rates.get(case.name, [])
-            if floor is None or not rates:
-                cells.append("–")
-                continue
-            baseline_ms = 1000 / statistics.median(r[1] for r in rates)
-            cells.append(f"{floor:.2f} ms; baseline + it: {baseline_ms / (baseline_ms + floor):.2f}×")
-        lines.append(f"| {case.name} | " + " | ".join(cells) + " |")
+    lines += rows(lambda case: case.name, graphql_alone)
     differences = [f"{backend}: {', '.join(results[backend].differences)}" for backend in backends if results[backend].differences]
     if differences:
         lines += ["", "ANSWERS DIFFER from the baseline's: " + "; ".join(differences)]

@@ -303,7 +303,6 @@ class _Collector:
             raise KwbError("Het bestand heeft geen enkel veld van de indicatorcatalogus (een andere CBS-tabel?)", field=REGION_KEY)
         self.skipped.missing_indicators = [indicator.code for indicator in cat.indicators if indicator.code not in self.fields]
         self.figures: list[Figure] = []
-        self.regions = 0
         self.rows = 0
         self.lines: dict[str, int] = {}  # region code kept -> its line (or row) number
         self.on_batch = on_batch
@@ -333,7 +332,6 @@ class _Collector:
         earlier = self.lines.setdefault(code, line)
         if earlier != line:
             raise KwbError(f"Regio {code} staat twee keer in het bestand (ook op regel {earlier})", line=line, field=REGION_KEY)
-        self.regions += 1
         return code, kind, gemeente
 
     def add(self, region: tuple[str, str, str], indicator: str, value: float | None, status: str) -> None:
@@ -351,7 +349,7 @@ class _Collector:
             format=self.format,
             fields=self.fields,
             figures=self.figures,
-            regions=self.regions,
+            regions=len(self.lines),
             rows=self.rows,
             skipped=self.skipped,
         )

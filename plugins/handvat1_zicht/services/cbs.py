@@ -26,8 +26,6 @@ from core.plugin import PlatformWork, ValidationFailed, bulk_upsert, dialect_ins
 from plugins.handvat1_zicht import kwb
 from plugins.handvat1_zicht.models import CbsField, CbsFigure, CbsImport
 
-#: Rows per bulk upsert (the progress bar advances per batch).
-BATCH = 10000
 FIGURE_COLUMNS = ("region_code", "region_type", "gemeente_code", "indicator", "value", "status", "series")
 #: A figure's key within a table (its unique constraint).
 FIGURE_KEY = ("table_id", "region_code", "indicator", "period")
@@ -74,20 +72,20 @@ class _FigureWriter:
         self.written = 0
 
     async def write(self, table_id: str, period: int, figures: list[kwb.Figure]) -> None:
-        # New figures are inserted and changed ones updated; a figure that is already so is
-        # not rewritten (an import over itself writes nothing).
+        """One batch as the parse hands it over (about `kwb.BATCH_SIZE` figures). New figures
+        are inserted and changed ones updated; a figure that is already so is not rewritten
+        (an import over itself writes nothing)."""
         series = {code: indicator.series_of(period) for code, indicator in kwb.catalogue().by_code.items()}
+        rows = [
+            (figure.region_code, figure.region_type, figure.gemeente_code, figure.indicator, figure.value, figure.status, series[figure.indicator])
+            for figure in figures
+        ]
         constants = {"table_id": table_id, "period": period, "import_id": self.import_id}
-        for start in range(0, len(figures), BATCH):
-            rows = [
-                (figure.region_code, figure.region_type, figure.gemeente_code, figure.indicator, figure.value, figure.status, series[figure.indicator])
-                for figure in figures[start : start + BATCH]
-            ]
-            self.written += await bulk_upsert(
-                self.work.session, CbsFigure, FIGURE_COLUMNS, rows, constants=constants, conflict=FIGURE_KEY, when_changed=FIGURE_CONTENT
-            )
-            if self.progress is not None:
-                self.progress(len(rows))
+        self.written += await bulk_upsert(
+            self.work.session, CbsFigure, FIGURE_COLUMNS, rows, constants=constants, conflict=FIGURE_KEY, when_changed=FIGURE_CONTENT
+        )
+        if self.progress is not None:
+            self.progress(len(rows))
 
     async def finish(self, parsed: kwb.ParsedTable, source_name: str) -> ImportResult:
         session = self.work.session
@@ -151,15 +149,6 @@ class _FigureWriter:
         )
 
 
-async def import_parsed(
-    work: PlatformWork, parsed: kwb.ParsedTable, *, source_name: str, progress: Callable[[int], Any] | None = None
-) -> ImportResult:
-    """Write a table parsed before (in the caller's transaction; `run_command` commits it)."""
-    writer = _FigureWriter(work, progress)
-    await writer.write(parsed.table_id, parsed.period, parsed.figures)
-    return await writer.finish(parsed, source_name)
-
-
 class _WriterStopped(Exception):
     """Raised in the reading thread when the writer gave up (the import fails anyway)."""
 
@@ -188,11 +177,14 @@ async def import_file(
             raise _WriterStopped
         loop.call_soon_threadsafe(batches.put_nowait, (table_id, period, figures))
 
+    def refused(reading: asyncio.Future[kwb.ParsedTable]) -> bool:
+        return reading.done() and not reading.cancelled() and reading.exception() is not None
+
     def reading_ended(reading: asyncio.Future[kwb.ParsedTable]) -> None:
         # After the batches the thread handed over (they were queued before the thread's
         # end reached the loop), also when the thread failed or never ran.
         batches.put_nowait(None)
-        if on_parsed is not None and not reading.cancelled() and reading.exception() is None:
+        if on_parsed is not None and not reading.cancelled() and not refused(reading):
             on_parsed(reading.result())
 
     reading = asyncio.ensure_future(asyncio.to_thread(parse, path, fmt=fmt, table=table, on_batch=hand_over))
@@ -200,8 +192,8 @@ async def import_file(
     writer = _FigureWriter(work, progress)
     try:
         while (batch := await batches.get()) is not None:
-            if reading.done() and not reading.cancelled() and reading.exception() is not None:
-                break  # the file is refused: what is still queued need not be written
+            if refused(reading):
+                break  # what is still queued need not be written
             await writer.write(*batch)
     except BaseException:
         writer_stopped.set()
