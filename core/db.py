@@ -484,6 +484,7 @@ def _forget_shaped_classes(_mapper: Any, _cls: type) -> None:
     global _shaped_classes_cache
     _shaped_classes_cache = None
     _SHAPES_BY_STATEMENT.clear()
+    _CRITERIA_BY_TENANT.clear()
 
 
 def _shaped_table_classes() -> dict[Any, type]:
@@ -632,26 +633,42 @@ def _scope_orm_statement(state: Any) -> None:
             *(with_loader_criteria(cls, lambda row: row.published.is_(True), include_aliases=True) for cls in shared_classes)
         )
         return
-    tenant_id = context.tenant_id
-    # One criteria option per class in the statement (a lambda: the compiled statement is
-    # cached and only the tenant id is bound per execution). Relationship loads of these
-    # entities inherit the criteria.
-    state.statement = state.statement.options(
-        *(
-            with_loader_criteria(cls, lambda scoped: scoped.tenant_id == tenant_id, include_aliases=True)
-            for cls in tenant_classes
-        ),
-        *(
-            with_loader_criteria(cls, lambda row: row.owner_tenant_id == tenant_id, include_aliases=True)
-            for cls in shared_classes
-            if cls in owned
-        ),
-        *(
-            with_loader_criteria(cls, lambda row: or_(row.published.is_(True), row.owner_tenant_id == tenant_id), include_aliases=True)
-            for cls in shared_classes
-            if cls not in owned
-        ),
-    )
+    options = _tenant_criteria(context.tenant_id, tuple(tenant_classes), tuple(shared_classes), frozenset(owned))
+    state.statement = state.statement.options(*options)
+
+
+def _tenant_criteria(tenant_id: uuid.UUID, tenant_classes: tuple[type, ...], shared_classes: tuple[type, ...], owned: frozenset[type]) -> tuple[Any, ...]:
+    """One criteria option per class in the statement (a lambda: the compiled statement is
+    cached and only the tenant id is bound per execution). Relationship loads of these
+    entities inherit the criteria. Made once per tenant and set of classes: building an
+    option analyses its lambda, a cost on every statement otherwise."""
+    key = (tenant_id, tenant_classes, shared_classes, owned)
+    options = _CRITERIA_BY_TENANT.get(key)
+    if options is None:
+        options = (
+            *(
+                with_loader_criteria(cls, lambda scoped: scoped.tenant_id == tenant_id, include_aliases=True)
+                for cls in tenant_classes
+            ),
+            *(
+                with_loader_criteria(cls, lambda row: row.owner_tenant_id == tenant_id, include_aliases=True)
+                for cls in shared_classes
+                if cls in owned
+            ),
+            *(
+                with_loader_criteria(cls, lambda row: or_(row.published.is_(True), row.owner_tenant_id == tenant_id), include_aliases=True)
+                for cls in shared_classes
+                if cls not in owned
+            ),
+        )
+        if len(_CRITERIA_BY_TENANT) >= _SHAPES_BY_STATEMENT_LIMIT:
+            _CRITERIA_BY_TENANT.clear()
+        _CRITERIA_BY_TENANT[key] = options
+    return options
+
+
+#: (tenant, classes) -> the criteria options of `_scope_orm_statement` (bounded like the shapes).
+_CRITERIA_BY_TENANT: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 @event.listens_for(Session, "after_begin")

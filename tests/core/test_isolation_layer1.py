@@ -104,3 +104,24 @@ def test_the_tables_a_statement_reaches_are_remembered_per_statement_shape(platf
     assert _shaped_classes_in(partners_where(Membership, uuid.uuid4()), mappers) is with_members  # remembered
     assert set(_shaped_classes_in(partners_where(RegisteredActivity, uuid.uuid4()), mappers)) == {Partner, RegisteredActivity}
     assert len(_SHAPES_BY_STATEMENT) == 2
+
+
+async def test_the_criteria_of_a_tenant_are_made_once_and_never_serve_another(platform: Platform, world: World) -> None:
+    """The tenant criteria added to a statement are made once per tenant and set of classes
+    (building them analyses a lambda); a statement of another tenant gets its own, and each
+    reads only its own rows, also when the other's criteria were made first."""
+    from core.db import _CRITERIA_BY_TENANT
+
+    for tenant in (world.utrecht, world.bosch):
+        async with platform.session(TenantContext(tenant_id=tenant.id)) as session:
+            session.add(Partner(name=f"Criteria {tenant.slug}", domain="sociaal", type="wijkteam"))
+            await session.commit()
+    _CRITERIA_BY_TENANT.clear()
+    names = {}
+    for tenant in (world.utrecht, world.bosch, world.utrecht):
+        async with platform.session(TenantContext(tenant_id=tenant.id)) as session:
+            names[tenant.slug] = set((await session.execute(select(Partner.name).where(Partner.name.like("Criteria %")))).scalars())
+    assert names == {"utrecht": {"Criteria utrecht"}, "s-hertogenbosch": {"Criteria s-hertogenbosch"}}
+    made = {key[0]: options for key, options in _CRITERIA_BY_TENANT.items() if key[1] == (Partner,)}
+    assert set(made) == {world.utrecht.id, world.bosch.id}  # one entry each: utrecht's was reused
+    assert made[world.utrecht.id] is not made[world.bosch.id]
