@@ -255,9 +255,13 @@ class Platform:
             self._sealer = asyncio.get_running_loop().create_task(self._seal_soon())
 
     async def _seal_soon(self) -> None:
-        while self._unsealed:
-            await asyncio.sleep(self.settings.seal_interval)
-            await self.seal_processing_logs(self._take_unsealed())
+        # Round after round while some gemeente has more than a batch waiting (then without
+        # a pause, taking in the gemeenten noted meanwhile), else after `seal_interval`.
+        more: list[uuid.UUID] = []
+        while self._unsealed or more:
+            if not more:
+                await asyncio.sleep(self.settings.seal_interval)
+            _sealed, more = await self._seal_round(list(dict.fromkeys([*more, *self._take_unsealed()])))
 
     def _take_unsealed(self) -> set[uuid.UUID]:
         tenants, self._unsealed = self._unsealed, set()
@@ -271,25 +275,35 @@ class Platform:
             with system_context("processing log: seal every tenant's records"):
                 async with self.session() as lookup:
                     tenant_ids = list((await lookup.execute(select(Tenant.id))).scalars())
+        sealed, pending = 0, list(tenant_ids)
+        while pending:
+            count, pending = await self._seal_round(pending)
+            sealed += count
+        return sealed
+
+    async def _seal_round(self, tenant_ids: list[uuid.UUID]) -> tuple[int, list[uuid.UUID]]:
+        """One batch (`SEAL_BATCH`) for each of these tenants in turn, so that a gemeente
+        whose records keep coming never keeps the sealer from the others. Returns how many
+        records were sealed and the tenants that may have more (a full batch)."""
         secret = self.settings.secret_key.get_secret_value()
-        sealed = 0
+        sealed, more = 0, []
         for tenant_id in tenant_ids:
             try:
                 with tenant_context(tenant_id):
                     async with self.session() as session:
-                        while True:
-                            await begin_write(session, background=True)
-                            count = await seal(session, secret)
-                            await session.commit()
-                            sealed += count
-                            if count < SEAL_BATCH:
-                                break
+                        await begin_write(session, background=True)
+                        count = await seal(session, secret)
+                        await session.commit()
             except SealerBusy:
                 self._unsealed.add(tenant_id)  # another process is sealing it; look again soon
             except Exception:
                 log.exception("processing.seal_failed", tenant=str(tenant_id))
                 self._unsealed.add(tenant_id)
-        return sealed
+            else:
+                sealed += count
+                if count == SEAL_BATCH:
+                    more.append(tenant_id)
+        return sealed, more
 
     async def dispose(self) -> None:
         if self._sealer is not None:

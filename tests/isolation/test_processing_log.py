@@ -317,3 +317,36 @@ async def test_the_records_of_a_read_commit_in_its_transaction_even_after_a_fail
         event.remove(platform.engine.sync_engine, "begin", count)
     logged = await records(platform, world.utrecht.id)
     assert [(record.operation, record.status) for record in logged if record.operation == "notes"] == [("notes", "ok"), ("notes", "ok")]
+
+
+async def test_the_sealer_takes_a_batch_of_each_gemeente_in_turn(platform: Platform, world: World) -> None:
+    """A gemeente with many records waiting does not keep the sealer from the others: each
+    round seals one batch of every gemeente, and the rounds go on until all are sealed."""
+    if platform.engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite a write seals its records itself, in its own transaction")
+    from core.graphql.privacy_schema import LOG_INSPECTION
+    from core.processing import SEAL_BATCH, record_processing
+
+    tenants = {"utrecht": world.utrecht.id, "s-hertogenbosch": world.bosch.id}
+    await platform.seal_processing_logs(list(tenants.values()))  # what earlier tests left
+    for slug in tenants:
+        async with platform.work_as_system(slug, "test") as work:
+            record_processing(work, LOG_INSPECTION, "sealerTurns", [f"subject-{n}" for n in range(SEAL_BATCH + 7)], "read")
+            await work.save()
+    platform._unsealed.clear()  # this test seals, not the background sealer: it finds nothing to do
+    if platform._sealer is not None:
+        await platform._sealer
+
+    async def unsealed(tenant_id: Any) -> int:
+        async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
+            return len((await session.execute(select(ProcessingRecord.id).where(ProcessingRecord.seq.is_(None)))).all())
+
+    assert [await unsealed(tenant_id) for tenant_id in tenants.values()] == [SEAL_BATCH + 7] * 2
+    sealed, more = await platform._seal_round(list(tenants.values()))
+    assert (sealed, set(more)) == (2 * SEAL_BATCH, set(tenants.values()))  # a full batch of each, both have more
+    assert [await unsealed(tenant_id) for tenant_id in tenants.values()] == [7, 7]
+    assert await platform.seal_processing_logs(list(tenants.values())) == 14
+    for tenant_id in tenants.values():
+        async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
+            report = await verify_chain(session, TEST_SECRET)
+            assert report.intact and report.unsealed == 0
