@@ -279,7 +279,6 @@ async def main(seconds: float, mixed_seconds: float) -> None:
                 print(describe("requests", mixed_result, mixed_seconds))
                 server_errors = sum(count for outcome, count in outcomes.items() if outcome.startswith("5"))
                 failed_writes = sum(count for outcome, count in outcomes.items() if not outcome.endswith(("ok", "read")))
-                missing = 0
                 # The sealers catch up with the load (the background one may hold a gemeente's
                 # chain while this one looks): until no record is left unsealed.
                 caught_up = time.perf_counter()
@@ -291,16 +290,14 @@ async def main(seconds: float, mixed_seconds: float) -> None:
                         break
                     await asyncio.sleep(0.2)
                 caught_up = time.perf_counter() - caught_up
-                intact, unsealed = True, 0
-                for gemeente in gemeenten:
-                    async with platform.session(TenantContext(tenant_id=gemeente.tenant_id)) as session:
-                        report = await verify_chain(session, TEST_SECRET)
-                        intact, unsealed = intact and report.intact, unsealed + report.unsealed
+                missing, intact, unsealed = 0, True, 0
                 for gemeente in gemeenten:
                     async with platform.session(TenantContext(tenant_id=gemeente.tenant_id)) as session:
                         ids = [uuid.UUID(value) for value in gemeente.acknowledged]  # type: ignore[attr-defined]
                         states = dict((await session.execute(select(Referral.id, Referral.state).where(Referral.id.in_(ids)))).all())
                         missing += sum(1 for value in ids if states.get(value) != "geaccepteerd")
+                        report = await verify_chain(session, TEST_SECRET)
+                        intact, unsealed = intact and report.intact, unsealed + report.unsealed
                 print(f"  outcomes: {dict(sorted(outcomes.items()))}")
                 print(
                     f"  failed writes {failed_writes}, HTTP 5xx {server_errors}, deadlocks {await deadlocks(platform) - before}, "

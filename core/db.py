@@ -476,6 +476,8 @@ _shaped_classes_cache: dict[Any, type] | None = None
 #: emptied when full (statements are written in code, so there are a few hundred).
 _SHAPES_BY_STATEMENT: dict[Any, dict[type, DataShape]] = {}
 _SHAPES_BY_STATEMENT_LIMIT = 4096
+#: (tenant, classes of a statement) -> its tenant criteria (`_tenant_criteria`), bounded alike.
+_CRITERIA_BY_TENANT: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 @event.listens_for(Mapper, "after_mapper_constructed")
@@ -665,10 +667,6 @@ def _tenant_criteria(tenant_id: uuid.UUID, tenant_classes: tuple[type, ...], sha
             _CRITERIA_BY_TENANT.clear()
         _CRITERIA_BY_TENANT[key] = options
     return options
-
-
-#: (tenant, classes) -> the criteria options of `_scope_orm_statement` (bounded like the shapes).
-_CRITERIA_BY_TENANT: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 @event.listens_for(Session, "after_begin")

@@ -255,13 +255,14 @@ class Platform:
             self._sealer = asyncio.get_running_loop().create_task(self._seal_soon())
 
     async def _seal_soon(self) -> None:
-        # Round after round while some gemeente has more than a batch waiting (then without
-        # a pause, taking in the gemeenten noted meanwhile), else after `seal_interval`.
+        # A round after `seal_interval`; the next at once while some gemeente has more than
+        # a batch waiting. Those stay noted in `_unsealed`, so a stop still seals them.
         more: list[uuid.UUID] = []
-        while self._unsealed or more:
+        while self._unsealed:
             if not more:
                 await asyncio.sleep(self.settings.seal_interval)
-            _sealed, more = await self._seal_round(list(dict.fromkeys([*more, *self._take_unsealed()])))
+            _sealed, more = await self._seal_round(list(self._take_unsealed()))
+            self._unsealed.update(more)
 
     def _take_unsealed(self) -> set[uuid.UUID]:
         tenants, self._unsealed = self._unsealed, set()

@@ -15,6 +15,7 @@ number of statements does not depend on the data."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 import uuid
 from collections import Counter, defaultdict
@@ -147,23 +148,21 @@ def _sql_within(column: Any, begin: dt.datetime, after: dt.datetime) -> tuple[An
     )
 
 
-def _sql_month(column: Any, dialect: str) -> tuple[Any, Callable[[Any], Any]]:
-    """The month of a timestamp, in UTC, and how a value of it becomes "YYYY-MM".
-    PostgreSQL stores a timestamptz: grouped by the first moment of the month (`date_trunc`),
-    which costs the database a sixth less than grouping by the text of `to_char` (measured
-    over 10^5 signals); the few months of an answer are written as text here. SQLite stores
-    the UTC moment as text ("2026-01-31 23:30:00.000000", see core's UTCDateTime)."""
+def _sql_month(column: Any, dialect: str) -> Any:
+    """The month of a timestamp, in UTC. PostgreSQL stores a timestamptz: grouped by the
+    first moment of the month (`date_trunc`, written as "YYYY-MM" by `_month_text`), which
+    costs the database a sixth less than grouping by the text of `to_char` (measured over
+    10^5 signals). SQLite stores the UTC moment as text ("2026-01-31 23:30:00.000000", see
+    core's UTCDateTime) and gives "YYYY-MM" itself."""
     if dialect == "postgresql":
-        texts: dict[Any, str] = {}
+        return func.date_trunc(literal_column("'month'"), func.timezone(literal_column("'UTC'"), column))
+    return func.strftime(literal_column("'%Y-%m'"), column)
 
-        def as_text(value: Any) -> Any:
-            text = texts.get(value)
-            if text is None and value is not None:
-                text = texts[value] = f"{value:%Y-%m}"
-            return text
 
-        return func.date_trunc(literal_column("'month'"), func.timezone(literal_column("'UTC'"), column)), as_text
-    return func.strftime(literal_column("'%Y-%m'"), column), lambda value: value
+@functools.lru_cache(maxsize=1024)
+def _month_text(value: dt.datetime) -> str:
+    """"YYYY-MM" of a month PostgreSQL grouped by (an answer has a few, on thousands of rows)."""
+    return f"{value:%Y-%m}"
 
 
 def _sql_elements(column: Any, dialect: str) -> Any:
@@ -292,21 +291,21 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
     )
     signals_in_period = _sql_within(Signal.recorded_at, begin, after)
     referrals_in_period = _sql_within(Referral.sent_at, begin, after)
-    signal_month, month_text = _sql_month(Signal.recorded_at, dialect)
-    referral_month, _ = _sql_month(Referral.sent_at, dialect)
+    signal_month = _sql_month(Signal.recorded_at, dialect).label("month")
+    as_names: dict[str, Callable[[Any], str]] = {"month": _month_text} if dialect == "postgresql" else {}
 
     # Per month: wijk x worry (a signal counts once for each worry it names), wijk x
     # classification, partner type x (state, outcome).
     worries = _sql_elements(Signal.worries, dialect)
     by_worry = (
-        select(wijk.label("wijk"), signal_month.label("month"), worries.c.value.label("worry"), Signal.family_id)
+        select(wijk.label("wijk"), signal_month, worries.c.value.label("worry"), Signal.family_id)
         .select_from(Signal)
         .join(worries, true())
         .where(*signals_in_period)
         .cte("signal_worries")
     )
     by_class = (
-        select(wijk.label("wijk"), signal_month.label("month"), Signal.classification.label("classification"), Signal.family_id)
+        select(wijk.label("wijk"), signal_month, Signal.classification.label("classification"), Signal.family_id)
         .where(*signals_in_period)
         .cte("signal_classifications")
     )
@@ -314,7 +313,7 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
     accepted = case((and_(Referral.responded_at.is_not(None), Referral.state != REJECTED), 1), else_=0)
     by_partner = (
         select(
-            referral_month.label("month"),
+            _sql_month(Referral.sent_at, dialect).label("month"),
             partner_type.label("partner_type"),
             Referral.state.label("state"),
             func.coalesce(Referral.outcome, literal_column("''")).label("outcome"),
@@ -328,10 +327,10 @@ async def coalition_figures(work: Work, period_from: str | None, period_to: str 
     partner_names = ("month", "partner_type", "state", "outcome")
     wijk_layout: Layout = ((1,), (0,), (2,))
     partner_layout: Layout = ((0,), (1,), (2, 3))
-    worry_counts, _ = await _grouped(work, by_worry, worry_names, wijk_layout, {"wijk": wijk_name, "month": month_text})
-    class_counts, _ = await _grouped(work, by_class, class_names, wijk_layout, {"wijk": wijk_name, "month": month_text})
+    worry_counts, _ = await _grouped(work, by_worry, worry_names, wijk_layout, {**as_names, "wijk": wijk_name})
+    class_counts, _ = await _grouped(work, by_class, class_names, wijk_layout, {**as_names, "wijk": wijk_name})
     partner_counts, sums = await _grouped(
-        work, by_partner, partner_names, partner_layout, {"partner_type": type_name, "month": month_text}, "accepted"
+        work, by_partner, partner_names, partner_layout, {**as_names, "partner_type": type_name}, "accepted"
     )
     rejected = sum(count for key, count in partner_counts.counts.items() if key[2] == REJECTED)
     answered = sums["accepted"] + rejected

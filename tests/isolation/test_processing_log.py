@@ -3,6 +3,7 @@ context, the privacy officer's view, append-only storage and the hash chain."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -350,3 +351,28 @@ async def test_the_sealer_takes_a_batch_of_each_gemeente_in_turn(platform: Platf
         async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
             report = await verify_chain(session, TEST_SECRET)
             assert report.intact and report.unsealed == 0
+
+
+async def test_the_background_sealer_goes_on_until_a_gemeente_with_several_batches_is_sealed(
+    platform: Platform, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records committed by a unit of work are sealed by the server's own sealer, also when
+    they are more than one batch: it goes on round after round, and what it has still to do
+    stays noted (a stop would still seal it)."""
+    if platform.engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite a write seals its records itself, in its own transaction")
+    from core.graphql.privacy_schema import LOG_INSPECTION
+    from core.processing import SEAL_BATCH, record_processing
+
+    taken: list[set[Any]] = []  # what each round took from the noted gemeenten
+    take = platform._take_unsealed
+    monkeypatch.setattr(platform, "_take_unsealed", lambda: taken.append(take()) or taken[-1])
+    async with platform.work_as_system("utrecht", "test") as work:
+        record_processing(work, LOG_INSPECTION, "sealerRounds", [f"subject-{n}" for n in range(2 * SEAL_BATCH + 3)], "read")
+        await work.save()  # notes the gemeente: the background sealer starts
+    assert world.utrecht.id in platform._unsealed and platform._sealer is not None
+    await asyncio.wait_for(platform._sealer, timeout=60)
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        report = await verify_chain(session, TEST_SECRET)
+    assert report.intact and report.unsealed == 0 and not platform._unsealed
+    assert sum(world.utrecht.id in noted for noted in taken) >= 3  # noted again after each full batch
