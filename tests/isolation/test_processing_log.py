@@ -122,7 +122,7 @@ async def test_chain_detects_changes_and_removals(api: Api, world: World, platfo
     async with tampering(platform) as connection:
         row = (await connection.execute(select(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2))).one()
         forged = ProcessingRecord(**{column: getattr(row, column) for column in row._fields})
-        unkeyed = hashlib.sha256((forged.previous_hash + json.dumps(_chained_fields(forged), sort_keys=True, separators=(",", ":"), default=str)).encode()).hexdigest()
+        unkeyed = hashlib.sha256((forged.previous_hash + json.dumps(_chained_fields(forged, forged.seq), sort_keys=True, separators=(",", ":"), default=str)).encode()).hexdigest()
         await connection.execute(update(ProcessingRecord.__table__).where(ProcessingRecord.__table__.c.seq == 2).values(record_hash=unkeyed))
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         assert (await verify_chain(session, platform.settings.secret_key.get_secret_value())).broken_at == 2
@@ -376,3 +376,44 @@ async def test_the_background_sealer_goes_on_until_a_gemeente_with_several_batch
         report = await verify_chain(session, TEST_SECRET)
     assert report.intact and report.unsealed == 0 and not platform._unsealed
     assert sum(world.utrecht.id in noted for noted in taken) >= 3  # noted again after each full batch
+
+
+async def test_a_batch_is_sealed_in_a_fixed_number_of_statements(platform: Platform, world: World) -> None:
+    """Sealing reads the batch's chained columns in one statement and writes the whole batch
+    in one more, however many records it holds: never an UPDATE per record (500 of them in
+    a pipeline took 0.1-0.8 s a batch, growing as the table grew; one statement ~30 ms)."""
+    if platform.engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite a write seals its records itself, in its own transaction")
+    from sqlalchemy import event
+
+    from core.db import begin_write
+    from core.graphql.privacy_schema import LOG_INSPECTION
+    from core.processing import SEAL_BATCH, record_processing, seal
+    from core.tenancy import tenant_context
+
+    await platform.seal_processing_logs([world.utrecht.id])  # what earlier tests left
+    statements: dict[int, list[tuple[bool, str]]] = {}
+    for size in (1, 3, SEAL_BATCH):  # (the first may make the chain's head)
+        async with platform.work_as_system("utrecht", "test") as work:
+            record_processing(work, LOG_INSPECTION, "sealedAtOnce", [f"subject-{n}" for n in range(size)], "read")
+            await work.save()
+        platform._unsealed.clear()  # this test seals, not the background sealer
+        if platform._sealer is not None:
+            await platform._sealer
+        seen = statements[size] = []
+        sent = lambda _c, _cursor, statement, _p, _context, many: seen.append((many, statement.split()[0]))  # noqa: E731
+        event.listen(platform.engine.sync_engine, "before_cursor_execute", sent)
+        try:
+            with tenant_context(world.utrecht.id):
+                async with platform.session() as session:
+                    await begin_write(session, background=True)
+                    assert await seal(session, TEST_SECRET) == size
+                    await session.commit()
+        finally:
+            event.remove(platform.engine.sync_engine, "before_cursor_execute", sent)
+    assert statements[3] == statements[SEAL_BATCH]
+    assert not any(many for many, _ in statements[SEAL_BATCH])  # no statement sent once per record
+    assert [verb for _, verb in statements[SEAL_BATCH]].count("UPDATE") == 2  # the records, then the head
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        report = await verify_chain(session, TEST_SECRET)
+    assert report.intact and report.unsealed == 0
