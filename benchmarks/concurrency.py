@@ -53,7 +53,7 @@ from core.testing import (  # noqa: E402
     settings_for_database,
     token_for,
 )
-from gateway.app import create_app  # noqa: E402
+from gateway.app import create_app, freeze_start_up_objects  # noqa: E402
 from gateway.logging import configure_logging  # noqa: E402
 from plugins.handvat2_signaleren.models import Notification, Referral  # noqa: E402
 from plugins.handvat2_signaleren.processing import ACTIVITY  # noqa: E402
@@ -226,6 +226,7 @@ async def main(seconds: float, mixed_seconds: float) -> None:
             await migrate_platform(platform)
             await platform.start()
             app = create_app(platform=platform)
+            freeze_start_up_objects()  # as the server's start-up does (the ASGI transport runs no lifespan)
             # Referrals to move: raw SQL moves several hundred a second, the API far fewer.
             stock = int(1200 * seconds + 150 * mixed_seconds)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=60) as client:

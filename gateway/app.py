@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -158,14 +159,27 @@ class ReadinessGate:
         await self.readiness.refusal(scope["path"])(scope, receive, send)
 
 
+def freeze_start_up_objects() -> None:
+    """Move what start-up made (modules, mappers, the GraphQL schema: some 370,000 objects
+    that live as long as the process) out of the garbage collector's generations, once per
+    process. Every full collection would walk them again: under a load of mutations that
+    was ~10 % of the process's time (0.94 s of 10 s, 4 collections), frozen 0.3 s."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     extra_modules: Iterable[ModuleSource] = (),
     discover: bool = True,
     platform: Platform | None = None,
+    freeze_after_start: bool = False,
 ) -> FastAPI:
-    """The ASGI app. Pass `platform` to reuse one (tests); it is then not disposed here."""
+    """The ASGI app. Pass `platform` to reuse one (tests); it is then not disposed here.
+    `freeze_after_start`: the served process's app (`app_factory`) freezes its start-up
+    objects (`freeze_start_up_objects`); an app made in a test process leaves them be."""
     owns_platform = platform is None
     if platform is None:
         settings = settings or get_settings()
@@ -177,6 +191,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await readiness.start()
+        if freeze_after_start:
+            freeze_start_up_objects()
         log.info(
             "app.started",
             modules=sorted(platform.runtime.modules),
@@ -306,4 +322,4 @@ def create_app(
 
 def app_factory() -> FastAPI:
     """For `uvicorn --factory gateway.app:app_factory`."""
-    return create_app()
+    return create_app(freeze_after_start=True)

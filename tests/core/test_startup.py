@@ -126,3 +126,23 @@ async def test_an_unsafe_role_found_later_is_refused_for_good(monkeypatch: pytes
     finally:
         await platform.engine.dispose()
         await unreachable.dispose()
+
+
+async def test_the_served_app_freezes_its_start_up_objects_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app uvicorn serves (`app_factory`) moves what start-up made out of the garbage
+    collector's generations once its lifespan has started, once per process; an app made
+    otherwise (as in tests) leaves the collector alone."""
+    from types import SimpleNamespace
+
+    frozen: list[bool] = []
+    collector = SimpleNamespace(get_freeze_count=lambda: len(frozen), collect=lambda: 0, freeze=lambda: frozen.append(True))
+    monkeypatch.setattr(gateway_app, "gc", collector)
+    monkeypatch.setattr(gateway_app, "get_settings", lambda: settings_for_tests(CLOSED_PORT_URL))
+    for make, frozen_after in ((lambda: create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), 0), (gateway_app.app_factory, 1), (gateway_app.app_factory, 1)):
+        app = make()
+        try:
+            async with running(app) as client:
+                assert (await client.get("/health")).status_code == 200
+            assert len(frozen) == frozen_after
+        finally:
+            await app.state.platform.dispose()
