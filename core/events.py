@@ -47,8 +47,6 @@ log = structlog.get_logger(__name__)
 
 PENDING_EVENTS_KEY = "kansrijk.pending_events"
 EVENT_TYPES_KEY = "kansrijk.event_types"
-#: Session info: whether some enabled module takes an event type (set by the unit of work).
-EVENT_TAKEN_KEY = "kansrijk.event_taken"
 #: The session's `DeliveryPolicy` (the platform's sessionmaker puts it in every session).
 DELIVERY_POLICY_KEY = "kansrijk.delivery_policy"
 #: Longest `last_error` kept (the column's length).
@@ -66,10 +64,6 @@ def publish_event(session: Any, type: str, payload: dict[str, Any] | None = None
     if declared is not None and type not in declared:
         raise UndeclaredEventType(f"event type {type!r} is not declared by any module")
     event = DomainEvent(type=type, tenant_id=session_tenant_id(session), payload=dict(payload or {}), actor=actor)
-    # An event no enabled module takes is written dispatched at once (its webhook
-    # deliveries follow in `settle_unsubscribed`, in this transaction): no UPDATE later.
-    taken = session.info.get(EVENT_TAKEN_KEY)
-    settled = taken is not None and not taken(type)
     session.add(
         OutboxEvent(
             id=event.id,
@@ -78,7 +72,6 @@ def publish_event(session: Any, type: str, payload: dict[str, Any] | None = None
             payload=event.payload,
             actor=event.actor,
             occurred_at=event.occurred_at,
-            dispatched_at=event.occurred_at if settled else None,
         )
     )
     session.info.setdefault(PENDING_EVENTS_KEY, []).append(event)
@@ -96,11 +89,8 @@ async def settle_unsubscribed(session: Any, hooks: Any) -> None:
         return
     settled = {event.id for event in unsubscribed}
     now, webhooks = utcnow(), {}
-    # Rows written dispatched when published are done; of the others, those not flushed yet
-    # are inserted dispatched and those already inserted are marked with one UPDATE.
-    taken = session.info.get(EVENT_TAKEN_KEY)
-    if taken is not None:
-        settled -= {event.id for event in unsubscribed if not taken(event.type)}
+    # Outbox rows not flushed yet are inserted dispatched; those already inserted are marked
+    # with one UPDATE.
     unflushed = [row for row in session.new if isinstance(row, OutboxEvent) and row.id in settled]
     for row in unflushed:
         row.dispatched_at = now
@@ -109,7 +99,7 @@ async def settle_unsubscribed(session: Any, hooks: Any) -> None:
         await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(written)).values(dispatched_at=now))
     for event in unsubscribed:
         await create_webhook_deliveries(session, event, webhooks)
-    session.info[PENDING_EVENTS_KEY] = [event for event in pending if event not in unsubscribed]
+    session.info[PENDING_EVENTS_KEY] = [event for event in pending if event.id not in settled]
 
 
 async def dispatch_committed(session: Any, hooks: Any) -> None:

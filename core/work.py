@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 
 from core.access import PermissionRegistry, Principal
 from core.db import TENANT_CONTEXT_KEY, begin_write, sqlstate
-from core.events import EVENT_TAKEN_KEY, EVENT_TYPES_KEY, dispatch_committed, rollback, settle_unsubscribed
+from core.events import EVENT_TYPES_KEY, dispatch_committed, rollback, settle_unsubscribed
 from core.module_types import TenantInfo
 from core.processing import STATUS_ERROR, STATUS_OK, ProcessingJournal, Trace, write_records
 
@@ -56,10 +56,6 @@ class Work:
 
     def __post_init__(self) -> None:
         self.session.info[EVENT_TYPES_KEY] = self.runtime.declared_event_types
-        self.session.info[EVENT_TAKEN_KEY] = self._event_taken
-
-    def _event_taken(self, event_type: str) -> bool:
-        return bool(self.hooks.domain_event_subscribers(event_type))
 
     @property
     def actor(self) -> str:
