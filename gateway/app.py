@@ -178,8 +178,9 @@ def create_app(
     freeze_after_start: bool = False,
 ) -> FastAPI:
     """The ASGI app. Pass `platform` to reuse one (tests); it is then not disposed here.
-    `freeze_after_start`: the served process's app (`app_factory`) freezes its start-up
-    objects (`freeze_start_up_objects`); an app made in a test process leaves them be."""
+    `freeze_after_start`: the served process's app (`kansrijk serve`, `app_factory`)
+    freezes its start-up objects (`freeze_start_up_objects`); an app made in a test process
+    leaves them be."""
     owns_platform = platform is None
     if platform is None:
         settings = settings or get_settings()

@@ -145,7 +145,8 @@ def serve(
 
         typer.echo(run(prepare, config=config))
     # proxy_headers off: the client address behind a proxy is resolved by the app (KANSRIJK_TRUSTED_PROXIES).
-    uvicorn.run(create_app(config), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+    app = create_app(config, freeze_after_start=True)  # as `app_factory` (several processes) does
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
 
 
 def _serve_processes(host: str, port: int, workers: int, *, demo: bool) -> None:

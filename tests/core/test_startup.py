@@ -146,3 +146,22 @@ async def test_the_served_app_freezes_its_start_up_objects_once(monkeypatch: pyt
             assert len(frozen) == frozen_after
         finally:
             await app.state.platform.dispose()
+
+
+def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kansrijk serve` (one process, the default) serves an app that freezes its start-up
+    objects, as the processes of `--workers N` (`app_factory`) do."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from core.testing import TEST_SECRET
+    from gateway.cli import app as cli
+
+    made: list[dict[str, Any]] = []
+    monkeypatch.setattr(gateway_app, "create_app", lambda *args, **kwargs: made.append(kwargs) or object())
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setenv("DATABASE_URL", CLOSED_PORT_URL)
+    monkeypatch.setenv("KANSRIJK_SECRET_KEY", TEST_SECRET)
+    result = CliRunner().invoke(cli, ["serve", "--port", "8999"])
+    assert result.exit_code == 0, result.output
+    assert [kwargs.get("freeze_after_start") for kwargs in made] == [True]

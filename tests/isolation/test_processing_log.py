@@ -401,7 +401,7 @@ async def test_a_batch_is_sealed_in_a_fixed_number_of_statements(platform: Platf
         if platform._sealer is not None:
             await platform._sealer
         seen = statements[size] = []
-        sent = lambda _c, _cursor, statement, _p, _context, many: seen.append((many, statement.split()[0]))  # noqa: E731
+        sent = lambda _c, _cursor, statement, _p, _context, many: seen.append((many, " ".join(statement.split())))  # noqa: E731
         event.listen(platform.engine.sync_engine, "before_cursor_execute", sent)
         try:
             with tenant_context(world.utrecht.id):
@@ -413,7 +413,9 @@ async def test_a_batch_is_sealed_in_a_fixed_number_of_statements(platform: Platf
             event.remove(platform.engine.sync_engine, "before_cursor_execute", sent)
     assert statements[3] == statements[SEAL_BATCH]
     assert not any(many for many, _ in statements[SEAL_BATCH])  # no statement sent once per record
-    assert [verb for _, verb in statements[SEAL_BATCH]].count("UPDATE") == 2  # the records, then the head
+    updates = [statement for _, statement in statements[SEAL_BATCH] if statement.startswith("UPDATE")]
+    assert [statement.split()[1] for statement in updates] == ["processing_log", "processing_log_heads"]
+    assert "seq IS NULL" in updates[0] and "processing_log.tenant_id =" in updates[0]  # only unsealed records, of this gemeente
     async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
         report = await verify_chain(session, TEST_SECRET)
     assert report.intact and report.unsealed == 0
