@@ -165,3 +165,22 @@ def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: 
     result = CliRunner().invoke(cli, ["serve", "--port", "8999"])
     assert result.exit_code == 0, result.output
     assert [kwargs.get("freeze_after_start") for kwargs in made] == [True]
+
+
+def test_start_up_leaves_the_text_statistics_for_later() -> None:
+    """Building the app does not import what only a few requests need: textstat (the
+    readability of a regeling's summary) pulls in nltk, about a second of every start-up
+    when imported at once."""
+    import os
+    import subprocess
+    import sys
+
+    from core.testing import TEST_SECRET
+
+    script = (
+        "import sys, gateway.app as app; app.create_app(); "
+        "print(sorted(name for name in ('textstat', 'nltk') if name in sys.modules))"
+    )
+    environment = {**os.environ, "KANSRIJK_SECRET_KEY": TEST_SECRET, "KANSRIJK_LOG_LEVEL": "ERROR", "DATABASE_URL": CLOSED_PORT_URL}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal
 
 import structlog
-import textstat
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import load_only
@@ -137,6 +136,8 @@ def readability(text: str) -> float:
     formula can leave its 0-100 scale for very long or very short sentences; it is kept on
     it, so that the gemeente's threshold (0-100) can reach every text. Remembered per text
     (a list asks for the same summaries again and again)."""
+    import textstat  # when first needed: it loads nltk, which would add ~1 s to every start-up
+
     textstat.set_lang("nl")
     return round(min(max(float(textstat.flesch_reading_ease(text)), 0.0), 100.0), 1)
 
