@@ -243,33 +243,23 @@ def _hash(key: bytes, previous: str, fields: dict[str, Any]) -> str:
     return hmac.new(key, (previous + canonical).encode(), hashlib.sha256).hexdigest()
 
 
-#: What a record's hash covers, besides the previous record's hash.
+#: What a record's hash covers, besides the previous record's hash: what was recorded, and
+#: its place in the chain (`seq`).
 CHAINED_FIELDS = (
     "tenant_id", "seq", "trace_id", "span_id", "parent_span_id", "operation", "activity", "started_at", "ended_at",
     "status", "actor_type", "actor", "on_behalf_of", "data_subject", "result",
 )
+_RECORDED_FIELDS = tuple(name for name in CHAINED_FIELDS if name != "seq")
 
 
 def _chained_fields(record: Any, seq: int) -> dict[str, Any]:
     """The chained fields of a record (an ORM object or a row of `_SEALED_COLUMNS`) as
-    numbered `seq` in its chain."""
-    return {
-        "tenant_id": str(record.tenant_id),
-        "seq": seq,
-        "trace_id": record.trace_id,
-        "span_id": record.span_id,
-        "parent_span_id": record.parent_span_id,
-        "operation": record.operation,
-        "activity": record.activity,
-        "started_at": record.started_at.isoformat(),
-        "ended_at": record.ended_at.isoformat(),
-        "status": record.status,
-        "actor_type": record.actor_type,
-        "actor": record.actor,
-        "on_behalf_of": record.on_behalf_of,
-        "data_subject": record.data_subject,
-        "result": record.result,
-    }
+    numbered `seq` in its chain, as the hash takes them (the id and moments as text)."""
+    fields = {name: getattr(record, name) for name in _RECORDED_FIELDS}
+    fields.update(
+        seq=seq, tenant_id=str(record.tenant_id), started_at=record.started_at.isoformat(), ended_at=record.ended_at.isoformat()
+    )
+    return fields
 
 
 #: Session info: the register entries this session inserted (see ensure_register).
@@ -394,7 +384,8 @@ async def seal(session: Any, secret: str, *, batch: int = SEAL_BATCH) -> int:
         head = (await session.execute(locked_head)).scalar_one_or_none()
     if head is None:  # another sealer is at work on this chain: it or a later round seals these
         raise SealerBusy("another sealer holds this tenant's chain")
-    records = (await session.execute(_unsealed_batch(batch))).all()
+    unsealed = select(*_SEALED_COLUMNS).where(ProcessingRecord.seq.is_(None)).order_by(*RECORDED_ORDER).limit(batch)
+    records = (await session.execute(unsealed)).all()
     if not records:
         return 0
     key = chain_key(secret)
@@ -415,11 +406,7 @@ async def seal(session: Any, secret: str, *, batch: int = SEAL_BATCH) -> int:
 
 #: The columns a seal reads (what is chained, and the key): never whole ORM objects, which
 #: would cost a batch of identity-map entries and a unit-of-work flush for three columns.
-_SEALED_COLUMNS = (ProcessingRecord.id, *(getattr(ProcessingRecord, name) for name in CHAINED_FIELDS if name != "seq"))
-
-
-def _unsealed_batch(batch: int) -> Any:
-    return select(*_SEALED_COLUMNS).where(ProcessingRecord.seq.is_(None)).order_by(*RECORDED_ORDER).limit(batch)
+_SEALED_COLUMNS = (ProcessingRecord.id, *(getattr(ProcessingRecord, name) for name in _RECORDED_FIELDS))
 
 
 #: The chain values of a batch as one table of four arrays (PostgreSQL): the batch is written
@@ -450,7 +437,8 @@ async def _write_seals(session: Any, chained: list[tuple[uuid.UUID, int, str, st
         ids, seqs, previous, hashes = (list(column) for column in zip(*chained))
         result = await session.execute(statement, {"ids": ids, "seqs": seqs, "previous": previous, "hashes": hashes})
         return result.rowcount
-    # SQLite (a write seals its own records, one writer at a time): by primary key.
+    # SQLite (a write seals its own records, one writer at a time): by primary key; the ORM
+    # itself fails the flush when a row is not matched (StaleDataError).
     tenant_id = session_tenant_id(session)
     rows = [{"tenant_id": tenant_id, "id": i, "seq": q, "previous_hash": p, "record_hash": h} for i, q, p, h in chained]
     await session.execute(update(ProcessingRecord).execution_options(synchronize_session=False), rows)

@@ -41,6 +41,26 @@ async def records(platform: Platform, tenant_id) -> list[ProcessingRecord]:
         return list((await session.execute(select(ProcessingRecord).order_by(ProcessingRecord.seq))).scalars())
 
 
+async def record_unsealed(platform: Platform, slug: str, operation: str, subjects: int) -> None:
+    """`subjects` records committed in the gemeente and left unsealed: the background
+    sealer is kept out, for the test to seal them itself (PostgreSQL)."""
+    from core.graphql.privacy_schema import LOG_INSPECTION
+    from core.processing import record_processing
+
+    async with platform.work_as_system(slug, "test") as work:
+        record_processing(work, LOG_INSPECTION, operation, [f"subject-{n}" for n in range(subjects)], "read")
+        await work.save()
+    platform._unsealed.clear()
+    if platform._sealer is not None:
+        await platform._sealer
+
+
+async def assert_all_sealed(platform: Platform, tenant_id: Any) -> None:
+    async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
+        report = await verify_chain(session, TEST_SECRET)
+    assert report.intact and report.unsealed == 0
+
+
 async def add_notes(api: Api, *texts: str) -> list[str]:
     (await api.gql("utrecht", 'mutation { enableModule(input: {key: "tiny_notes"}) { module { key } } }', user=ADMIN)).ok()
     ids = []
@@ -325,18 +345,12 @@ async def test_the_sealer_takes_a_batch_of_each_gemeente_in_turn(platform: Platf
     round seals one batch of every gemeente, and the rounds go on until all are sealed."""
     if platform.engine.dialect.name == "sqlite":
         pytest.skip("on SQLite a write seals its records itself, in its own transaction")
-    from core.graphql.privacy_schema import LOG_INSPECTION
-    from core.processing import SEAL_BATCH, record_processing
+    from core.processing import SEAL_BATCH
 
     tenants = {"utrecht": world.utrecht.id, "s-hertogenbosch": world.bosch.id}
     await platform.seal_processing_logs(list(tenants.values()))  # what earlier tests left
     for slug in tenants:
-        async with platform.work_as_system(slug, "test") as work:
-            record_processing(work, LOG_INSPECTION, "sealerTurns", [f"subject-{n}" for n in range(SEAL_BATCH + 7)], "read")
-            await work.save()
-    platform._unsealed.clear()  # this test seals, not the background sealer: it finds nothing to do
-    if platform._sealer is not None:
-        await platform._sealer
+        await record_unsealed(platform, slug, "sealerTurns", SEAL_BATCH + 7)
 
     async def unsealed(tenant_id: Any) -> int:
         async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
@@ -348,9 +362,7 @@ async def test_the_sealer_takes_a_batch_of_each_gemeente_in_turn(platform: Platf
     assert [await unsealed(tenant_id) for tenant_id in tenants.values()] == [7, 7]
     assert await platform.seal_processing_logs(list(tenants.values())) == 14
     for tenant_id in tenants.values():
-        async with platform.session(TenantContext(tenant_id=tenant_id)) as session:
-            report = await verify_chain(session, TEST_SECRET)
-            assert report.intact and report.unsealed == 0
+        await assert_all_sealed(platform, tenant_id)
 
 
 async def test_the_background_sealer_goes_on_until_a_gemeente_with_several_batches_is_sealed(
@@ -372,9 +384,8 @@ async def test_the_background_sealer_goes_on_until_a_gemeente_with_several_batch
         await work.save()  # notes the gemeente: the background sealer starts
     assert world.utrecht.id in platform._unsealed and platform._sealer is not None
     await asyncio.wait_for(platform._sealer, timeout=60)
-    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
-        report = await verify_chain(session, TEST_SECRET)
-    assert report.intact and report.unsealed == 0 and not platform._unsealed
+    await assert_all_sealed(platform, world.utrecht.id)
+    assert not platform._unsealed
     assert sum(world.utrecht.id in noted for noted in taken) >= 3  # noted again after each full batch
 
 
@@ -387,19 +398,13 @@ async def test_a_batch_is_sealed_in_a_fixed_number_of_statements(platform: Platf
     from sqlalchemy import event
 
     from core.db import begin_write
-    from core.graphql.privacy_schema import LOG_INSPECTION
-    from core.processing import SEAL_BATCH, record_processing, seal
+    from core.processing import SEAL_BATCH, seal
     from core.tenancy import tenant_context
 
     await platform.seal_processing_logs([world.utrecht.id])  # what earlier tests left
     statements: dict[int, list[tuple[bool, str]]] = {}
     for size in (1, 3, SEAL_BATCH):  # (the first may make the chain's head)
-        async with platform.work_as_system("utrecht", "test") as work:
-            record_processing(work, LOG_INSPECTION, "sealedAtOnce", [f"subject-{n}" for n in range(size)], "read")
-            await work.save()
-        platform._unsealed.clear()  # this test seals, not the background sealer
-        if platform._sealer is not None:
-            await platform._sealer
+        await record_unsealed(platform, "utrecht", "sealedAtOnce", size)
         seen = statements[size] = []
         sent = lambda _c, _cursor, statement, _p, _context, many: seen.append((many, " ".join(statement.split())))  # noqa: E731
         event.listen(platform.engine.sync_engine, "before_cursor_execute", sent)
@@ -416,6 +421,4 @@ async def test_a_batch_is_sealed_in_a_fixed_number_of_statements(platform: Platf
     updates = [statement for _, statement in statements[SEAL_BATCH] if statement.startswith("UPDATE")]
     assert [statement.split()[1] for statement in updates] == ["processing_log", "processing_log_heads"]
     assert "seq IS NULL" in updates[0] and "processing_log.tenant_id =" in updates[0]  # only unsealed records, of this gemeente
-    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
-        report = await verify_chain(session, TEST_SECRET)
-    assert report.intact and report.unsealed == 0
+    await assert_all_sealed(platform, world.utrecht.id)
