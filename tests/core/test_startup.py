@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 import gateway.app as gateway_app
+from core.config import Settings
 from core.db import create_engine
 from core.testing import POSTGRES_ADMIN_URL, migrate_platform, require_backend, settings_for_tests
 from gateway.app import create_app
@@ -128,24 +129,64 @@ async def test_an_unsafe_role_found_later_is_refused_for_good(monkeypatch: pytes
         await unreachable.dispose()
 
 
-async def test_the_served_app_freezes_its_start_up_objects_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app uvicorn serves (`app_factory`) moves what start-up made out of the garbage
-    collector's generations once its lifespan has started, once per process; an app made
-    otherwise (as in tests) leaves the collector alone."""
-    from types import SimpleNamespace
+class FakeCollector:
+    """Stands in for the `gc` module in gateway.app: counts freezes, tracks on/off."""
 
-    frozen: list[bool] = []
-    collector = SimpleNamespace(get_freeze_count=lambda: len(frozen), collect=lambda: 0, freeze=lambda: frozen.append(True))
+    def __init__(self) -> None:
+        self.frozen = 0
+        self.enabled = True
+
+    def get_freeze_count(self) -> int:
+        return self.frozen
+
+    def collect(self) -> int:
+        return 0
+
+    def freeze(self) -> None:
+        self.frozen += 1
+
+    def disable(self) -> None:
+        self.enabled = False
+
+    def enable(self) -> None:
+        self.enabled = True
+
+
+async def test_the_served_app_freezes_its_start_up_objects_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app uvicorn serves (`app_factory`) is built with the garbage collector paused,
+    moves what start-up made out of its generations once the lifespan has started (once per
+    process) and switches it back on; an app made otherwise (as in tests) leaves the
+    collector alone."""
+    collector = FakeCollector()
     monkeypatch.setattr(gateway_app, "gc", collector)
     monkeypatch.setattr(gateway_app, "get_settings", lambda: settings_for_tests(CLOSED_PORT_URL))
-    for make, frozen_after in ((lambda: create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), 0), (gateway_app.app_factory, 1), (gateway_app.app_factory, 1)):
+    for make, paused_while_built, frozen_after in (
+        (lambda: create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), False, 0),
+        (gateway_app.app_factory, True, 1),
+        (gateway_app.app_factory, True, 1),
+    ):
         app = make()
         try:
+            assert collector.enabled is not paused_while_built
             async with running(app) as client:
+                assert collector.enabled
                 assert (await client.get("/health")).status_code == 200
-            assert len(frozen) == frozen_after
+            assert collector.frozen == frozen_after
         finally:
             await app.state.platform.dispose()
+
+
+def test_a_served_app_that_fails_to_build_switches_the_collector_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    collector = FakeCollector()
+    monkeypatch.setattr(gateway_app, "gc", collector)
+
+    def broken_settings() -> Settings:
+        raise RuntimeError("no settings")
+
+    monkeypatch.setattr(gateway_app, "get_settings", broken_settings)
+    with pytest.raises(RuntimeError, match="no settings"):
+        gateway_app.app_factory()
+    assert collector.enabled and collector.frozen == 0
 
 
 def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,10 +208,11 @@ def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: 
     assert [kwargs.get("freeze_after_start") for kwargs in made] == [True]
 
 
-def test_start_up_leaves_the_text_statistics_for_later() -> None:
+def test_start_up_leaves_for_later_what_few_requests_need() -> None:
     """Building the app does not import what only a few requests need: textstat (the
     readability of a regeling's summary) pulls in nltk, about a second of every start-up
-    when imported at once."""
+    when imported at once; holidays (a referral's answer-by date) loads every country's
+    calendars, ~0.1 s; zxcvbn (a new password's strength) its dictionaries."""
     import os
     import subprocess
     import sys
@@ -179,7 +221,7 @@ def test_start_up_leaves_the_text_statistics_for_later() -> None:
 
     script = (
         "import sys, gateway.app as app; app.create_app(); "
-        "print(sorted(name for name in ('textstat', 'nltk') if name in sys.modules))"
+        "print(sorted(name for name in ('textstat', 'nltk', 'holidays', 'zxcvbn') if name in sys.modules))"
     )
     environment = {**os.environ, "KANSRIJK_SECRET_KEY": TEST_SECRET, "KANSRIJK_LOG_LEVEL": "ERROR", "DATABASE_URL": CLOSED_PORT_URL}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True)
