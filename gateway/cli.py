@@ -145,7 +145,7 @@ def serve(
 
         typer.echo(run(prepare, config=config))
     # proxy_headers off: the client address behind a proxy is resolved by the app (KANSRIJK_TRUSTED_PROXIES).
-    app = create_app(config, freeze_after_start=True)  # as `app_factory` (several processes) does
+    app = create_app(config, freeze_start_up=True)  # as `app_factory` (several processes) does
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
 
 

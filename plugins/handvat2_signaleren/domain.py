@@ -67,22 +67,21 @@ def suggest_classification(risk_factors: Sequence[str], protective_factors: Sequ
     return "C"
 
 
-@functools.lru_cache(maxsize=8)
-def _dutch_public_holidays(first_year: int) -> frozenset[dt.date]:
-    """The Dutch public holidays of `first_year` and the year after, made once per year.
-    `holidays` is imported here, when first needed: importing it loads the calendars of
-    every country (~0.1 s of the server's start-up)."""
+@functools.lru_cache(maxsize=16)
+def _dutch_public_holidays(year: int) -> frozenset[dt.date]:
+    """The Dutch public holidays of `year`, made once per year. `holidays` is imported
+    here, when first needed: importing it loads the calendars of every country (~0.1 s of
+    the server's start-up)."""
     import holidays
 
-    return frozenset(holidays.country_holidays("NL", years=range(first_year, first_year + 2)))
+    return frozenset(holidays.country_holidays("NL", years=year))
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """`days` working days after `start`: weekends and Dutch public holidays do not count."""
-    calendar = _dutch_public_holidays(start.year)
     current, counted = start, 0
     while counted < days:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5 and current not in calendar:
+        if current.weekday() < 5 and current not in _dutch_public_holidays(current.year):
             counted += 1
     return current

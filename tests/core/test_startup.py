@@ -145,6 +145,9 @@ class FakeCollector:
     def freeze(self) -> None:
         self.frozen += 1
 
+    def isenabled(self) -> bool:
+        return self.enabled
+
     def disable(self) -> None:
         self.enabled = False
 
@@ -152,31 +155,39 @@ class FakeCollector:
         self.enabled = True
 
 
-async def test_the_served_app_freezes_its_start_up_objects_once(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app uvicorn serves (`app_factory`) is built with the garbage collector paused,
-    moves what start-up made out of its generations once the lifespan has started (once per
-    process) and switches it back on; an app made otherwise (as in tests) leaves the
-    collector alone."""
+    then what the build made is frozen out of its generations (once per process) and the
+    collector is on again before the app is returned, so nothing depends on a lifespan
+    running; an app made otherwise (as in tests) leaves the collector alone."""
     collector = FakeCollector()
     monkeypatch.setattr(gateway_app, "gc", collector)
     monkeypatch.setattr(gateway_app, "get_settings", lambda: settings_for_tests(CLOSED_PORT_URL))
-    for make, paused_while_built, frozen_after in (
-        (lambda: create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), False, 0),
-        (gateway_app.app_factory, True, 1),
-        (gateway_app.app_factory, True, 1),
+    collector_while_built: list[bool] = []
+    build = gateway_app._build_app
+
+    def observed_build(*args: Any) -> Any:
+        collector_while_built.append(collector.enabled)
+        return build(*args)
+
+    monkeypatch.setattr(gateway_app, "_build_app", observed_build)
+    for make, enabled_while_built, frozen_after in (
+        (lambda: create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), True, 0),
+        (gateway_app.app_factory, False, 1),
+        (gateway_app.app_factory, False, 1),
     ):
         app = make()
         try:
-            assert collector.enabled is not paused_while_built
+            assert collector_while_built.pop() is enabled_while_built
+            assert collector.enabled and collector.frozen == frozen_after
             async with running(app) as client:
-                assert collector.enabled
                 assert (await client.get("/health")).status_code == 200
-            assert collector.frozen == frozen_after
+            assert collector.enabled and collector.frozen == frozen_after
         finally:
             await app.state.platform.dispose()
 
 
-def test_a_served_app_that_fails_to_build_switches_the_collector_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_served_app_leaves_the_collector_as_it_found_it_also_when_the_build_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     collector = FakeCollector()
     monkeypatch.setattr(gateway_app, "gc", collector)
 
@@ -187,6 +198,11 @@ def test_a_served_app_that_fails_to_build_switches_the_collector_back_on(monkeyp
     with pytest.raises(RuntimeError, match="no settings"):
         gateway_app.app_factory()
     assert collector.enabled and collector.frozen == 0
+    collector.disable()  # switched off on purpose by whoever runs the process: stays off
+    monkeypatch.setattr(gateway_app, "get_settings", lambda: settings_for_tests(CLOSED_PORT_URL))
+    app = gateway_app.app_factory()
+    assert not collector.enabled and collector.frozen == 1
+    asyncio.run(app.state.platform.dispose())
 
 
 def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,7 +221,7 @@ def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: 
     monkeypatch.setenv("KANSRIJK_SECRET_KEY", TEST_SECRET)
     result = CliRunner().invoke(cli, ["serve", "--port", "8999"])
     assert result.exit_code == 0, result.output
-    assert [kwargs.get("freeze_after_start") for kwargs in made] == [True]
+    assert [kwargs.get("freeze_start_up") for kwargs in made] == [True]
 
 
 def test_start_up_leaves_for_later_what_few_requests_need() -> None:

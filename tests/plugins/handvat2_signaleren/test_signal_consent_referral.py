@@ -66,6 +66,9 @@ def test_working_days_skip_weekends_and_dutch_holidays() -> None:
     assert add_working_days(dt.date(2026, 11, 20), 1) == dt.date(2026, 11, 23)  # Friday -> Monday
     assert add_working_days(dt.date(2026, 12, 24), 1) == dt.date(2026, 12, 28)  # Christmas and a weekend
     assert add_working_days(dt.date(2027, 4, 23), 5) == dt.date(2027, 5, 3)  # Koningsdag (27 April) does not count
+    assert add_working_days(dt.date(2026, 12, 30), 3) == dt.date(2027, 1, 5)  # Nieuwjaarsdag, the next year's
+    # However long the span: every year it crosses has its holidays (2027 and 2028 here).
+    assert add_working_days(dt.date(2026, 12, 30), 400) == dt.date(2028, 7, 27)
 
 
 def test_workflow_is_the_documented_one() -> None:
