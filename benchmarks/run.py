@@ -335,7 +335,7 @@ async def measure(
             tokens = {(case.tenant, case.login): await token_for(platform, case.tenant, case.login) for case in cases}
             await platform.dispose()
             env = settings_env(settings) | {"KANSRIJK_LOG_JSON": "false"}
-            platform_server = await Server("gateway.app:app_factory", env).start()
+            platform_server = await Server("gateway.asgi:app_factory", env).start()
             servers.append(platform_server)
             baseline_server = await Server("benchmarks.baseline.app:create_app", env).start()
             servers.append(baseline_server)
@@ -381,7 +381,7 @@ async def measure(
                 server.stop()
             # A start is one sample, as noisy as a round: more starts, in turns.
             for number in range(1, rounds):
-                pair = [("platform", "gateway.app:app_factory"), ("baseline", "benchmarks.baseline.app:create_app")]
+                pair = [("platform", "gateway.asgi:app_factory"), ("baseline", "benchmarks.baseline.app:create_app")]
                 for side, factory in pair if number % 2 == 0 else reversed(pair):
                     server = await Server(factory, env).start()
                     servers.append(server)

@@ -178,7 +178,7 @@ def create_app(
     freeze_start_up: bool = False,
 ) -> FastAPI:
     """The ASGI app. Pass `platform` to reuse one (tests); it is then not disposed here.
-    `freeze_start_up`: the served process's app (`kansrijk serve`, `app_factory`) is built
+    `freeze_start_up`: the served process's app (`gateway.asgi.served_app`) is built
     with the garbage collector paused and what the build made is then frozen out of its
     generations (`freeze_start_up_objects`); an app made in a test process leaves the
     collector be."""
@@ -338,8 +338,3 @@ def _build_app(
         return problem(500, "Er ging iets mis aan onze kant.", code="INTERNAL_SERVER_ERROR")
 
     return app
-
-
-def app_factory() -> FastAPI:
-    """For `uvicorn --factory gateway.app:app_factory`."""
-    return create_app(freeze_start_up=True)

@@ -116,7 +116,7 @@ def serve(
     """Run the web service (GraphQL at /t/<tenant slug>/graphql)."""
     import uvicorn
 
-    from gateway.app import create_app
+    from gateway.asgi import served_app
     from gateway.demo import describe, seed_demo
 
     if workers > 1:
@@ -145,13 +145,13 @@ def serve(
 
         typer.echo(run(prepare, config=config))
     # proxy_headers off: the client address behind a proxy is resolved by the app (KANSRIJK_TRUSTED_PROXIES).
-    app = create_app(config, freeze_start_up=True)  # as `app_factory` (several processes) does
+    app = served_app(config)  # as `gateway.asgi:app_factory` (several processes) does
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
 
 
 def _serve_processes(host: str, port: int, workers: int, *, demo: bool) -> None:
     """`serve --workers N`: N uvicorn processes, each building the app from the environment
-    (`gateway.app:app_factory`). Refused where it would break: the demo and the embedded
+    (`gateway.asgi:app_factory`). Refused where it would break: the demo and the embedded
     SQLite database are for one process, and N servers each running the periodic tasks
     would run every task N times."""
     import os
@@ -182,7 +182,7 @@ def _serve_processes(host: str, port: int, workers: int, *, demo: bool) -> None:
     configure_logging(config)  # the supervisor's own lines, like the processes' (which configure themselves)
     # proxy_headers off: the client address behind a proxy is resolved by the app (KANSRIJK_TRUSTED_PROXIES).
     uvicorn.run(
-        "gateway.app:app_factory",
+        "gateway.asgi:app_factory",
         factory=True,
         workers=workers,
         host=host,

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 import gateway.app as gateway_app
+import gateway.asgi as gateway_asgi
 from core.config import Settings
 from core.db import create_engine
 from core.testing import POSTGRES_ADMIN_URL, migrate_platform, require_backend, settings_for_tests
@@ -155,13 +156,18 @@ class FakeCollector:
         self.enabled = True
 
 
+def use_collector(monkeypatch: pytest.MonkeyPatch, collector: FakeCollector) -> None:
+    for module in (gateway_app, gateway_asgi):
+        monkeypatch.setattr(module, "gc", collector)
+
+
 async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app uvicorn serves (`app_factory`) is built with the garbage collector paused,
-    then what the build made is frozen out of its generations (once per process) and the
-    collector is on again before the app is returned, so nothing depends on a lifespan
-    running; an app made otherwise (as in tests) leaves the collector alone."""
+    """The app uvicorn serves (`gateway.asgi:app_factory`) is built with the garbage
+    collector paused, then what the build made is frozen out of its generations (once per
+    process) and the collector is on again before the app is returned, so nothing depends
+    on a lifespan running; an app made otherwise (as in tests) leaves the collector alone."""
     collector = FakeCollector()
-    monkeypatch.setattr(gateway_app, "gc", collector)
+    use_collector(monkeypatch, collector)
     monkeypatch.setattr(gateway_app, "get_settings", lambda: settings_for_tests(CLOSED_PORT_URL))
     collector_while_built: list[bool] = []
     build = gateway_app._build_app
@@ -173,8 +179,8 @@ async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once
     monkeypatch.setattr(gateway_app, "_build_app", observed_build)
     for make, enabled_while_built, frozen_after in (
         (lambda: create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), True, 0),
-        (gateway_app.app_factory, False, 1),
-        (gateway_app.app_factory, False, 1),
+        (gateway_asgi.app_factory, False, 1),
+        (gateway_asgi.app_factory, False, 1),
     ):
         app = make()
         try:
@@ -189,25 +195,56 @@ async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once
 
 def test_a_served_app_leaves_the_collector_as_it_found_it_also_when_the_build_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     collector = FakeCollector()
-    monkeypatch.setattr(gateway_app, "gc", collector)
+    use_collector(monkeypatch, collector)
 
     def broken_settings() -> Settings:
         raise RuntimeError("no settings")
 
     monkeypatch.setattr(gateway_app, "get_settings", broken_settings)
     with pytest.raises(RuntimeError, match="no settings"):
-        gateway_app.app_factory()
+        gateway_asgi.app_factory()
     assert collector.enabled and collector.frozen == 0
     collector.disable()  # switched off on purpose by whoever runs the process: stays off
     monkeypatch.setattr(gateway_app, "get_settings", lambda: settings_for_tests(CLOSED_PORT_URL))
-    app = gateway_app.app_factory()
+    app = gateway_asgi.app_factory()
     assert not collector.enabled and collector.frozen == 1
     asyncio.run(app.state.platform.dispose())
 
 
+def test_the_served_process_imports_the_platform_with_the_collector_paused() -> None:
+    """In a fresh process, as uvicorn runs it: importing the entry point imports nothing of
+    the platform; its factory imports the platform with the collector paused and returns
+    the app with what start-up made frozen and the collector on again."""
+    import os
+    import subprocess
+    import sys
+
+    from core.testing import TEST_SECRET
+
+    script = """
+import gc, sys
+import gateway.asgi
+heavy = sorted(name for name in ("gateway.app", "core.platform", "fastapi", "strawberry", "sqlalchemy") if name in sys.modules)
+seen = {}
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "gateway.app":
+            seen["collector on while importing gateway.app"] = gc.isenabled()
+        return None
+
+sys.meta_path.insert(0, Watch())
+app = gateway.asgi.app_factory()
+print(heavy, seen, gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+    environment = {**os.environ, "KANSRIJK_SECRET_KEY": TEST_SECRET, "KANSRIJK_LOG_LEVEL": "ERROR", "DATABASE_URL": CLOSED_PORT_URL}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[] {'collector on while importing gateway.app': False} True True"
+
+
 def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`kansrijk serve` (one process, the default) serves an app that freezes its start-up
-    objects, as the processes of `--workers N` (`app_factory`) do."""
+    """`kansrijk serve` (one process, the default) serves an app built as the processes of
+    `--workers N` (`gateway.asgi:app_factory`) build theirs."""
     import uvicorn
     from typer.testing import CliRunner
 
