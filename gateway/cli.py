@@ -920,8 +920,9 @@ def add_module_commands(target: typer.Typer, runtime: ModuleRuntime) -> list[str
     return added
 
 
-def cli() -> None:
-    """The `kansrijk` command: the platform's commands plus those of the installed modules."""
+def command_line() -> typer.Typer:
+    """The `kansrijk` command (run by gateway.command): the platform's commands plus those
+    of the installed modules."""
     from gateway.logging import configure_logging
 
     # Loading the modules logs at info level: keep that out of the commands' output.
@@ -929,4 +930,4 @@ def cli() -> None:
     runtime = ModuleRuntime(strict="--strict" in sys.argv[1:2])
     runtime.load(installed_module_sources())
     add_module_commands(app, runtime)
-    app()
+    return app

@@ -211,54 +211,95 @@ def test_a_served_app_leaves_the_collector_as_it_found_it_also_when_the_build_fa
     asyncio.run(app.state.platform.dispose())
 
 
-def test_the_served_process_imports_the_platform_with_the_collector_paused() -> None:
-    """In a fresh process, as uvicorn runs it: importing the entry point imports nothing of
-    the platform; its factory imports the platform with the collector paused and returns
-    the app with what start-up made frozen and the collector on again."""
+#: Imported by neither entry point itself: the platform and the libraries it stands on.
+HEAVY_MODULES = ("core", "gateway.app", "gateway.cli", "fastapi", "pydantic", "strawberry", "sqlalchemy", "typer")
+
+
+def run_fresh(script: str) -> str:
+    """The last line `script` prints in a fresh Python process with test settings."""
     import os
     import subprocess
     import sys
 
     from core.testing import TEST_SECRET
 
-    script = """
+    environment = {**os.environ, "KANSRIJK_SECRET_KEY": TEST_SECRET, "KANSRIJK_LOG_LEVEL": "ERROR", "DATABASE_URL": CLOSED_PORT_URL}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+#: Imports `entry`, lists the heavy modules already imported, then watches whether the
+#: collector is on when `watched` is imported.
+WATCH_IMPORT = """
 import gc, sys
-import gateway.asgi
-heavy = sorted(name for name in ("gateway.app", "core.platform", "fastapi", "strawberry", "sqlalchemy") if name in sys.modules)
-seen = {}
+import {entry}
+heavy = sorted(name for name in {heavy!r} if name in sys.modules)
+seen = {{}}
 
 class Watch:
     def find_spec(self, name, path=None, target=None):
-        if name == "gateway.app":
-            seen["collector on while importing gateway.app"] = gc.isenabled()
+        if name == {watched!r}:
+            seen["collector on while importing " + name] = gc.isenabled()
         return None
 
 sys.meta_path.insert(0, Watch())
+"""
+
+
+def test_the_served_process_imports_the_platform_with_the_collector_paused() -> None:
+    """In a fresh process, as uvicorn runs it: importing the entry point imports nothing of
+    the platform; its factory imports the platform with the collector paused and returns
+    the app with what start-up made frozen and the collector on again."""
+    script = WATCH_IMPORT.format(entry="gateway.asgi", heavy=HEAVY_MODULES, watched="gateway.app") + """
 app = gateway.asgi.app_factory()
 print(heavy, seen, gc.isenabled(), gc.get_freeze_count() > 0)
 """
-    environment = {**os.environ, "KANSRIJK_SECRET_KEY": TEST_SECRET, "KANSRIJK_LOG_LEVEL": "ERROR", "DATABASE_URL": CLOSED_PORT_URL}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "[] {'collector on while importing gateway.app': False} True True"
+    assert run_fresh(script) == "[] {'collector on while importing gateway.app': False} True True"
 
 
-def test_kansrijk_serve_in_one_process_freezes_as_app_factory_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`kansrijk serve` (one process, the default) serves an app built as the processes of
-    `--workers N` (`gateway.asgi:app_factory`) build theirs."""
+def test_the_command_line_is_imported_with_the_collector_paused() -> None:
+    """The `kansrijk` command (gateway.command) imports the command line and loads the
+    modules with the collector paused, and switches it on again."""
+    script = WATCH_IMPORT.format(entry="gateway.command", heavy=HEAVY_MODULES, watched="gateway.cli") + """
+sys.argv = ["kansrijk", "--help"]
+try:
+    gateway.command.main()
+except SystemExit as exit:
+    print(heavy, seen, gc.isenabled(), exit.code)
+"""
+    assert run_fresh(script) == "[] {'collector on while importing gateway.cli': False} True 0"
+
+
+def test_a_command_runs_with_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import gateway.cli
+    import gateway.command
+
+    collector_while_running: list[bool] = []
+    monkeypatch.setattr(gateway.cli, "command_line", lambda: lambda: collector_while_running.append(gc.isenabled()))
+    gateway.command.main()
+    assert collector_while_running == [True] and gc.isenabled()
+
+
+def test_kansrijk_serve_in_one_process_serves_the_app_a_server_process_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kansrijk serve` (one process, the default) serves the app the processes of
+    `--workers N` (`gateway.asgi:app_factory`) serve: `served_app`, with its settings."""
     import uvicorn
     from typer.testing import CliRunner
 
     from core.testing import TEST_SECRET
     from gateway.cli import app as cli
 
-    made: list[dict[str, Any]] = []
-    monkeypatch.setattr(gateway_app, "create_app", lambda *args, **kwargs: made.append(kwargs) or object())
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    made: list[Any] = []
+    served: list[Any] = []
+    monkeypatch.setattr(gateway_asgi, "served_app", lambda settings=None: made.append(settings) or "the served app")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(app))
     monkeypatch.setenv("DATABASE_URL", CLOSED_PORT_URL)
     monkeypatch.setenv("KANSRIJK_SECRET_KEY", TEST_SECRET)
     result = CliRunner().invoke(cli, ["serve", "--port", "8999"])
     assert result.exit_code == 0, result.output
-    assert [kwargs.get("freeze_start_up") for kwargs in made] == [True]
+    assert served == ["the served app"] and len(made) == 1 and made[0].database_url == CLOSED_PORT_URL
 
 
 def test_start_up_leaves_for_later_what_few_requests_need() -> None:
