@@ -107,3 +107,51 @@ async def test_an_idle_pooled_connection_that_died_is_replaced_before_use(platfo
         assert pings and second_pid != first_pid
     finally:
         await engine.dispose()
+
+
+async def test_a_pooled_sqlite_connection_never_carries_an_open_transaction_to_the_next_borrower(platform: Platform) -> None:
+    """The embedded database: a connection back in the pool is rolled back only when a
+    transaction is still open on it (after a session it is already rolled back or
+    committed: no second rollback), and then it is, so no write and no lock reaches the
+    next borrower."""
+    if not platform.settings.is_sqlite:
+        pytest.skip("the pool reset of the embedded database")
+    from sqlalchemy import text
+
+    from core import db
+
+    engine = db.create_engine(platform.settings.database_url, limits=db.DatabaseLimits(lock_timeout=1))
+    rollbacks: list[bool] = []
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("CREATE TABLE scratch (n INTEGER)"))
+            await connection.commit()
+            driver = (await connection.get_raw_connection()).driver_connection
+            real_rollback = type(driver).rollback
+
+            async def counted_rollback(self: Any) -> None:
+                rollbacks.append(True)
+                await real_rollback(self)
+
+        type(driver).rollback = counted_rollback  # type: ignore[method-assign]
+        async with engine.connect() as connection:  # a unit of work that rolls back: one rollback
+            await connection.execute(text("SELECT n FROM scratch"))
+            await connection.rollback()
+        assert len(rollbacks) == 1
+        async with engine.connect() as connection:  # a unit of work that commits: none
+            await connection.execute(text("INSERT INTO scratch VALUES (1)"))
+            await connection.commit()
+        assert len(rollbacks) == 1
+        async with engine.connect() as connection:
+            # A transaction the driver opened behind SQLAlchemy's back, with a write in it.
+            raw = (await connection.get_raw_connection()).driver_connection
+            await raw.execute("BEGIN IMMEDIATE")
+            await raw.execute("INSERT INTO scratch VALUES (2)")
+        assert len(rollbacks) == 2  # rolled back on its way into the pool
+        async with engine.connect() as connection:  # the write lock is free and the row is gone
+            await connection.execute(text("INSERT INTO scratch VALUES (3)"))
+            await connection.commit()
+            assert (await connection.execute(text("SELECT n FROM scratch ORDER BY n"))).scalars().all() == [1, 3]
+    finally:
+        type(driver).rollback = real_rollback  # type: ignore[method-assign]
+        await engine.dispose()
