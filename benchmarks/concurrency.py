@@ -55,8 +55,9 @@ from core.testing import (  # noqa: E402
     settings_for_database,
     token_for,
 )
-from gateway.app import create_app, freeze_start_up_objects  # noqa: E402
+from gateway.app import create_app  # noqa: E402
 from gateway.logging import configure_logging  # noqa: E402
+from gateway.start_up import freeze_start_up_objects  # noqa: E402
 from plugins.handvat2_signaleren.models import Notification, Referral  # noqa: E402
 from plugins.handvat2_signaleren.processing import ACTIVITY  # noqa: E402
 from tests.plugins.handvat2_signaleren.conftest import CONSENT, MOVE, REFER, REGISTER, Coalition, build_coalition, next_month  # noqa: E402

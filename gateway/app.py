@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import gc
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -159,49 +158,16 @@ class ReadinessGate:
         await self.readiness.refusal(scope["path"])(scope, receive, send)
 
 
-def freeze_start_up_objects() -> None:
-    """Move what start-up made (modules, mappers, the GraphQL schema: some 300,000 objects
-    that live as long as the process) out of the garbage collector's generations, once per
-    process. Every full collection would walk them again: under a load of mutations that
-    was ~10 % of the process's time (0.94 s of 10 s, 4 collections), frozen 0.3 s."""
-    if gc.get_freeze_count() == 0:
-        gc.collect()
-        gc.freeze()
-
-
 def create_app(
     settings: Settings | None = None,
     *,
     extra_modules: Iterable[ModuleSource] = (),
     discover: bool = True,
     platform: Platform | None = None,
-    freeze_start_up: bool = False,
 ) -> FastAPI:
-    """The ASGI app. Pass `platform` to reuse one (tests); it is then not disposed here.
-    `freeze_start_up`: the served process's app (`gateway.asgi.served_app`) is built
-    with the garbage collector paused and what the build made is then frozen out of its
-    generations (`freeze_start_up_objects`); an app made in a test process leaves the
-    collector be."""
-    if not freeze_start_up:
-        return _build_app(settings, extra_modules, discover, platform)
-    # The build makes objects that live as long as the process: full collections walking
-    # them while they were made freed next to nothing and took ~0.45 s of start-up (three
-    # passes). One collection at the end instead, then the freeze; the collector is back as
-    # it was before the build returns, also when it fails.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        app = _build_app(settings, extra_modules, discover, platform)
-        freeze_start_up_objects()
-        return app
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _build_app(
-    settings: Settings | None, extra_modules: Iterable[ModuleSource], discover: bool, platform: Platform | None
-) -> FastAPI:
+    """The ASGI app. Pass `platform` to reuse one (tests); it is then not disposed here. A
+    server process serves it through gateway.asgi, which builds it with the garbage
+    collector paused."""
     owns_platform = platform is None
     if platform is None:
         settings = settings or get_settings()

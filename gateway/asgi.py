@@ -1,18 +1,15 @@
 """The entry point of a server process: `uvicorn --factory gateway.asgi:app_factory` (what
-`kansrijk serve --workers N` starts in each process; `kansrijk serve` in one process builds
-the same app with `served_app`).
+`kansrijk serve --workers N` starts in each process; `kansrijk serve` in one process serves
+`served_app` too).
 
-Nothing of the platform is imported here at module level: `served_app` pauses the garbage
-collector before it imports the platform, so that what the imports make (objects that live
-as long as the process) is not walked by full collections while it is made (~0.2 s of a
-start), then builds the app (`create_app(freeze_start_up=True)`: built with the collector
-paused, what it made frozen out of the collector's generations) and switches the collector
-back on."""
+Nothing of the platform is imported here at module level: `served_app` imports and builds
+it with the garbage collector paused and freezes what start-up made (gateway.start_up)."""
 
 from __future__ import annotations
 
-import gc
 from typing import TYPE_CHECKING
+
+from gateway.start_up import collector_paused, freeze_start_up_objects
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -22,15 +19,12 @@ if TYPE_CHECKING:
 
 def served_app(settings: Settings | None = None) -> FastAPI:
     """The app a server process serves (settings from the environment when not given)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         from gateway.app import create_app
 
-        return create_app(settings, freeze_start_up=True)
-    finally:
-        if was_enabled:
-            gc.enable()
+        app = create_app(settings)
+        freeze_start_up_objects()
+    return app
 
 
 def app_factory() -> FastAPI:

@@ -16,6 +16,7 @@ import pytest
 
 import gateway.app as gateway_app
 import gateway.asgi as gateway_asgi
+import gateway.start_up as gateway_start_up
 from core.config import Settings
 from core.db import create_engine
 from core.testing import POSTGRES_ADMIN_URL, migrate_platform, require_backend, settings_for_tests
@@ -131,7 +132,7 @@ async def test_an_unsafe_role_found_later_is_refused_for_good(monkeypatch: pytes
 
 
 class FakeCollector:
-    """Stands in for the `gc` module in gateway.app: counts freezes, tracks on/off."""
+    """Stands in for the `gc` module in gateway.start_up: counts freezes, tracks on/off."""
 
     def __init__(self) -> None:
         self.frozen = 0
@@ -156,9 +157,10 @@ class FakeCollector:
         self.enabled = True
 
 
-def use_collector(monkeypatch: pytest.MonkeyPatch, collector: FakeCollector) -> None:
-    for module in (gateway_app, gateway_asgi):
-        monkeypatch.setattr(module, "gc", collector)
+def use_collector(monkeypatch: pytest.MonkeyPatch) -> FakeCollector:
+    collector = FakeCollector()
+    monkeypatch.setattr(gateway_start_up, "gc", collector)
+    return collector
 
 
 async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,19 +168,18 @@ async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once
     collector paused, then what the build made is frozen out of its generations (once per
     process) and the collector is on again before the app is returned, so nothing depends
     on a lifespan running; an app made otherwise (as in tests) leaves the collector alone."""
-    collector = FakeCollector()
-    use_collector(monkeypatch, collector)
+    collector = use_collector(monkeypatch)
     monkeypatch.setattr(gateway_app, "get_settings", lambda: settings_for_tests(CLOSED_PORT_URL))
     collector_while_built: list[bool] = []
-    build = gateway_app._build_app
+    build = gateway_app.create_app
 
-    def observed_build(*args: Any) -> Any:
+    def observed_build(*args: Any, **kwargs: Any) -> Any:
         collector_while_built.append(collector.enabled)
-        return build(*args)
+        return build(*args, **kwargs)
 
-    monkeypatch.setattr(gateway_app, "_build_app", observed_build)
+    monkeypatch.setattr(gateway_app, "create_app", observed_build)
     for make, enabled_while_built, frozen_after in (
-        (lambda: create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), True, 0),
+        (lambda: gateway_app.create_app(settings_for_tests(CLOSED_PORT_URL), discover=False), True, 0),
         (gateway_asgi.app_factory, False, 1),
         (gateway_asgi.app_factory, False, 1),
     ):
@@ -194,8 +195,7 @@ async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once
 
 
 def test_a_served_app_leaves_the_collector_as_it_found_it_also_when_the_build_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    collector = FakeCollector()
-    use_collector(monkeypatch, collector)
+    collector = use_collector(monkeypatch)
 
     def broken_settings() -> Settings:
         raise RuntimeError("no settings")
@@ -307,16 +307,8 @@ def test_start_up_leaves_for_later_what_few_requests_need() -> None:
     readability of a regeling's summary) pulls in nltk, about a second of every start-up
     when imported at once; holidays (a referral's answer-by date) loads every country's
     calendars, ~0.1 s; zxcvbn (a new password's strength) its dictionaries."""
-    import os
-    import subprocess
-    import sys
-
-    from core.testing import TEST_SECRET
-
     script = (
         "import sys, gateway.app as app; app.create_app(); "
         "print(sorted(name for name in ('textstat', 'nltk', 'holidays', 'zxcvbn') if name in sys.modules))"
     )
-    environment = {**os.environ, "KANSRIJK_SECRET_KEY": TEST_SECRET, "KANSRIJK_LOG_LEVEL": "ERROR", "DATABASE_URL": CLOSED_PORT_URL}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=120, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert run_fresh(script) == "[]"
