@@ -41,6 +41,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from core.errors import Busy, DatabaseUnavailable, DomainError
+from core.sqlite_driver import one_hand_off_dbapi
 from core.tenancy import (
     CrossTenantWrite,
     NoTenantContext,
@@ -233,6 +234,8 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
         # back or committed, and the pool's own rollback-on-return was one more hand-off to
         # the driver's thread for every unit of work.
         kwargs["pool_reset_on_return"] = None
+        # One hand-off to the driver's thread per statement (core/sqlite_driver.py).
+        kwargs["module"] = one_hand_off_dbapi()
         if ":memory:" in url:
             kwargs["poolclass"] = NullPool
     else:
@@ -275,8 +278,8 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
         def _sqlite_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
             # What the pool's rollback-on-return does (when it may await the driver), only
             # for a transaction left open: nothing of one may reach the next borrower.
-            if reset_state.asyncio_safe and not reset_state.terminate_only and dbapi_connection.driver_connection.in_transaction:
-                dbapi_connection.rollback()
+            if reset_state.asyncio_safe and not reset_state.terminate_only:
+                dbapi_connection.rollback_if_open()
 
     return engine
 

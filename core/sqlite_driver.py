@@ -1,0 +1,204 @@
+"""SQLite through aiosqlite with one hand-off to the driver's thread per statement.
+
+aiosqlite runs each sqlite3 call of a connection in that connection's own thread; every
+call is a hand-off: queued there, run, its result handed back to the event loop (a thread
+woken, the interpreter lock passed back and forth, the loop woken). SQLAlchemy's adapter
+makes a statement four of them (open a cursor, execute, fetch the rows, close the cursor;
+three without rows), where the statement itself takes microseconds: a trivial request on
+SQLite made 8 hand-offs (BEGIN, one read, ROLLBACK), measured at ~0.08 ms of the process's
+CPU each on a 2-core machine. Here:
+
+- a statement is one hand-off: the cursor runs the four steps as one function in the
+  driver's thread and keeps the rows, as the stock adapter does;
+- a `BEGIN` (or `BEGIN IMMEDIATE`) is sent with the statement that follows it, in the same
+  hand-off. A transaction takes no lock and no snapshot before its first statement in
+  SQLite anyway (a deferred BEGIN); the write lock of `BEGIN IMMEDIATE` is taken just before
+  that statement instead of just before the session's first statement is sent, which is
+  the same moment. A transaction that ends before any statement ends without a hand-off.
+  SQLAlchemy still executes the BEGIN as a statement (its events, statement counts and
+  error handling see it); a BEGIN that fails (a locked database) fails the statement it
+  travels with, with the driver's error, answered as `BUSY` like before.
+
+The trivial request makes 2 hand-offs instead of 8. Everything else is SQLAlchemy's own
+adapter: the connection, server-side cursors (`stream`; a pending BEGIN is sent before
+one opens), and the translation of the driver's errors.
+
+The driver's thread is reached through aiosqlite's own queue (`Connection._execute`, the
+call every aiosqlite method makes; SQLAlchemy's adapter reaches into aiosqlite the same way
+to set the isolation level). aiosqlite's version is locked in uv.lock, and
+tests/core/test_sqlite_driver.py fails if that call goes away or changes its meaning.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+
+#: Statements that open a transaction: sent with the statement after them.
+BEGIN_STATEMENTS = frozenset({"BEGIN", "BEGIN IMMEDIATE"})
+
+
+def _run_statement(
+    driver: Any, begin: str | None, operation: str, parameters: Any, many: bool
+) -> tuple[Any, list[Any] | None, int, int | None]:
+    """In the driver's thread: the pending BEGIN, then the whole statement, its rows read
+    before the cursor closes."""
+    cursor: sqlite3.Cursor = driver._conn.cursor()
+    try:
+        if begin is not None:
+            cursor.execute(begin)
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else None
+        # After the rows: with RETURNING, sqlite3 counts the rows only as they are read.
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneHandOffCursor(AsyncAdapt_aiosqlite_cursor):
+    """A DB-API cursor whose `execute` is one trip to the driver's thread and back; the rows,
+    description, row count and last row id are kept here, as the stock adapter keeps the rows."""
+
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        # Not the stock constructor: it opens a driver cursor now (a hand-off of its own).
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description = None
+        self._rowcount = -1
+        self._lastrowid = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        self._run(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
+        self._run(operation, seq_of_parameters, many=True)
+
+    def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection: OneHandOffConnection = self._adapt_connection  # type: ignore[assignment]
+        self._rows.clear()
+        if not many and not parameters and operation in BEGIN_STATEMENTS and connection._pending_begin is None:
+            connection._pending_begin = operation
+            self._description, self._rowcount, self._lastrowid = None, -1, None
+            return
+        begin, connection._pending_begin = connection._pending_begin, None
+        try:
+            result = await_(self._connection._execute(_run_statement, self._connection, begin, operation, parameters, many))
+        except Exception as error:  # noqa: BLE001 - the adapter translates the driver's errors
+            connection._handle_exception(error)
+        self._description, rows, self._rowcount, self._lastrowid = result
+        if rows:
+            self._rows.extend(rows)
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the driver's cursor closed with its statement."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class OneHandOffServerSideCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor (`stream`), after sending a pending BEGIN."""
+
+    __slots__ = ()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._adapt_connection.send_pending_begin()  # type: ignore[attr-defined]
+        return super().execute(operation, parameters)
+
+
+class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ("_pending_begin",)
+
+    _cursor_cls = OneHandOffCursor
+    _ss_cursor_cls = OneHandOffServerSideCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        #: A BEGIN executed but not sent yet: it goes with the next statement.
+        self._pending_begin: str | None = None
+
+    def send_pending_begin(self) -> None:
+        begin, self._pending_begin = self._pending_begin, None
+        if begin is not None:
+            try:
+                await_(self._connection._execute(_run_statement, self._connection, None, begin, None, False))
+            except Exception as error:  # noqa: BLE001 - the adapter translates the driver's errors
+                self._handle_exception(error)
+
+    def _ends_nothing(self) -> bool:
+        """Whether ending the transaction has nothing to end: its BEGIN was never sent and
+        the driver has no transaction open (none opened behind SQLAlchemy's back either)."""
+        pending, self._pending_begin = self._pending_begin, None
+        return pending is not None and not self._connection.in_transaction
+
+    def rollback(self) -> None:
+        if not self._ends_nothing():
+            super().rollback()
+
+    def commit(self) -> None:
+        if not self._ends_nothing():
+            super().commit()
+
+    def rollback_if_open(self) -> None:
+        """For the pool's reset: roll back a transaction still open, forget a pending BEGIN."""
+        self._pending_begin = None
+        if self._connection.in_transaction:
+            super().rollback()
+
+
+class OneHandOffDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite DB-API module, lending `OneHandOffConnection`s."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneHandOffConnection:
+        stock = super().connect(*arg, **kw)
+        return OneHandOffConnection(self, stock._connection)
+
+
+def one_hand_off_dbapi() -> OneHandOffDBAPI:
+    """For `create_async_engine(url, module=...)` with a `sqlite+aiosqlite` URL."""
+    import aiosqlite
+
+    return OneHandOffDBAPI(aiosqlite, sqlite3)
