@@ -277,9 +277,10 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
         @event.listens_for(engine.sync_engine, "reset")
         def _sqlite_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
             # What the pool's rollback-on-return does (when it may await the driver), only
-            # for a transaction left open: nothing of one may reach the next borrower.
+            # for a transaction left open (the adapter's rollback sends nothing otherwise,
+            # core/sqlite_driver.py): nothing of one may reach the next borrower.
             if reset_state.asyncio_safe and not reset_state.terminate_only:
-                dbapi_connection.rollback_if_open()
+                dbapi_connection.rollback()
 
     return engine
 

@@ -11,13 +11,15 @@ CPU each on a 2-core machine. Here:
 - a statement is one hand-off: the cursor runs the four steps as one function in the
   driver's thread and keeps the rows, as the stock adapter does;
 - a `BEGIN` (or `BEGIN IMMEDIATE`) is sent with the statement that follows it, in the same
-  hand-off. A transaction takes no lock and no snapshot before its first statement in
-  SQLite anyway (a deferred BEGIN); the write lock of `BEGIN IMMEDIATE` is taken just before
-  that statement instead of just before the session's first statement is sent, which is
-  the same moment. A transaction that ends before any statement ends without a hand-off.
+  hand-off. A deferred transaction takes no lock and no snapshot before its first statement
+  in SQLite anyway. The write lock of `BEGIN IMMEDIATE` is taken with the unit of work's
+  first statement instead of when it asked for its connection (`begin_write`): nothing in
+  between touches the database, so a writer holds the lock a little shorter and nothing
+  else changes. A transaction that ends before any statement ends without a hand-off.
   SQLAlchemy still executes the BEGIN as a statement (its events, statement counts and
   error handling see it); a BEGIN that fails (a locked database) fails the statement it
-  travels with, with the driver's error, answered as `BUSY` like before.
+  travels with, with the driver's error, answered as `BUSY` like before, and stays pending
+  (the transaction's next statement tries it again instead of running in autocommit).
 
 The trivial request makes 2 hand-offs instead of 8. Everything else is SQLAlchemy's own
 adapter: the connection, server-side cursors (`stream`; a pending BEGIN is sent before
@@ -49,15 +51,27 @@ from sqlalchemy.util.concurrency import await_
 BEGIN_STATEMENTS = frozenset({"BEGIN", "BEGIN IMMEDIATE"})
 
 
+class _BeginFailed(Exception):
+    """The pending BEGIN failed (the statement after it was not run): carries the driver's error."""
+
+    def __init__(self, error: sqlite3.Error) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _run_statement(
     driver: Any, begin: str | None, operation: str, parameters: Any, many: bool
 ) -> tuple[Any, list[Any] | None, int, int | None]:
     """In the driver's thread: the pending BEGIN, then the whole statement, its rows read
     before the cursor closes."""
-    cursor: sqlite3.Cursor = driver._conn.cursor()
+    connection: sqlite3.Connection = driver._conn
+    if begin is not None:
+        try:
+            connection.execute(begin).close()  # a cursor of its own: nothing of it shows in the statement's
+        except sqlite3.Error as error:
+            raise _BeginFailed(error) from error
+    cursor = connection.cursor()
     try:
-        if begin is not None:
-            cursor.execute(begin)
         if many:
             cursor.executemany(operation, parameters)
         elif parameters is None:
@@ -126,6 +140,9 @@ class OneHandOffCursor(AsyncAdapt_aiosqlite_cursor):
         begin, connection._pending_begin = connection._pending_begin, None
         try:
             result = await_(self._connection._execute(_run_statement, self._connection, begin, operation, parameters, many))
+        except _BeginFailed as failed:
+            connection._pending_begin = begin
+            connection._handle_exception(failed.error)
         except Exception as error:  # noqa: BLE001 - the adapter translates the driver's errors
             connection._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid = result
@@ -164,29 +181,33 @@ class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
         begin, self._pending_begin = self._pending_begin, None
         if begin is not None:
             try:
-                await_(self._connection._execute(_run_statement, self._connection, None, begin, None, False))
+                await_(self._connection._execute(lambda: self._connection._conn.execute(begin).close()))
             except Exception as error:  # noqa: BLE001 - the adapter translates the driver's errors
+                self._pending_begin = begin
                 self._handle_exception(error)
 
-    def _ends_nothing(self) -> bool:
-        """Whether ending the transaction has nothing to end: its BEGIN was never sent and
-        the driver has no transaction open (none opened behind SQLAlchemy's back either)."""
-        pending, self._pending_begin = self._pending_begin, None
-        return pending is not None and not self._connection.in_transaction
+    def _driver_in_transaction(self) -> bool:
+        """Whether the driver has a transaction open (none once its connection is closed)."""
+        return self._connection._connection is not None and self._connection.in_transaction
 
     def rollback(self) -> None:
-        if not self._ends_nothing():
+        # Only when the driver has a transaction open (a hand-off saved otherwise): with a
+        # BEGIN pending nothing was sent, unless a transaction was opened on the driver
+        # behind SQLAlchemy's back, which is rolled back as always.
+        self._pending_begin = None
+        if self._driver_in_transaction():
             super().rollback()
 
     def commit(self) -> None:
-        if not self._ends_nothing():
+        if self._pending_begin is not None:
+            if not self._driver_in_transaction():
+                self._pending_begin = None
+                return
+            # A transaction opened on the driver behind SQLAlchemy's back is never committed
+            # by SQLAlchemy's: its BEGIN fails ("within a transaction"), as it would have at once.
+            self.send_pending_begin()
+        if self._connection._connection:
             super().commit()
-
-    def rollback_if_open(self) -> None:
-        """For the pool's reset: roll back a transaction still open, forget a pending BEGIN."""
-        self._pending_begin = None
-        if self._connection.in_transaction:
-            super().rollback()
 
 
 class OneHandOffDBAPI(AsyncAdapt_aiosqlite_dbapi):

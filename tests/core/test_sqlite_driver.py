@@ -4,6 +4,7 @@ exactly what SQLAlchemy's own aiosqlite adapter gives."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -80,6 +81,7 @@ async def test_results_are_what_the_driver_gives(engine: AsyncEngine) -> None:
         assert many.rowcount == 2
         returned = await connection.execute(text("INSERT INTO items (name) VALUES ('d'), ('e') RETURNING id, name"))
         assert [tuple(row) for row in returned] == [(4, "d"), (5, "e")]
+        assert returned.rowcount == 2  # sqlite3 counts RETURNING's rows as they are read
         updated = await connection.execute(text("UPDATE items SET name = name || '!' WHERE id > 3"))
         assert updated.rowcount == 2
         empty = await connection.execute(text("SELECT id, name FROM items WHERE id > 99"))
@@ -106,28 +108,76 @@ async def test_a_transaction_reads_one_snapshot_from_its_first_statement(engine:
         assert (await reader.execute(text("SELECT count(*) FROM items"))).scalar_one() == 2
 
 
-async def test_a_write_transaction_waits_for_the_write_lock_and_answers_busy(engine: AsyncEngine) -> None:
-    """BEGIN IMMEDIATE goes with the first statement; when another connection holds the write
-    lock beyond the lock timeout, that statement fails as a locked database (BUSY), nothing
-    of it is written, and the connection serves the next unit of work."""
-    async with engine.connect() as holder:
+async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(engine: AsyncEngine) -> None:
+    """BEGIN IMMEDIATE travels with the write unit of work's first statement, even a read:
+    from then on nobody else can take the write lock. A read-only unit of work takes none."""
+    async with engine.connect() as writer, engine.connect() as other:
+        other_driver = (await other.get_raw_connection()).driver_connection
+        writer = await writer.execution_options(**{db.WRITE_OPTION: True})
+        await writer.execute(text("SELECT count(*) FROM items"))
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await other_driver.execute("BEGIN IMMEDIATE")
+        await writer.rollback()
+    async with engine.connect() as reader, engine.connect() as other:
+        other_driver = (await other.get_raw_connection()).driver_connection
+        await reader.execute(text("SELECT count(*) FROM items"))
+        await other_driver.execute("BEGIN IMMEDIATE")  # a reader holds no write lock
+        await other_driver.rollback()
+        await reader.rollback()
+
+
+async def test_a_write_transaction_against_a_held_lock_answers_busy_and_can_go_on(engine: AsyncEngine) -> None:
+    """When another connection holds the write lock beyond the lock timeout, the statement
+    the BEGIN IMMEDIATE travels with fails as a locked database (BUSY) and nothing of it is
+    written. The BEGIN stays pending: the transaction's next statement takes the lock then
+    (it does not run in autocommit), and a rollback undoes it."""
+    async with engine.connect() as holder, engine.connect() as blocked:
         holder_driver = (await holder.get_raw_connection()).driver_connection
+        blocked_driver = (await blocked.get_raw_connection()).driver_connection
+        blocked = await blocked.execution_options(**{db.WRITE_OPTION: True})
         await holder_driver.execute("BEGIN IMMEDIATE")
-        try:
-            async with engine.connect() as blocked:
-                blocked = await blocked.execution_options(**{db.WRITE_OPTION: True})
-                with pytest.raises(sa_exc.OperationalError) as raised:
-                    await blocked.execute(text("INSERT INTO items (name) VALUES ('blocked')"))
-                assert "locked" in str(raised.value)
-                assert isinstance(db.database_problem(raised.value), Busy)
-                await blocked.rollback()
-        finally:
-            await holder_driver.rollback()
+        with pytest.raises(sa_exc.OperationalError) as raised:
+            await blocked.execute(text("INSERT INTO items (name) VALUES ('blocked')"))
+        assert "locked" in str(raised.value)
+        assert isinstance(db.database_problem(raised.value), Busy)
+        assert not blocked_driver.in_transaction
+        await holder_driver.rollback()
+        await blocked.execute(text("INSERT INTO items (name) VALUES ('later')"))
+        assert blocked_driver.in_transaction
+        await blocked.rollback()
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM items"))).scalar_one() == 0
         await connection.rollback()
     async with engine.begin() as connection:  # the lock is free again, for anyone
-        await connection.execute(text("INSERT INTO items (name) VALUES ('later')"))
+        await connection.execute(text("INSERT INTO items (name) VALUES ('free')"))
+
+
+async def test_a_stream_as_the_first_statement_begins_the_transaction(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO items (name) VALUES ('a'), ('b')"))
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        streamed = await connection.stream(text("SELECT name FROM items ORDER BY id"))
+        assert driver.in_transaction
+        assert [row[0] async for row in streamed] == ["a", "b"]
+        await connection.rollback()
+
+
+async def test_sqlalchemy_never_commits_a_transaction_opened_behind_its_back(engine: AsyncEngine) -> None:
+    """A transaction opened on the driver directly, then one of SQLAlchemy's begun and
+    committed with nothing in it: the BEGIN fails as it would have at once ('within a
+    transaction'); the driver's write is not committed."""
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        await driver.execute("BEGIN")
+        await driver.execute("INSERT INTO items (name) VALUES ('behind')")
+        await connection.begin()
+        with pytest.raises(sa_exc.OperationalError, match="within a transaction"):
+            await connection.commit()
+        await connection.rollback()
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM items"))).scalar_one() == 0
+        await connection.rollback()
 
 
 async def test_a_transaction_that_ends_before_any_statement_costs_no_hand_off(engine: AsyncEngine) -> None:
@@ -162,15 +212,21 @@ async def test_a_failing_statement_is_the_drivers_error_and_the_connection_goes_
 
 
 async def test_a_pending_begin_does_not_reach_the_next_borrower(engine: AsyncEngine) -> None:
-    """A connection back in the pool with a BEGIN that was never sent: the next borrower
+    """A connection back in the pool with a BEGIN that was never sent (left on the driver's
+    adapter behind SQLAlchemy's back): the pool's reset forgets it, and the next borrower
     begins its own transaction as usual (no 'transaction within a transaction')."""
     async with engine.connect() as connection:
-        await connection.begin()  # and nothing else: SQLAlchemy's close rolls it back
-    for _ in range(2):
-        async with engine.begin() as connection:
-            await connection.execute(text("INSERT INTO items (name) VALUES (:name)"), {"name": f"n{_}"})
+        await connection.execute(text("SELECT 1"))
+        await connection.rollback()
+        adapter = (await connection.get_raw_connection()).dbapi_connection
+        adapter.cursor().execute("BEGIN")  # pending: nothing is sent yet
+        assert adapter._pending_begin == "BEGIN"
+    assert adapter._pending_begin is None  # the pool's reset, on the way in
+    async with engine.begin() as connection:
+        assert (await connection.get_raw_connection()).dbapi_connection is adapter  # the same one, lent again
+        await connection.execute(text("INSERT INTO items (name) VALUES ('n')"))
     async with engine.connect() as connection:
-        assert (await connection.execute(text("SELECT count(*) FROM items"))).scalar_one() == 2
+        assert (await connection.execute(text("SELECT count(*) FROM items"))).scalar_one() == 1
         await connection.rollback()
 
 
