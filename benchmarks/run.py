@@ -55,6 +55,10 @@ from gateway.demo import seed_demo  # noqa: E402
 LISTS_TENANT = "utrecht"
 FIGURES_TENANT = "s-hertogenbosch"
 FIGURES_SIGNALS = 100_000
+#: The professional whose practice registers the families of the `families` request, and
+#: who asks for them (she sees what her organisation registered).
+FAMILIES_LOGIN = "verloskundige@utrecht.example"
+FAMILIES_COUNT = 40
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Case:
     #: Whether both must give the same `data` (lists: byte-identical JSON).
     same_answer: bool = False
     concurrency: int = 4
+    #: Whether the request writes processing records (a read of family data): see `seal_records`.
+    records: bool = False
 
 
 CASES = [
@@ -101,6 +107,22 @@ CASES = [
         "figures",
         0.8,
         concurrency=2,
+    ),
+    Case(
+        "families",
+        LISTS_TENANT,
+        FAMILIES_LOGIN,
+        "{ families(first: 40) { edges { node { id localReference initials phase expectedMonth birthMonth wijk registeringOrganisation "
+        "registeredByMyOrganisation status createdAt closedAt "
+        "signals { id recordedAt organisation worries riskFactors protectiveFactors note suggestedClassification classification classificationReason } "
+        "consents { id purpose organisations method givenOn validUntil revokedAt valid } "
+        "referrals { id fromOrganisation toOrganisation toContact support note state rejectionReason outcome outcomeNote createdAt sentAt "
+        "respondBy respondedAt startedAt completedAt history { at transition fromState toState reason } allowedTransitions } "
+        "supportPlan { id domain description status regelingId updatedAt } } } } }",
+        "families",
+        0.6,
+        same_answer=True,
+        records=True,
     ),
 ]
 
@@ -270,6 +292,115 @@ async def seed_signals(platform: Platform, slug: str, count: int) -> None:
         await work.commit()
 
 
+async def seed_families(platform: Platform, slug: str, count: int) -> None:
+    """`count` families registered by the verloskundige's practice through handvat 2's own
+    services (the checks, the workflow history and the processing log as in use): each with
+    two or three signals, a consent for the debt counsellors (and for every third family
+    the food bank too), a referral to the debt counsellors in one of four states (the
+    receiving side takes its steps as its member would) and, for every other family, a
+    plan item."""
+    from sqlalchemy import select
+
+    from core.models import Membership
+    from core.plugin import all_members, all_partners, all_wijken
+    from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_WRITE, REFERRAL_RESPOND, REFERRAL_SEND
+    from plugins.handvat2_signaleren.services.consent import record_consent
+    from plugins.handvat2_signaleren.services.families import register_family
+    from plugins.handvat2_signaleren.services.plan import add_plan_item
+    from plugins.handvat2_signaleren.services.referrals import create_referral, take_step
+    from plugins.handvat2_signaleren.services.signals import record_signal
+
+    rng = random.Random(40)
+    worries = ["geldzorgen", "betalingsachterstanden", "schulden", "woononzekerheid", "voedselonzekerheid", "stress", "sociaal_isolement"]
+    risks = ["financiele_problemen", "langdurig_laag_inkomen", "geen_of_onzeker_werk", "huisvestingsproblemen", "langdurige_stress", "weinig_sociaal_netwerk"]
+    protection = ["steunend_netwerk", "steunende_partner", "stabiele_woonplek", "hulp_kunnen_vragen"]
+    today = dt.date.today()
+
+    def month(offset: int) -> str:
+        index = today.year * 12 + today.month - 1 + offset
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    async with platform.work_as_system(slug, "benchmark") as work:
+        session = work.session
+        partners = {partner.type: partner for partner in await all_partners(session)}
+        debt, food = partners["schuldhulpverlening"], partners["voedselbank"]
+        professional_id = (await session.execute(select(Membership.id).where(Membership.email == FAMILIES_LOGIN))).scalar_one()
+        members = {member.id: member for member in await all_members(session)}
+        professional = members[professional_id]
+        contact = next(member for member in members.values() if member.partner_id == debt.id)
+        wijken = [wijk.code for wijk in await all_wijken(session)]
+        registering = work.acting_as(professional, {FAMILY_READ, FAMILY_WRITE, REFERRAL_SEND})
+        receiving = work.acting_as(contact, {FAMILY_READ, REFERRAL_RESPOND})
+        for number in range(count):
+            phase = ("zwanger", "kind_0_2", "preconceptie")[number % 3]
+            family = await register_family(
+                registering,
+                {
+                    "local_reference": f"VK-BENCH-{number + 1:03d}",
+                    "initials": "AB" if number % 2 else None,
+                    "phase": phase,
+                    "expected_month": month(rng.randint(1, 8)) if phase == "zwanger" else None,
+                    "birth_month": month(-rng.randint(1, 20)) if phase == "kind_0_2" else None,
+                    "wijk_code": rng.choice(wijken) if wijken and number % 4 else None,
+                },
+            )
+            family_id = str(family.row.id)
+            for _ in range(2 + number % 2):
+                await record_signal(
+                    registering,
+                    {
+                        "family_id": family_id,
+                        "worries": rng.sample(worries, rng.randint(1, 3)),
+                        "risk_factors": rng.sample(risks, rng.randint(1, 3)),
+                        "protective_factors": rng.sample(protection, rng.randint(0, 2)),
+                        "note": "Gesprek op het spreekuur" if number % 3 else None,
+                        # A reason with every classification: it may differ from the suggested one.
+                        "classification": rng.choice("BC"),
+                        "classification_reason": "Inschatting na het gesprek",
+                    },
+                )
+            consent = await record_consent(
+                registering,
+                {
+                    "family_id": family_id,
+                    "purpose": "Doorverwijzen voor steun en terugkoppeling",
+                    "partner_ids": [str(debt.id)] + ([str(food.id)] if number % 3 == 0 else []),
+                    "method": "mondeling" if number % 2 else "schriftelijk",
+                    "given_on": today - dt.timedelta(days=2),
+                    "valid_until": today + dt.timedelta(days=180),
+                },
+            )
+            steps = number % 4  # 0: concept, 1: sent, 2: accepted, 3: in behandeling
+            referral = await create_referral(
+                registering,
+                {
+                    "family_id": family_id,
+                    "consent_id": str(consent.row.id),
+                    "to_partner_id": str(debt.id),
+                    "to_contact_id": str(contact.id) if number % 2 else None,
+                    "support": ["schuldhulp"] + (["financiele_hulp"] if number % 3 else []),
+                    "note": "Graag contact na de bevalling" if number % 5 == 0 else None,
+                    "send": steps > 0,
+                },
+            )
+            for name in ("accepteren", "starten")[: max(0, steps - 1)]:
+                await take_step(receiving, referral.row, name)
+            if number % 2 == 0:
+                await add_plan_item(registering, {"family_id": family_id, "domain": "financieel", "description": "Samen de post en rekeningen op orde brengen"})
+        await work.commit()
+
+
+async def seal_records(platform: Platform) -> None:
+    """Seal what the last turn left unsealed in the processing log, between the turns (not
+    measured). The platform seals every unsealed record of a gemeente, whoever wrote it: on
+    SQLite in the request that writes its own, on PostgreSQL in its process's sealer a
+    moment later. The baseline writes its records as the platform does but does not seal
+    them; without this the platform's process would chain the baseline's records during its
+    own turn. What the platform seals of its own records in its turn stays its cost."""
+    await platform.seal_processing_logs()
+    await platform.engine.dispose()  # no connection of this process held during a turn
+
+
 @dataclass
 class Measured:
     ratios: dict[str, list[float]] = field(default_factory=dict)
@@ -328,10 +459,14 @@ async def measure(
         try:
             await migrate_platform(platform)
             await platform.start()
-            say(f"{backend}: seeding the demo and {FIGURES_SIGNALS:,} signals")
+            names = {case.name for case in cases}
+            extra = {"figures": f" and {FIGURES_SIGNALS:,} signals", "families": f" and {FAMILIES_COUNT} families"}
+            say(f"{backend}: seeding the demo" + "".join(text for name, text in extra.items() if name in names))
             await seed_demo(platform)
-            if any(case.name == "figures" for case in cases):
+            if "figures" in names:
                 await seed_signals(platform, FIGURES_TENANT, FIGURES_SIGNALS)
+            if "families" in names:
+                await seed_families(platform, LISTS_TENANT, FAMILIES_COUNT)
             tokens = {(case.tenant, case.login): await token_for(platform, case.tenant, case.login) for case in cases}
             await platform.dispose()
             env = settings_env(settings) | {"KANSRIJK_LOG_JSON": "false"}
@@ -359,6 +494,8 @@ async def measure(
                 # Warm both (caches, connections, compiled statements).
                 await _requests_per_second(platform_server.port, ours, 0.3, case.concurrency)
                 await _requests_per_second(baseline_server.port, theirs, 0.3, case.concurrency)
+                if case.records:
+                    await seal_records(platform)
 
             for number in range(rounds):
                 for case in cases:
@@ -373,6 +510,8 @@ async def measure(
                         rates[server is platform_server] = await _requests_per_second(server.port, request, seconds, case.concurrency)
                         if spy is not None:
                             spy.wait()
+                        if case.records:
+                            await seal_records(platform)
                     result.rates.setdefault(case.name, []).append((rates[True], rates[False]))
                     result.ratios.setdefault(case.name, []).append(rates[True] / rates[False])
                 say(f"{backend}: round {number + 1}/{rounds} done")

@@ -23,7 +23,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 from joserfc.jwt import JWTClaimsRegistry
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from benchmarks.baseline import queries
@@ -85,6 +85,18 @@ def create_app() -> FastAPI:
         **({} if settings.is_sqlite else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}),
     )
     postgres = not settings.is_sqlite
+    secret = settings.secret_key.get_secret_value()
+    if not postgres:
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # The platform's settings of each SQLite connection (core/db.py), for the requests
+            # that write (the processing log): a commit in WAL mode without a sync of its own,
+            # the foreign keys checked, a wait for the write lock instead of an error.
+            cursor = dbapi_connection.cursor()
+            for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
     state: dict[str, Any] = {}
 
     @asynccontextmanager
@@ -98,10 +110,12 @@ def create_app() -> FastAPI:
     app = FastAPI(lifespan=lifespan)
 
     @asynccontextmanager
-    async def as_member(request: Request, slug: str) -> AsyncIterator[tuple[AsyncConnection, uuid.UUID]]:
+    async def as_member(request: Request, slug: str) -> AsyncIterator[tuple[AsyncConnection, uuid.UUID, Any]]:
         """The platform's reads of who is asking: the tenant (active), the live login
-        session with its person and the membership, in one transaction bound to the tenant."""
-        claims = state["verifier"].claims(request)
+        session with its person and the membership (its roles and organisation), in one
+        transaction bound to the tenant."""
+        # The claims stay on the request: the subject is the processing log's actor.
+        claims = request.state.claims = state["verifier"].claims(request)
         async with engine.connect() as connection:
             tenant = (await connection.execute(queries.TENANT, {"slug": slug})).first()
             if tenant is None or tenant.status != "active" or claims.get("tenant") != _hex(tenant.id, postgres):
@@ -111,7 +125,7 @@ def create_app() -> FastAPI:
             who = (await connection.execute(queries.WHO, {"session": _id(claims["sid"], postgres), "tenant": tenant.id})).first()
             if who is None or who.revoked_at is not None or not who.active or who.membership_id is None:
                 raise HTTPException(401)
-            yield connection, tenant.id
+            yield connection, tenant.id, who
 
     @app.post("/t/{slug}/trivial")
     async def trivial(request: Request, slug: str) -> Response:
@@ -123,18 +137,29 @@ def create_app() -> FastAPI:
 
     @app.post("/t/{slug}/regelingen")
     async def regelingen(request: Request, slug: str) -> Response:
-        async with as_member(request, slug) as (connection, tenant_id):
+        async with as_member(request, slug) as (connection, tenant_id, _who):
             return _json(await queries.regelingen(connection, tenant_id))
 
     @app.post("/t/{slug}/partners")
     async def partners(request: Request, slug: str) -> Response:
-        async with as_member(request, slug) as (connection, tenant_id):
+        async with as_member(request, slug) as (connection, tenant_id, _who):
             return _json(await queries.partners(connection, tenant_id))
 
     @app.post("/t/{slug}/figures")
     async def figures(request: Request, slug: str) -> Response:
-        async with as_member(request, slug) as (connection, tenant_id):
+        async with as_member(request, slug) as (connection, tenant_id, _who):
             return _json(await queries.figures(connection, tenant_id))
+
+    @app.post("/t/{slug}/families")
+    async def families(request: Request, slug: str) -> Response:
+        """A page of families with their nested data, as the member's organisation sees
+        them, and the processing log's records of the read."""
+        async with as_member(request, slug) as (connection, tenant_id, who):
+            try:
+                data = await queries.families(connection, tenant_id, who, request.state.claims["sub"], secret)
+            except PermissionError as exc:
+                raise HTTPException(403) from exc
+            return _json(data)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
