@@ -295,16 +295,16 @@ FAMILY_PLAN_ITEMS = text(
     "signaleren_plan_items.created_at, signaleren_plan_items.updated_at FROM signaleren_plan_items "
     "WHERE signaleren_plan_items.family_id IN :families AND signaleren_plan_items.tenant_id = :tenant ORDER BY signaleren_plan_items.created_at"
 ).bindparams(bindparam("families", expanding=True))
-PARTNERS_BY_ID = text(
-    f"SELECT {_columns('partners', _PARTNER_COLUMNS)} FROM partners WHERE partners.id IN :ids AND partners.tenant_id = :tenant"
-).bindparams(bindparam("ids", expanding=True))
-WIJKEN_BY_ID = text(
-    "SELECT wijken.tenant_id, wijken.id, wijken.code, wijken.name, wijken.active, wijken.created_at, wijken.updated_at "
-    "FROM wijken WHERE wijken.id IN :ids AND wijken.tenant_id = :tenant"
-).bindparams(bindparam("ids", expanding=True))
-MEMBERS_BY_ID = text(
-    f"SELECT {_columns('memberships', _MEMBER_COLUMNS)} FROM memberships WHERE memberships.id IN :ids AND memberships.tenant_id = :tenant"
-).bindparams(bindparam("ids", expanding=True))
+
+
+def _rows_by_id(table: str, columns: str) -> Any:
+    """The rows of `table` with these ids (an expanding list) in the tenant, as the loaders read them."""
+    return text(f"SELECT {columns} FROM {table} WHERE {table}.id IN :ids AND {table}.tenant_id = :tenant").bindparams(bindparam("ids", expanding=True))
+
+
+PARTNERS_BY_ID = _rows_by_id("partners", _columns("partners", _PARTNER_COLUMNS))
+WIJKEN_BY_ID = _rows_by_id("wijken", "wijken.tenant_id, wijken.id, wijken.code, wijken.name, wijken.active, wijken.created_at, wijken.updated_at")
+MEMBERS_BY_ID = _rows_by_id("memberships", _columns("memberships", _MEMBER_COLUMNS))
 REFERRAL_HISTORY = text(
     "SELECT workflow_history.tenant_id, workflow_history.id, workflow_history.workflow, workflow_history.subject_id, "
     "workflow_history.transition, workflow_history.from_state, workflow_history.to_state, workflow_history.reason, workflow_history.actor, "
