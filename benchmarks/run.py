@@ -535,8 +535,11 @@ async def measure(
     return result
 
 
-def _speed(per_second: float) -> str:
-    return f"{per_second:.0f} req/s" if per_second >= 20 else f"{1000 / per_second:.0f} ms"
+def _speeds(ours: float, theirs: float) -> str:
+    """Both sides in one unit: requests/s, or the time of one request when either is slow."""
+    if min(ours, theirs) >= 20:
+        return f"{ours:.0f} req/s vs {theirs:.0f} req/s"
+    return f"{1000 / ours:.0f} ms vs {1000 / theirs:.0f} ms"
 
 
 def _cell(values: list[float]) -> str:
@@ -557,7 +560,7 @@ def table(cases: list[Case], results: dict[str, Measured], rounds: int, seconds:
 
     def ratio(measured: Measured, case: Case) -> str:
         rates = measured.rates.get(case.name, [])
-        rate = f", {_speed(statistics.median(r[0] for r in rates))} vs {_speed(statistics.median(r[1] for r in rates))}" if rates else ""
+        rate = f", {_speeds(statistics.median(r[0] for r in rates), statistics.median(r[1] for r in rates))}" if rates else ""
         return _cell(measured.ratios.get(case.name, [])) + rate
 
     def graphql_alone(measured: Measured, case: Case) -> str:
