@@ -229,12 +229,8 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
         # One file, several pooled connections (WAL lets readers and a writer work at
         # once): wait for the write lock instead of failing at once, but not forever.
         kwargs["connect_args"] = {"timeout": limits.lock_timeout or 30}
-        # A connection going back to the pool is rolled back only when a transaction is
-        # still open (`_sqlite_reset`): after a session the transaction is already rolled
-        # back or committed, and the pool's own rollback-on-return was one more hand-off to
-        # the driver's thread for every unit of work.
-        kwargs["pool_reset_on_return"] = None
-        # One hand-off to the driver's thread per statement (core/sqlite_driver.py).
+        # One hand-off to the driver's thread per statement, and none for the pool's
+        # rollback-on-return when no transaction is open (core/sqlite_driver.py).
         kwargs["module"] = one_hand_off_dbapi()
         if ":memory:" in url:
             kwargs["poolclass"] = NullPool
@@ -273,14 +269,6 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
             # would fail instead of waiting its turn.
             immediate = connection.get_execution_options().get(WRITE_OPTION)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-        @event.listens_for(engine.sync_engine, "reset")
-        def _sqlite_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
-            # What the pool's rollback-on-return does (when it may await the driver), only
-            # for a transaction left open (the adapter's rollback sends nothing otherwise,
-            # core/sqlite_driver.py): nothing of one may reach the next borrower.
-            if reset_state.asyncio_safe and not reset_state.terminate_only:
-                dbapi_connection.rollback()
 
     return engine
 

@@ -21,6 +21,12 @@ CPU each on a 2-core machine. Here:
   travels with, with the driver's error, answered as `BUSY` like before, and stays pending
   (the transaction's next statement tries it again instead of running in autocommit).
 
+- a rollback or commit with no transaction open on the driver (a pooled connection going
+  back after its session already ended the transaction; a transaction that only began)
+  sends nothing. The pool's rollback-on-return, which made a hand-off after every unit of
+  work, is kept: what it finds open (a transaction opened on the driver behind
+  SQLAlchemy's back) is still rolled back, and a pending BEGIN is forgotten.
+
 The trivial request makes 2 hand-offs instead of 8. Everything else is SQLAlchemy's own
 adapter: the connection, server-side cursors (`stream`; a pending BEGIN is sent before
 one opens), and the translation of the driver's errors.
@@ -59,18 +65,23 @@ class _BeginFailed(Exception):
         self.error = error
 
 
+def _send_begin(driver: Any, begin: str) -> None:
+    """In the driver's thread: the pending BEGIN, on a cursor of its own (nothing of it shows
+    in the statement's); its failure told apart from the statement's."""
+    try:
+        driver._conn.execute(begin).close()
+    except sqlite3.Error as error:
+        raise _BeginFailed(error) from error
+
+
 def _run_statement(
     driver: Any, begin: str | None, operation: str, parameters: Any, many: bool
 ) -> tuple[Any, list[Any] | None, int, int | None]:
     """In the driver's thread: the pending BEGIN, then the whole statement, its rows read
     before the cursor closes."""
-    connection: sqlite3.Connection = driver._conn
     if begin is not None:
-        try:
-            connection.execute(begin).close()  # a cursor of its own: nothing of it shows in the statement's
-        except sqlite3.Error as error:
-            raise _BeginFailed(error) from error
-    cursor = connection.cursor()
+        _send_begin(driver, begin)
+    cursor = driver._conn.cursor()
     try:
         if many:
             cursor.executemany(operation, parameters)
@@ -137,15 +148,7 @@ class OneHandOffCursor(AsyncAdapt_aiosqlite_cursor):
             connection._pending_begin = operation
             self._description, self._rowcount, self._lastrowid = None, -1, None
             return
-        begin, connection._pending_begin = connection._pending_begin, None
-        try:
-            result = await_(self._connection._execute(_run_statement, self._connection, begin, operation, parameters, many))
-        except _BeginFailed as failed:
-            connection._pending_begin = begin
-            connection._handle_exception(failed.error)
-        except Exception as error:  # noqa: BLE001 - the adapter translates the driver's errors
-            connection._handle_exception(error)
-        self._description, rows, self._rowcount, self._lastrowid = result
+        self._description, rows, self._rowcount, self._lastrowid = connection.in_driver(_run_statement, operation, parameters, many)
         if rows:
             self._rows.extend(rows)
 
@@ -177,14 +180,22 @@ class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
         #: A BEGIN executed but not sent yet: it goes with the next statement.
         self._pending_begin: str | None = None
 
-    def send_pending_begin(self) -> None:
+    def in_driver(self, function: Any, *args: Any) -> Any:
+        """`function(driver, pending BEGIN or None, *args)` in the driver's thread, one
+        hand-off, with the driver's errors translated as the adapter does. A BEGIN that
+        fails stays pending: the transaction's next statement tries it again."""
         begin, self._pending_begin = self._pending_begin, None
-        if begin is not None:
-            try:
-                await_(self._connection._execute(lambda: self._connection._conn.execute(begin).close()))
-            except Exception as error:  # noqa: BLE001 - the adapter translates the driver's errors
-                self._pending_begin = begin
-                self._handle_exception(error)
+        try:
+            return await_(self._connection._execute(function, self._connection, begin, *args))
+        except _BeginFailed as failed:
+            self._pending_begin = begin
+            self._handle_exception(failed.error)
+        except Exception as error:  # noqa: BLE001 - the adapter translates the driver's errors
+            self._handle_exception(error)
+
+    def send_pending_begin(self) -> None:
+        if self._pending_begin is not None:
+            self.in_driver(_send_begin)
 
     def _driver_in_transaction(self) -> bool:
         """Whether the driver has a transaction open (none once its connection is closed)."""
@@ -206,8 +217,7 @@ class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
             # A transaction opened on the driver behind SQLAlchemy's back is never committed
             # by SQLAlchemy's: its BEGIN fails ("within a transaction"), as it would have at once.
             self.send_pending_begin()
-        if self._connection._connection:
-            super().commit()
+        super().commit()  # (nothing once the driver's connection is closed, as the stock adapter)
 
 
 class OneHandOffDBAPI(AsyncAdapt_aiosqlite_dbapi):
