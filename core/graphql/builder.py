@@ -17,6 +17,7 @@ from strawberry.types.field import StrawberryField
 
 from core.config import Settings
 from core.graphql.contract import SCALAR_MAP, apply_contract, error_code_enum
+from core.graphql.execution import PlatformExecutionContext
 from core.graphql.fields import READ_PERMISSION_ATTR, ModuleGate, RequirePermission, Transactional
 from core.graphql.limits import limited_validation
 from core.validation import MAX_JSON_NESTING
@@ -150,6 +151,7 @@ def build_public_schema(runtime: ModuleRuntime, settings: Settings) -> strawberr
         types=[error_code_enum(_module_packages(runtime))],
         extensions=_extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.debug, scalar_map=SCALAR_MAP),
+        execution_context_class=PlatformExecutionContext,
     )
 
 
@@ -190,5 +192,6 @@ def build_schema(runtime: ModuleRuntime, settings: Settings) -> strawberry.Schem
         types=[*extra_types, error_code_enum(_module_packages(runtime))],
         extensions=_extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.debug, scalar_map=SCALAR_MAP),
+        execution_context_class=PlatformExecutionContext,
     )
 

@@ -43,17 +43,24 @@ class RequirePermission(FieldExtension):
     def __init__(self, permission: str) -> None:
         self.permission = permission
 
+    def check_context(self, context: Any) -> None:
+        """The whole check: it needs nothing of the field (core.graphql.execution)."""
+        context.principal.require(self.permission)
+
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        info.context.principal.require(self.permission)
+        self.check_context(info.context)
         return next_(source, info, **kwargs)
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
-        info.context.principal.require(self.permission)
+        self.check_context(info.context)
         return await next_(source, info, **kwargs)
 
 
 class PublicField(FieldExtension):
     """Marks a field as explicitly needing no permission (checked by the schema test)."""
+
+    def check_context(self, context: Any) -> None:
+        """Nothing to check (core.graphql.execution)."""
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         return next_(source, info, **kwargs)

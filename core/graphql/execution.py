@@ -1,0 +1,272 @@
+"""GraphQL execution with a short path for plain fields.
+
+Most of a list's answer is fields read straight from an attribute: a regeling's name, a
+member's job title, a signal's worries, the edges of a page and the node of an edge.
+graphql-core executes each of them like any field: it looks the field up, builds a
+resolve info, calls strawberry's resolver (which calls `getattr`), checks for awaitables
+and completes the value through its non-null, list, leaf and object branches; for a page
+of 60 regelingen that is some 900 times. For a field that strawberry itself calls
+*basic* (no resolver and no field extension: no module gate or transaction) and that
+takes no arguments, the executor here reads the attribute with the field's own default
+resolver and then (a field whose only extensions check the request, such as the
+permission of the type it returns, is read the same way after those checks):
+
+* a scalar or an enum (or a list of them) is serialized with the type's own `serialize`;
+* an object (or a list of objects) of a type that has no `is_type_of` is executed field
+  by field, an error located and handled as graphql-core does (null at the nearest
+  nullable field or item, the error once, at its path).
+
+Before anything of such a field is executed, whatever is unusual sends it down
+graphql-core's own path, which reads it again and answers exactly as before: a null
+where the schema promises a value, a leaf that does not serialize, an attribute that
+raises, something other than a list or tuple for a list, a null item in a list of
+objects, a middleware (a schema extension that wraps resolvers: it must see every
+field). The plans are made once per schema, when it is first executed.
+"""
+
+from __future__ import annotations
+
+from asyncio import gather
+from collections.abc import Awaitable, Callable
+from inspect import iscoroutine
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    Undefined,
+    located_error,
+)
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+_DEFINITION = "strawberry-definition"
+
+#: A field extension that checks only the request's context (never the source, the
+#: arguments or the result), such as a permission, offers that check as this method; it
+#: raises when the field is refused. A field whose extensions all offer it keeps the short path.
+CHECK_CONTEXT = "check_context"
+
+
+class FieldPlan(NamedTuple):
+    """How to answer one plain field without the executor's general path."""
+
+    python_name: str
+    read: Callable[[Any, str], Any]
+    #: The `check_context` of the field's extensions, in their order.
+    checks: tuple[Callable[[Any], None], ...]
+    #: The field's type as the schema has it (for the errors of an object field).
+    return_type: GraphQLOutputType
+    #: Whether null is an answer (otherwise the general path reports the error).
+    nullable: bool
+    #: For a list: the type of its items (for their errors), else None.
+    item_type: GraphQLOutputType | None
+    #: For a list of leaves: whether an item may be null.
+    items_nullable: bool
+    #: A leaf's serializer, or None for an object.
+    serialize: Callable[[Any], Any] | None
+    #: An object's type, or None for a leaf.
+    object_type: GraphQLObjectType | None
+
+
+#: A field the short path does not answer: it goes the general way.
+_UNANSWERED = object()
+
+
+def _strip_non_null(type_: Any) -> tuple[Any, bool]:
+    """The type inside a non-null wrapper, and whether it was nullable."""
+    return (type_.of_type, False) if isinstance(type_, GraphQLNonNull) else (type_, True)
+
+
+def _plan(field: Any) -> FieldPlan | None:
+    definition = field.extensions.get(_DEFINITION)
+    # Strawberry marks the resolver of a field without a resolver function of its own.
+    if not isinstance(definition, StrawberryField) or field.args or not getattr(field.resolve, "_is_default", False):
+        return None
+    if definition.base_resolver is not None:
+        return None
+    checks = tuple(getattr(extension, CHECK_CONTEXT, None) for extension in definition.extensions)
+    if None in checks:
+        return None
+    inner, nullable = _strip_non_null(field.type)
+    item_type = None
+    items_nullable = False
+    if isinstance(inner, GraphQLList):
+        item_type = inner.of_type
+        inner, items_nullable = _strip_non_null(item_type)
+    if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
+        serialize, object_type = inner.serialize, None
+    elif isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+        serialize, object_type = None, inner
+    else:
+        return None
+    return FieldPlan(definition.python_name, definition.default_resolver, checks, field.type, nullable, item_type, items_nullable, serialize, object_type)
+
+
+def field_plans(schema: GraphQLSchema) -> dict[str, dict[str, FieldPlan]]:
+    """Per object type name, the plans of its plain fields (types without any left out)."""
+    plans: dict[str, dict[str, FieldPlan]] = {}
+    for name, named_type in schema.type_map.items():
+        if not isinstance(named_type, GraphQLObjectType) or name.startswith("__"):
+            continue
+        fields = {field_name: plan for field_name, field in named_type.fields.items() if (plan := _plan(field)) is not None}
+        if fields:
+            plans[name] = fields
+    return plans
+
+
+def _serialized(serialize: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        serialized = serialize(value)
+    except Exception:  # noqa: BLE001 - the general path reads it again and reports the error
+        if iscoroutine(value):
+            value.close()  # never started: the general path makes and awaits its own
+        return _UNANSWERED
+    return _UNANSWERED if serialized is None or serialized is Undefined else serialized
+
+
+def _leaf_answer(plan: FieldPlan, value: Any) -> Any:
+    serialize = plan.serialize
+    assert serialize is not None
+    if plan.item_type is None:
+        return _serialized(serialize, value)
+    if not isinstance(value, (list, tuple)):
+        return _UNANSWERED
+    answer = []
+    for item in value:
+        if item is None:
+            if not plan.items_nullable:
+                return _UNANSWERED
+            answer.append(None)
+            continue
+        serialized = _serialized(serialize, item)
+        if serialized is _UNANSWERED:
+            return _UNANSWERED
+        answer.append(serialized)
+    return answer
+
+
+class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, answering plain fields the short way."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        # A middleware wraps every resolver; with one, every field goes the general way.
+        self._plans: dict[str, dict[str, FieldPlan]] = {} if manager is not None and manager.middlewares else _plans_of(self.schema)
+
+    def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, fields: dict[str, list[Any]]) -> Any:
+        plans = self._plans.get(parent_type.name)
+        if plans is None:
+            return super().execute_fields(parent_type, source_value, path, fields)
+        is_awaitable = self.is_awaitable
+        results: dict[str, Any] = {}
+        awaiting: list[str] = []
+        for response_name, field_nodes in fields.items():
+            plan = plans.get(field_nodes[0].name.value)
+            if plan is not None:
+                answer = self._short_answer(plan, parent_type, source_value, field_nodes, path, response_name)
+                if answer is not _UNANSWERED:
+                    results[response_name] = answer
+                    if plan.object_type is not None and is_awaitable(answer):
+                        awaiting.append(response_name)
+                    continue
+            result = self.execute_field(parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name))
+            if result is not Undefined:
+                results[response_name] = result
+                if is_awaitable(result):
+                    awaiting.append(response_name)
+        if not awaiting:
+            return results
+        return _completed_fields(results, awaiting)
+
+    def _short_answer(self, plan: FieldPlan, parent_type: GraphQLObjectType, source: Any, field_nodes: list[Any], path: Path | None, response_name: str) -> Any:
+        try:
+            for check in plan.checks:
+                check(self.context_value)
+            value = plan.read(source, plan.python_name)
+        except Exception:  # noqa: BLE001 - the general path checks and reads it again and reports the error
+            return _UNANSWERED
+        if value is None:
+            return None if plan.nullable else _UNANSWERED
+        if plan.object_type is None:
+            return _leaf_answer(plan, value)
+        if plan.item_type is not None and (not isinstance(value, (list, tuple)) or any(item is None for item in value)):
+            return _UNANSWERED
+        field_path = Path(path, response_name, parent_type.name)
+        try:
+            if plan.item_type is None:
+                completed = self.execute_fields(plan.object_type, value, field_path, self.collect_subfields(plan.object_type, field_nodes))
+            else:
+                completed = self._object_items(plan, value, field_nodes, field_path)
+        except Exception as raw_error:
+            return self._field_error(raw_error, field_nodes, plan.return_type, field_path)
+        if self.is_awaitable(completed):
+            return self._awaited(completed, field_nodes, plan.return_type, field_path)
+        return completed
+
+    def _object_items(self, plan: FieldPlan, items: list[Any] | tuple[Any, ...], field_nodes: list[Any], field_path: Path) -> Any:
+        object_type, item_type = plan.object_type, plan.item_type
+        assert object_type is not None and item_type is not None
+        sub_fields = self.collect_subfields(object_type, field_nodes)
+        is_awaitable = self.is_awaitable
+        completed_items: list[Any] = []
+        awaiting: list[int] = []
+        for index, item in enumerate(items):
+            item_path = field_path.add_key(index, None)
+            try:
+                completed = self.execute_fields(object_type, item, item_path, sub_fields)
+            except Exception as raw_error:
+                # Raises again when the item may not be null: the list field handles it.
+                completed = self._field_error(raw_error, field_nodes, item_type, item_path)
+            else:
+                if is_awaitable(completed):
+                    completed = self._awaited(completed, field_nodes, item_type, item_path)
+                    awaiting.append(index)
+            completed_items.append(completed)
+        if not awaiting:
+            return completed_items
+        return _completed_items(completed_items, awaiting)
+
+    def _field_error(self, raw_error: Exception, field_nodes: list[Any], return_type: GraphQLOutputType, path: Path) -> None:
+        """As graphql-core handles an error completing a field: located at `path`, then
+        collected (the value is null) or, for a non-null type, raised to the parent."""
+        error: GraphQLError = located_error(raw_error, field_nodes, path.as_list())
+        self.handle_field_error(error, return_type, path)
+        return None
+
+    async def _awaited(self, completed: Awaitable[Any], field_nodes: list[Any], return_type: GraphQLOutputType, path: Path) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            return self._field_error(raw_error, field_nodes, return_type, path)
+
+
+async def _completed_fields(results: dict[str, Any], awaiting: list[str]) -> dict[str, Any]:
+    """An object's answer once its awaited fields are done (all at once, as graphql-core does)."""
+    results.update(zip(awaiting, await gather(*(results[name] for name in awaiting))))
+    return results
+
+
+async def _completed_items(items: list[Any], awaiting: list[int]) -> list[Any]:
+    for index, value in zip(awaiting, await gather(*(items[index] for index in awaiting))):
+        items[index] = value
+    return items
+
+
+def _plans_of(schema: GraphQLSchema) -> dict[str, dict[str, FieldPlan]]:
+    # Made once per schema and kept on it: schemas live as long as their platform.
+    plans = getattr(schema, "_platform_field_plans", None)
+    if plans is None:
+        strawberry_schema = getattr(schema, "_strawberry_schema", None)
+        # Strawberry's exception handlers wrap the resolvers of the fields they may answer.
+        plans = {} if getattr(strawberry_schema, "exception_handlers", ()) else field_plans(schema)
+        schema._platform_field_plans = plans  # type: ignore[attr-defined]
+    return plans

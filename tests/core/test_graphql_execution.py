@@ -1,0 +1,337 @@
+"""The executor's short path for plain leaf fields answers exactly as graphql-core's own.
+
+Each query runs on two schemas built from the same types: one with strawberry's execution
+context, one with the platform's. Data, errors (messages, paths, locations) and the order
+of the keys must be the same; and the short path must really be taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+import json
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from core.graphql.execution import PlatformExecutionContext, field_plans
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Flaky:
+    """An attribute that raises when read."""
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        if instance is None:
+            return self
+        raise ValueError("kapot")
+
+
+Blank = strawberry.scalar(
+    str,
+    name="Blank",
+    description="Serializes an empty string to null, as a custom scalar may.",
+    serialize=lambda value: value or None,
+    parse_value=str,
+)
+
+
+class Gate(FieldExtension):
+    """Opens the field only when the context says so: a check of the request alone."""
+
+    def check_context(self, context: Any) -> None:
+        if not context["open"]:
+            raise PermissionError("dicht")
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        self.check_context(info.context)
+        return next_(source, info, **kwargs)
+
+
+class Upper(FieldExtension):
+    """Changes the result: no short path for its field."""
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs).upper()
+
+
+@strawberry.type
+class Part:
+    label: str
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)
+        if self.label == "async-kapot":
+            raise ValueError("later kapot")
+        return self.label + "!"
+
+    @strawberry.field
+    def fails(self) -> str | None:
+        raise ValueError("fails kapot")
+
+
+def make_part(label: Any) -> Part:
+    made = Part.__new__(Part)
+    object.__setattr__(made, "label", label)
+    return made
+
+
+@strawberry.type
+class Item:
+    name: str
+    count: int
+    colour: Colour
+    when: dt.date
+    maybe: str | None
+    tags: list[str]
+    holes: list[str | None]
+    optional_tags: list[str] | None
+    part: Part
+    maybe_part: Part | None
+    parts: list[Part]
+    loose_parts: list[Part | None] | None
+    blank: Blank | None  # type: ignore[valid-type]
+    guarded: str = strawberry.field(default="g", extensions=[Gate()])
+    shouted: str = strawberry.field(default="s", extensions=[Upper()])
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    def repeat(self, times: int) -> str:
+        return self.name * times
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)
+        return self.name + "!"
+
+    @strawberry.field
+    def child(self) -> Item | None:
+        return None if self.name == "kind" else make_item(name="kind")
+
+
+def make_item(**overrides: Any) -> Item:
+    values: dict[str, Any] = {
+        "name": "a",
+        "count": 1,
+        "colour": Colour.RED,
+        "when": dt.date(2026, 12, 5),
+        "maybe": None,
+        "tags": ["x", "y"],
+        "holes": ["x", None],
+        "optional_tags": None,
+        "part": make_part("p"),
+        "maybe_part": None,
+        "parts": [make_part("q"), make_part("r")],
+        "loose_parts": (make_part("s"),),
+        "blank": "b",
+        "guarded": "g",
+        "shouted": "s",
+    }
+    values.update(overrides)
+    item = Item.__new__(Item)
+    for key, value in values.items():
+        object.__setattr__(item, key, value)
+    return item
+
+
+class Flawed:
+    """An item whose `name` raises when read."""
+
+    name = Flaky()
+    count = 1
+    colour = Colour.BLUE
+    when = dt.date(2026, 1, 1)
+    maybe = "m"
+    tags: list[str] = []
+    holes: list[str | None] = []
+    optional_tags = ["o"]
+    part = make_part("p")
+    maybe_part = make_part("m")
+    parts = [make_part("q")]
+    loose_parts = None
+    blank = "b"
+    guarded = "g"
+    shouted = "s"
+
+
+ITEMS: dict[str, Any] = {}
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self, case: str = "fine") -> list[Item]:
+        return ITEMS[case]
+
+    @strawberry.field
+    def nullable_items(self, case: str = "fine") -> list[Item | None]:
+        return ITEMS[case]
+
+    @strawberry.field
+    def item(self, case: str = "fine") -> Item | None:
+        return ITEMS[case][0]
+
+
+ITEMS.update(
+    fine=[make_item(), make_item(name="b", count=2, colour=Colour.BLUE, maybe="m", tags=[], optional_tags=["o"])],
+    # A null where a value is promised, in a single leaf and inside a list of leaves.
+    null_name=[make_item(), make_item(name=None)],
+    null_tag=[make_item(tags=["x", None])],
+    # Values the types refuse to serialize.
+    not_an_int=[make_item(count="veel")],
+    not_a_colour=[make_item(colour="groen")],
+    not_a_list=[make_item(tags=5)],
+    string_as_list=[make_item(tags="xy")],
+    # A custom scalar that serializes a value to null.
+    blank=[make_item(blank="")],
+    # An attribute that raises.
+    raising=[make_item(), Flawed()],
+    # Nulls and errors inside objects and lists of objects, synchronous and awaited.
+    null_in_part=[make_item(part=make_part(None))],
+    null_in_maybe_part=[make_item(maybe_part=make_part(None))],
+    null_in_parts=[make_item(parts=[make_part("q"), make_part(None)])],
+    null_in_loose_parts=[make_item(loose_parts=[make_part(None), make_part("s")])],
+    null_item_in_parts=[make_item(parts=[make_part("q"), None])],
+    null_item_in_loose_parts=[make_item(loose_parts=[None, make_part("s")])],
+    parts_not_a_list=[make_item(parts=make_part("q"))],
+    awaited_error_in_parts=[make_item(parts=[make_part("q"), make_part("async-kapot")])],
+    awaited_error_in_loose_parts=[make_item(loose_parts=[make_part("async-kapot"), make_part("s")])],
+    awaited_error_in_maybe_part=[make_item(maybe_part=make_part("async-kapot"))],
+)
+
+
+def schemas(**kwargs: Any) -> tuple[strawberry.Schema, strawberry.Schema]:
+    stock = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext, **kwargs)
+    platform = strawberry.Schema(query=Query, execution_context_class=PlatformExecutionContext, **kwargs)
+    return stock, platform
+
+
+def answer(schema: strawberry.Schema, query: str, variables: dict[str, Any] | None = None, *, open_: bool = True) -> str:
+    result = asyncio.run(schema.execute(query, variable_values=variables, context_value={"open": open_}))
+    errors = [{"message": e.message, "path": e.path, "locations": [(loc.line, loc.column) for loc in e.locations or []]} for e in result.errors or []]
+    # JSON keeps the order of the keys, which the comparison must see too.
+    return json.dumps({"data": result.data, "errors": errors})
+
+
+PARTS = "part { label later } maybePart { label later } parts { label later fails } looseParts { label later }"
+ALL_FIELDS = "name count colour when maybe tags holes optionalTags guarded shouted shout repeat(times: 2) later child { name tags shout } " + PARTS
+
+QUERIES = [
+    f"{{ items {{ {ALL_FIELDS} }} }}",
+    # Fields asked in an order that mixes both paths, under aliases, twice, through fragments.
+    "{ items { later a: name shout b: count name ...F ... on Item { colour @include(if: true) maybe @skip(if: true) } } } fragment F on Item { tags name }",
+    "query ($skip: Boolean!) { items { name @skip(if: $skip) count __typename } }",
+    '{ items(case: "null_name") { name count } }',
+    '{ nullableItems(case: "null_name") { count name } }',
+    '{ item(case: "null_name") { name } nullableItems(case: "null_tag") { tags } }',
+    '{ nullableItems(case: "null_tag") { name tags holes } }',
+    '{ nullableItems(case: "not_an_int") { name count } }',
+    '{ nullableItems(case: "not_a_colour") { colour name } }',
+    '{ nullableItems(case: "not_a_list") { tags } }',
+    '{ nullableItems(case: "string_as_list") { tags } }',
+    '{ nullableItems(case: "blank") { name blank } }',
+    '{ nullableItems(case: "raising") { count name later } }',
+    # The readable fields of an object whose other field raises.
+    '{ nullableItems(case: "raising") { maybe optionalTags } }',
+    *(
+        f'{{ {root}(case: "{case}") {{ name {PARTS} }} }}'
+        for root in ("items", "nullableItems")
+        for case in (
+            "null_in_part",
+            "null_in_maybe_part",
+            "null_in_parts",
+            "null_in_loose_parts",
+            "null_item_in_parts",
+            "null_item_in_loose_parts",
+            "parts_not_a_list",
+            "awaited_error_in_parts",
+            "awaited_error_in_loose_parts",
+            "awaited_error_in_maybe_part",
+        )
+    ),
+]
+FINE = {QUERIES[1], QUERIES[2], '{ nullableItems(case: "raising") { maybe optionalTags } }'}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_short_path_answers_as_graphql_core_does(query: str) -> None:
+    stock, platform = schemas()
+    variables = {"skip": True} if "$skip" in query else None
+    expected = answer(stock, query, variables)
+    assert answer(platform, query, variables) == expected
+    assert ('"errors": []' in expected) == (query in FINE), "each broken case must give an error"
+
+
+@pytest.mark.parametrize("open_", [True, False])
+def test_a_field_behind_a_check_of_the_request_answers_as_before(open_: bool) -> None:
+    stock, platform = schemas()
+    query = "{ nullableItems { name guarded shouted } }"
+    expected = answer(stock, query, open_=open_)
+    assert answer(platform, query, open_=open_) == expected
+    assert ("dicht" in expected) != open_
+
+
+def test_plain_leaves_do_not_go_through_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    general: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counted(self: Any, parent_type: Any, source: Any, field_nodes: Any, path: Any) -> Any:
+        general.append(f"{parent_type.name}.{field_nodes[0].name.value}")
+        return original(self, parent_type, source, field_nodes, path)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    stock, platform = schemas()
+    query = "{ items { name count colour when maybe tags holes optionalTags shout guarded shouted parts { label } } }"
+    answer(stock, query)
+    assert general.count("Item.name") == 2
+    assert general.count("Item.guarded") == 2
+    assert general.count("Part.label") == 4
+    general.clear()
+    answer(platform, query)
+    assert general == ["Query.items", "Item.shout", "Item.shouted", "Item.shout", "Item.shouted"]
+
+
+def test_the_plans_cover_only_plain_leaves() -> None:
+    _stock, platform = schemas()
+    plans = field_plans(platform._schema)
+    assert set(plans) == {"Item", "Part"}
+    assert set(plans["Part"]) == {"label"}
+    leaves = {"name", "count", "colour", "when", "maybe", "tags", "holes", "optionalTags", "blank"}
+    assert set(plans["Item"]) == leaves | {"guarded", "part", "maybePart", "parts", "looseParts"}
+    assert [check.__self__.__class__ for check in plans["Item"]["guarded"].checks] == [Gate]
+    assert all(plans["Item"][name].serialize is not None and plans["Item"][name].object_type is None and not plans["Item"][name].checks for name in leaves)
+    assert plans["Item"]["tags"].items_nullable is False
+    assert plans["Item"]["holes"].items_nullable is True
+    assert plans["Item"]["name"].item_type is None
+    assert plans["Item"]["maybe"].nullable is True
+    assert plans["Item"]["name"].nullable is False
+    assert plans["Item"]["looseParts"].object_type is platform._schema.type_map["Part"]
+    assert plans["Item"]["looseParts"].nullable is True
+
+
+class SeesEveryField(SchemaExtension):
+    seen: list[str] = []
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        SeesEveryField.seen.append(info.field_name)
+        return _next(root, info, *args, **kwargs)
+
+
+def test_a_middleware_still_sees_every_field() -> None:
+    _stock, platform = schemas(extensions=[SeesEveryField])
+    SeesEveryField.seen = []
+    answer(platform, "{ items { name count } }")
+    assert SeesEveryField.seen == ["items", "name", "count", "name", "count"]
