@@ -11,7 +11,8 @@ takes no arguments, the executor here reads the attribute with the field's own d
 resolver and then (a field whose only extensions check the request, such as the
 permission of the type it returns, is read the same way after those checks):
 
-* a scalar or an enum (or a list of them) is serialized with the type's own `serialize`;
+* a scalar or an enum (or a list of them) is serialized with the type's own `serialize`
+  (an enum's Python members looked up in a table made from it);
 * an object (or a list of objects) of a type that has no `is_type_of` is executed field
   by field, an error located and handled as graphql-core does (null at the nearest
   nullable field or item, the error once, at its path).
@@ -27,6 +28,7 @@ field). The plans are made once per schema, when it is first executed.
 from __future__ import annotations
 
 from asyncio import gather
+from contextlib import suppress
 from collections.abc import Awaitable, Callable
 from inspect import iscoroutine
 from typing import Any, NamedTuple
@@ -101,7 +103,9 @@ def _plan(field: Any) -> FieldPlan | None:
     if isinstance(inner, GraphQLList):
         item_type = inner.of_type
         inner, items_nullable = _strip_non_null(item_type)
-    if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
+    if isinstance(inner, GraphQLEnumType):
+        serialize, object_type = _enum_serializer(inner), None
+    elif isinstance(inner, GraphQLScalarType):
         serialize, object_type = inner.serialize, None
     elif isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
         serialize, object_type = None, inner
@@ -120,6 +124,27 @@ def field_plans(schema: GraphQLSchema) -> dict[str, dict[str, FieldPlan]]:
         if fields:
             plans[name] = fields
     return plans
+
+
+def _enum_serializer(enum_type: GraphQLEnumType) -> Callable[[Any], Any]:
+    """The enum's own serializer, with its Python members' names looked up once: strawberry's
+    compares a member with every value of the enum on each call."""
+    serialize = enum_type.serialize
+    python_enum = getattr(enum_type, "wrapped_cls", None)
+    if python_enum is None:
+        return serialize
+    # By identity: a member is one object for the life of the process, and a plain value
+    # equal to a member's (a str enum's text) still goes to the type's own serializer.
+    names = {}
+    for member in python_enum:
+        with suppress(Exception):  # left to the type's serializer, which reports it
+            names[id(member)] = serialize(member)
+
+    def serialize_member(value: Any) -> Any:
+        name = names.get(id(value))
+        return name if name is not None else serialize(value)
+
+    return serialize_member
 
 
 def _serialized(serialize: Callable[[Any], Any], value: Any) -> Any:

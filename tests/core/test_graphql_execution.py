@@ -193,6 +193,8 @@ ITEMS.update(
     # Values the types refuse to serialize.
     not_an_int=[make_item(count="veel")],
     not_a_colour=[make_item(colour="groen")],
+    # The value of a member rather than the member.
+    colour_as_value=[make_item(colour="red"), make_item(colour=Colour.BLUE)],
     not_a_list=[make_item(tags=5)],
     string_as_list=[make_item(tags="xy")],
     # A custom scalar that serializes a value to null.
@@ -240,6 +242,7 @@ QUERIES = [
     '{ nullableItems(case: "null_tag") { name tags holes } }',
     '{ nullableItems(case: "not_an_int") { name count } }',
     '{ nullableItems(case: "not_a_colour") { colour name } }',
+    '{ nullableItems(case: "colour_as_value") { colour name } }',
     '{ nullableItems(case: "not_a_list") { tags } }',
     '{ nullableItems(case: "string_as_list") { tags } }',
     '{ nullableItems(case: "blank") { name blank } }',
@@ -263,7 +266,7 @@ QUERIES = [
         )
     ),
 ]
-FINE = {QUERIES[1], QUERIES[2], '{ nullableItems(case: "raising") { maybe optionalTags } }'}
+FINE = {QUERIES[1], QUERIES[2], '{ nullableItems(case: "colour_as_value") { colour name } }', '{ nullableItems(case: "raising") { maybe optionalTags } }'}
 
 
 @pytest.mark.parametrize("query", QUERIES)
