@@ -16,9 +16,14 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry.extensions import FieldExtension, SchemaExtension
+from graphql import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from core.graphql.execution import PlatformExecutionContext, field_plans
+
+# A field that fails while its siblings' coroutines are pending leaves them unawaited, in
+# graphql-core's execution as in the platform's (the broken cases below do this on purpose).
+pytestmark = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 
 
 @strawberry.enum
@@ -197,6 +202,9 @@ ITEMS.update(
     colour_as_value=[make_item(colour="red"), make_item(colour=Colour.BLUE)],
     not_a_list=[make_item(tags=5)],
     string_as_list=[make_item(tags="xy")],
+    # An item of a list of leaves that does not serialize: null at the item, or the field.
+    bad_hole=[make_item(holes=["x", {"niet": "tekst"}, "z"])],
+    bad_tag=[make_item(tags=["x", {"niet": "tekst"}])],
     # A custom scalar that serializes a value to null.
     blank=[make_item(blank="")],
     # An attribute that raises.
@@ -246,6 +254,8 @@ QUERIES = [
     '{ nullableItems(case: "not_a_list") { tags } }',
     '{ nullableItems(case: "string_as_list") { tags } }',
     '{ nullableItems(case: "blank") { name blank } }',
+    '{ nullableItems(case: "bad_hole") { name holes } }',
+    '{ nullableItems(case: "bad_tag") { name tags } }',
     '{ nullableItems(case: "raising") { count name later } }',
     # The readable fields of an object whose other field raises.
     '{ nullableItems(case: "raising") { maybe optionalTags } }',
@@ -338,3 +348,138 @@ def test_a_middleware_still_sees_every_field() -> None:
     SeesEveryField.seen = []
     answer(platform, "{ items { name count } }")
     assert SeesEveryField.seen == ["items", "name", "count", "name", "count"]
+
+
+# -- values graphql-core does more with, and reading once ------------------------------------
+
+LOG: list[str] = []
+
+
+class Logged(FieldExtension):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def check_context(self, context: Any) -> None:
+        LOG.append(f"check {self.name}")
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        self.check_context(info.context)
+        return next_(source, info, **kwargs)
+
+
+class Masked(Logged):
+    """Inherits the check but changes the answer: must not be skipped."""
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return "***"
+
+
+class AsyncGate(FieldExtension):
+    async def check_context(self, context: Any) -> None:
+        raise PermissionError("dicht")
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        await self.check_context(info.context)
+        return await next_(source, info, **kwargs)
+
+
+Counted = strawberry.scalar(
+    str,
+    name="Counted",
+    description="Fails the first time it serializes a value, as a serializer of a one-shot value would.",
+    serialize=lambda value: value.pop() if isinstance(value, list) else value,
+    parse_value=str,
+)
+
+
+async def awaited_text() -> str:
+    return "later"
+
+
+async def awaited_part() -> Part:
+    return make_part("awaited")
+
+
+class Odd:
+    """Values graphql-core completes differently from plain data, and reads that count."""
+
+    def __init__(self, case: str) -> None:
+        self.case = case
+        self.reads = 0
+
+    @property
+    def text(self) -> Any:
+        self.reads += 1
+        LOG.append(f"read {self.reads}")
+        if self.case == "fails_once" and self.reads == 1:
+            raise RuntimeError("eerste keer mislukt")
+        return {
+            "coroutine": awaited_text(),
+            "exception": ValueError("een fout als waarde"),
+            "undefined": Undefined,
+        }.get(self.case, "tekst")
+
+    @property
+    def texts(self) -> Any:
+        return ["a", awaited_text()] if self.case == "coroutine" else ["a", ValueError("in de lijst")] if self.case == "exception" else ["a"]
+
+    @property
+    def one_part(self) -> Any:
+        return awaited_part() if self.case == "coroutine" else ValueError("geen deel") if self.case == "exception" else make_part("p")
+
+    @property
+    def more_parts(self) -> Any:
+        return [make_part("p"), awaited_part()] if self.case == "coroutine" else [make_part("p")]
+
+    @property
+    def counted(self) -> Any:
+        return ["x"] if self.case == "one_shot" else "y"
+
+
+@strawberry.type
+class OddItem:
+    text: str | None = strawberry.field(extensions=[Logged("A"), Logged("B")])
+    texts: list[str | None] | None
+    one_part: Part | None
+    more_parts: list[Part] | None
+    counted: Counted | None  # type: ignore[valid-type]
+    masked: str = strawberry.field(default="geheim", extensions=[Masked("M")])
+    async_gated: str | None = strawberry.field(default="geheim", extensions=[AsyncGate()])
+
+
+@strawberry.type
+class OddQuery:
+    @strawberry.field
+    def odd(self, case: str) -> OddItem:
+        return Odd(case)  # type: ignore[return-value]
+
+
+def odd_answers(case: str, query: str = "text texts onePart { label later } moreParts { label } counted masked") -> tuple[str, str, list[str], list[str]]:
+    logs = []
+    answers = []
+    for context_class in (StrawberryGraphQLCoreExecutionContext, PlatformExecutionContext):
+        LOG.clear()
+        schema = strawberry.Schema(query=OddQuery, execution_context_class=context_class)
+        answers.append(answer(schema, f'{{ odd(case: "{case}") {{ {query} }} }}'))
+        logs.append(list(LOG))
+    return answers[0], answers[1], logs[0], logs[1]
+
+
+@pytest.mark.parametrize("case", ["plain", "coroutine", "exception", "undefined", "fails_once", "one_shot"])
+def test_awaitables_exceptions_and_reads_as_graphql_core(case: str) -> None:
+    stock, platform, stock_log, platform_log = odd_answers(case)
+    assert platform == stock
+    # Checked and read once each, in strawberry's order (its last extension first).
+    assert platform_log == stock_log
+    if case in ("plain", "one_shot"):
+        assert stock_log == ["check B", "check A", "read 1"]
+    assert ('"errors": []' not in stock) == (case in ("exception", "undefined", "fails_once"))
+
+
+def test_extensions_that_are_not_plain_checks_keep_the_general_path() -> None:
+    schema = strawberry.Schema(query=OddQuery, execution_context_class=PlatformExecutionContext)
+    plans = field_plans(schema._schema)["OddItem"]
+    assert "masked" not in plans and "asyncGated" not in plans and "text" in plans
+    stock, platform, _, _ = odd_answers("plain", "masked asyncGated")
+    assert platform == stock
+    assert '"masked": "***"' in stock and "dicht" in stock
