@@ -11,11 +11,12 @@ import asyncio
 import datetime as dt
 import enum
 import json
-from typing import Any
+from typing import Any, NewType
 
 import pytest
 import strawberry
 from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from graphql import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -41,8 +42,8 @@ class Flaky:
         raise ValueError("kapot")
 
 
-Blank = strawberry.scalar(
-    str,
+Blank = NewType("Blank", str)
+BlankScalar = strawberry.scalar(
     name="Blank",
     description="Serializes an empty string to null, as a custom scalar may.",
     serialize=lambda value: value or None,
@@ -105,7 +106,7 @@ class Item:
     maybe_part: Part | None
     parts: list[Part]
     loose_parts: list[Part | None] | None
-    blank: Blank | None  # type: ignore[valid-type]
+    blank: Blank | None
     guarded: str = strawberry.field(default="g", extensions=[Gate()])
     shouted: str = strawberry.field(default="s", extensions=[Upper()])
 
@@ -224,8 +225,8 @@ ITEMS.update(
 
 
 def schemas(**kwargs: Any) -> tuple[strawberry.Schema, strawberry.Schema]:
-    stock = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext, **kwargs)
-    platform = strawberry.Schema(query=Query, execution_context_class=PlatformExecutionContext, **kwargs)
+    stock = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext, config=CONFIG, **kwargs)
+    platform = strawberry.Schema(query=Query, execution_context_class=PlatformExecutionContext, config=CONFIG, **kwargs)
     return stock, platform
 
 
@@ -383,13 +384,17 @@ class AsyncGate(FieldExtension):
         return await next_(source, info, **kwargs)
 
 
-Counted = strawberry.scalar(
-    str,
+Counted = NewType("Counted", str)
+CountedScalar = strawberry.scalar(
     name="Counted",
     description="Fails the first time it serializes a value, as a serializer of a one-shot value would.",
     serialize=lambda value: value.pop() if isinstance(value, list) else value,
     parse_value=str,
 )
+
+
+#: The test scalars, as the platform maps its own (core.graphql.contract.SCALAR_MAP).
+CONFIG = StrawberryConfig(scalar_map={Blank: BlankScalar, Counted: CountedScalar})
 
 
 async def awaited_text() -> str:
@@ -442,7 +447,7 @@ class OddItem:
     texts: list[str | None] | None
     one_part: Part | None
     more_parts: list[Part] | None
-    counted: Counted | None  # type: ignore[valid-type]
+    counted: Counted | None
     masked: str = strawberry.field(default="geheim", extensions=[Masked("M")])
     async_gated: str | None = strawberry.field(default="geheim", extensions=[AsyncGate()])
 
@@ -459,7 +464,7 @@ def odd_answers(case: str, query: str = "text texts onePart { label later } more
     answers = []
     for context_class in (StrawberryGraphQLCoreExecutionContext, PlatformExecutionContext):
         LOG.clear()
-        schema = strawberry.Schema(query=OddQuery, execution_context_class=context_class)
+        schema = strawberry.Schema(query=OddQuery, execution_context_class=context_class, config=CONFIG)
         answers.append(answer(schema, f'{{ odd(case: "{case}") {{ {query} }} }}'))
         logs.append(list(LOG))
     return answers[0], answers[1], logs[0], logs[1]
@@ -477,7 +482,7 @@ def test_awaitables_exceptions_and_reads_as_graphql_core(case: str) -> None:
 
 
 def test_extensions_that_are_not_plain_checks_keep_the_general_path() -> None:
-    schema = strawberry.Schema(query=OddQuery, execution_context_class=PlatformExecutionContext)
+    schema = strawberry.Schema(query=OddQuery, execution_context_class=PlatformExecutionContext, config=CONFIG)
     plans = field_plans(schema._schema)["OddItem"]
     assert "masked" not in plans and "asyncGated" not in plans and "text" in plans
     stock, platform, _, _ = odd_answers("plain", "masked asyncGated")
