@@ -79,9 +79,9 @@ class FieldPlan(NamedTuple):
     checks: tuple[Callable[[Any], None], ...]
     #: Types whose values are answered without asking whether they are awaitable or an exception.
     plain_types: frozenset[type]
-    #: The field's type as the schema has it (for the errors of an object field).
+    #: The field's type as the schema has it (for its errors, and graphql-core's completion).
     return_type: GraphQLOutputType
-    #: Whether null is an answer (otherwise the general path reports the error).
+    #: Whether null is an answer (otherwise graphql-core's completion reports it).
     nullable: bool
     #: For a list: the type of its items (for their errors), else None.
     item_type: GraphQLOutputType | None
@@ -94,7 +94,7 @@ class FieldPlan(NamedTuple):
     object_type: GraphQLObjectType | None
 
 
-#: A field the short path does not answer: it goes the general way.
+#: A field the short path leaves to graphql-core's `execute_field` (a check that is not one).
 _UNANSWERED = object()
 
 #: What a serialized leaf is: never awaitable, no need to ask.
@@ -143,8 +143,18 @@ def _plan(field: Any) -> FieldPlan | None:
     plain_types = _PLAIN_TYPES | {python_enum} if (python_enum := getattr(inner, "wrapped_cls", None)) is not None else _PLAIN_TYPES
     leaf_type = inner if object_type is None else None
     return FieldPlan(
-        field,
-        definition.python_name, definition.default_resolver, tuple(checks), plain_types, field.type, nullable, item_type, items_nullable, leaf_type, serialize, object_type
+        field=field,
+        python_name=definition.python_name,
+        read=definition.default_resolver,
+        checks=tuple(checks),
+        plain_types=plain_types,
+        return_type=field.type,
+        nullable=nullable,
+        item_type=item_type,
+        items_nullable=items_nullable,
+        leaf_type=leaf_type,
+        serialize=serialize,
+        object_type=object_type,
     )
 
 
