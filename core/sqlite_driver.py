@@ -19,8 +19,7 @@ CPU each on a 2-core machine. Here:
   SQLAlchemy still executes the BEGIN as a statement (its events, statement counts and
   error handling see it); a BEGIN that fails (a locked database) fails the statement it
   travels with, with the driver's error, answered as `BUSY` like before, and stays pending
-  (the transaction's next statement tries it again instead of running in autocommit).
-
+  (the transaction's next statement tries it again instead of running in autocommit);
 - a rollback or commit with no transaction open on the driver (a pooled connection going
   back after its session already ended the transaction; a transaction that only began)
   sends nothing. The pool's rollback-on-return, which made a hand-off after every unit of

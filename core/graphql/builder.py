@@ -97,6 +97,10 @@ def _module_packages(runtime: ModuleRuntime) -> list[str]:
 
 
 class PlatformSchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Executed with the platform's short path for plain fields (core.graphql.execution).
+        super().__init__(*args, execution_context_class=PlatformExecutionContext, **kwargs)
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Errors are logged where they are formatted (core.graphql.errors): unexpected ones
         with their traceback, expected ones (domain and validation errors) not at all."""
@@ -151,7 +155,6 @@ def build_public_schema(runtime: ModuleRuntime, settings: Settings) -> strawberr
         types=[error_code_enum(_module_packages(runtime))],
         extensions=_extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.debug, scalar_map=SCALAR_MAP),
-        execution_context_class=PlatformExecutionContext,
     )
 
 
@@ -192,6 +195,5 @@ def build_schema(runtime: ModuleRuntime, settings: Settings) -> strawberry.Schem
         types=[*extra_types, error_code_enum(_module_packages(runtime))],
         extensions=_extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.debug, scalar_map=SCALAR_MAP),
-        execution_context_class=PlatformExecutionContext,
     )
 

@@ -31,7 +31,8 @@ short path off. The plans are made once per schema, when it is first executed.
 A field extension opts in by defining, on its own class, a synchronous
 `check_context(context)` that raises when the field is refused and returns None, and
 that is the whole of what its `resolve` adds (a subclass that only inherits the method
-does not opt in). The platform's are `RequirePermission` and `PublicField`.
+does not opt in; a check that returns anything refuses the field). The platform's are
+`RequirePermission`, `PublicField` and `ModuleGate`.
 """
 
 from __future__ import annotations
@@ -79,9 +80,7 @@ class FieldPlan(NamedTuple):
     checks: tuple[Callable[[Any], None], ...]
     #: Types whose values are answered without asking whether they are awaitable or an exception.
     plain_types: frozenset[type]
-    #: The field's type as the schema has it (for its errors, and graphql-core's completion).
-    return_type: GraphQLOutputType
-    #: Whether null is an answer (otherwise graphql-core's completion reports it).
+    #: Whether null is an answer for `field.type` (otherwise graphql-core's completion reports it).
     nullable: bool
     #: For a list: the type of its items (for their errors), else None.
     item_type: GraphQLOutputType | None
@@ -93,9 +92,6 @@ class FieldPlan(NamedTuple):
     #: An object's type, or None for a leaf.
     object_type: GraphQLObjectType | None
 
-
-#: A field the short path leaves to graphql-core's `execute_field` (a check that is not one).
-_UNANSWERED = object()
 
 #: What a serialized leaf is: never awaitable, no need to ask.
 _SERIALIZED_TYPES = frozenset({str, int, float, bool, list, dict, type(None)})
@@ -148,7 +144,6 @@ def _plan(field: Any) -> FieldPlan | None:
         read=definition.default_resolver,
         checks=tuple(checks),
         plain_types=plain_types,
-        return_type=field.type,
         nullable=nullable,
         item_type=item_type,
         items_nullable=items_nullable,
@@ -217,11 +212,10 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
             plan = plans.get(field_nodes[0].name.value)
             if plan is not None:
                 answer = self._short_answer(plan, parent_type, source_value, field_nodes, path, response_name)
-                if answer is not _UNANSWERED:
-                    results[response_name] = answer
-                    if type(answer) not in _SERIALIZED_TYPES and is_awaitable(answer):
-                        awaiting.append(response_name)
-                    continue
+                results[response_name] = answer
+                if type(answer) not in _SERIALIZED_TYPES and is_awaitable(answer):
+                    awaiting.append(response_name)
+                continue
             result = self.execute_field(parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name))
             if result is not Undefined:
                 results[response_name] = result
@@ -236,12 +230,13 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for check in plan.checks:
                 if check(self.context_value) is not None:
-                    return _UNANSWERED  # not a check as this module means it: the general path decides
+                    # Not a check as this module means it (an awaitable, say): refused, never skipped.
+                    raise TypeError(f"{check.__qualname__} returned a value; a check returns None or raises")
             value = plan.read(source, plan.python_name)
         except Exception as raw_error:
             # What graphql-core does with an error of a field's resolver (strawberry's runs
             # the same checks, then the same read).
-            return self._field_error(raw_error, field_nodes, plan.return_type, field_path)
+            return self._field_error(raw_error, field_nodes, plan.field.type, field_path)
         is_awaitable = self.is_awaitable
         if value is None:
             if plan.nullable:
@@ -262,9 +257,9 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
             else:
                 completed = self._object_items(plan, value, field_nodes, field_path)
         except Exception as raw_error:
-            return self._field_error(raw_error, field_nodes, plan.return_type, field_path)
+            return self._field_error(raw_error, field_nodes, plan.field.type, field_path)
         if is_awaitable(completed):
-            return self._awaited(completed, field_nodes, plan.return_type, field_path)
+            return self._awaited(completed, field_nodes, plan.field.type, field_path)
         return completed
 
     def _completed_generally(self, plan: FieldPlan, value: Any, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Any:
@@ -275,15 +270,15 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if self.is_awaitable(value):
                 completed = self._completed_when_awaited(plan, info, field_nodes, field_path, value)
             else:
-                completed = self.complete_value(plan.return_type, field_nodes, info, field_path, value)
+                completed = self.complete_value(plan.field.type, field_nodes, info, field_path, value)
         except Exception as raw_error:
-            return self._field_error(raw_error, field_nodes, plan.return_type, field_path)
+            return self._field_error(raw_error, field_nodes, plan.field.type, field_path)
         if self.is_awaitable(completed):
-            return self._awaited(completed, field_nodes, plan.return_type, field_path)
+            return self._awaited(completed, field_nodes, plan.field.type, field_path)
         return completed
 
     async def _completed_when_awaited(self, plan: FieldPlan, info: Any, field_nodes: list[Any], field_path: Path, value: Awaitable[Any]) -> Any:
-        completed = self.complete_value(plan.return_type, field_nodes, info, field_path, await value)
+        completed = self.complete_value(plan.field.type, field_nodes, info, field_path, await value)
         return await completed if self.is_awaitable(completed) else completed
 
     def _leaf(self, plan: FieldPlan, value: Any, field_nodes: list[Any], field_path: Path) -> Any:

@@ -75,18 +75,19 @@ class ModuleGate(FieldExtension):
     def __init__(self, module_key: str) -> None:
         self.module_key = module_key
 
-    def _check(self, info: Info) -> None:
-        if self.module_key not in info.context.enabled_modules:
+    def check_context(self, context: Any) -> None:
+        """The whole check: it needs nothing of the field (core.graphql.execution)."""
+        if self.module_key not in context.enabled_modules:
             raise ModuleNotEnabled(
                 f"De module {self.module_key} staat niet aan voor deze gemeente.", module=self.module_key
             )
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        self._check(info)
+        self.check_context(info.context)
         return next_(source, info, **kwargs)
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
-        self._check(info)
+        self.check_context(info.context)
         return await next_(source, info, **kwargs)
 
 

@@ -448,6 +448,24 @@ class Odd:
         return ["x"] if self.case == "one_shot" else "y"
 
 
+class Later:
+    """Awaitable: what an asynchronous check hands back when called without `await`."""
+
+    def __await__(self) -> Any:
+        raise PermissionError("dicht")
+        yield
+
+
+class ReturnsAwaitable(FieldExtension):
+    """A synchronous check that hands back an awaitable instead of checking."""
+
+    def check_context(self, context: Any) -> Any:
+        return Later()
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs)
+
+
 @strawberry.type
 class OddItem:
     text: str | None = strawberry.field(extensions=[Logged("A"), Logged("B")])
@@ -457,6 +475,7 @@ class OddItem:
     counted: Counted | None
     masked: str = strawberry.field(default="geheim", extensions=[Masked("M")])
     async_gated: str | None = strawberry.field(default="geheim", extensions=[AsyncGate()])
+    not_a_check: str | None = strawberry.field(default="geheim", extensions=[ReturnsAwaitable()])
 
 
 @strawberry.type
@@ -537,3 +556,11 @@ def test_a_type_read_permission_is_checked_on_the_short_path(permissions: frozen
     else:
         assert answers[1][0] == {"folders": [{"name": "a", "secret": None}, {"name": "b", "secret": None}]}
         assert answers[1][1] == [("U heeft geen toestemming voor deze handeling.", ["folders", index, "secret"], "Forbidden") for index in (0, 1)]
+
+
+def test_a_check_that_returns_something_refuses_its_field() -> None:
+    schema = strawberry.Schema(query=OddQuery, execution_context_class=PlatformExecutionContext, config=CONFIG)
+    assert "notACheck" in field_plans(schema._schema)["OddItem"]
+    result = asyncio.run(schema.execute('{ odd(case: "plain") { text notACheck } }', context_value={"open": True}))
+    assert result.data == {"odd": {"text": "tekst", "notACheck": None}}
+    assert [(error.path, "returned a value" in error.message) for error in result.errors or []] == [(["odd", "notACheck"], True)]
