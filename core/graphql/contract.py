@@ -65,6 +65,8 @@ def _parse_datetime(value: Any) -> dt.datetime:
 
 
 def _serialize_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is dt.UTC:  # as the database gives them: nothing to convert
+        return value.isoformat()
     return (value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)).isoformat()
 
 

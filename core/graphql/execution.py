@@ -8,8 +8,12 @@ and completes the value through its non-null, list, leaf and object branches: so
 times for a page of 26 regelingen, 3,000 for a page of 40 families. For a field that
 strawberry itself calls *basic* (no resolver and no field extension: no module gate or
 transaction) and that takes no arguments, the executor here reads the attribute with the
-field's own default resolver and then (a field whose only extensions check the request,
-such as the permission of the type it returns, is read the same way after those checks):
+field's own default resolver; a field with a synchronous resolver function and no
+arguments (a family's `signals`, a regeling's `providerName`) is answered by calling the
+function with the source and strawberry's info as strawberry would, without strawberry's
+argument handling and extension chain around it. Then (a field whose only extensions
+check the request, such as the permission of the type it returns, is read the same way
+after those checks):
 
 * a scalar or an enum (or a list of them) is serialized with the type's own `serialize`
   (an enum's Python members looked up in a table made from it);
@@ -17,7 +21,7 @@ such as the permission of the type it returns, is read the same way after those 
   by field, an error located and handled as graphql-core does (null at the nearest
   nullable field or item, the error once, at its path).
 
-Each field is checked once and read once. Its errors are graphql-core's: a check or a
+Each field is checked once and read (its function called) once. Its errors are graphql-core's: a check or a
 read that raises is handled as graphql-core handles a resolver's error, and a value the
 short path does not complete itself is completed by graphql-core's own `complete_value`,
 as its `execute_field` completes a resolver's result (awaited when awaitable): a null
@@ -61,6 +65,7 @@ from graphql import (
 )
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 _DEFINITION = "strawberry-definition"
@@ -75,7 +80,14 @@ class FieldPlan(NamedTuple):
 
     field: GraphQLField
     python_name: str
+    #: For a field without a resolver function: reads it (strawberry's default resolver).
     read: Callable[[Any, str], Any]
+    #: For a field with one: calls it with the source and the info (None unless `takes_info`).
+    resolve: Callable[[Any, Any], Any] | None
+    takes_info: bool
+    #: Strawberry's info for the function (the schema's `info_class` of this field).
+    info_class: type
+    definition: StrawberryField
     #: The `check_context` of the field's extensions, in the order strawberry runs them.
     checks: tuple[Callable[[Any], None], ...]
     #: Types whose values are answered without asking whether they are awaitable or an exception.
@@ -91,7 +103,12 @@ class FieldPlan(NamedTuple):
     serialize: Callable[[Any], Any] | None
     #: An object's type, or None for a leaf.
     object_type: GraphQLObjectType | None
+    #: A leaf, not a list, without checks: answered inline (`execute_fields`).
+    bare_leaf: bool
 
+
+#: Not answered yet (None is an answer).
+_NOT_YET = object()
 
 #: What a serialized leaf is: never awaitable, no need to ask.
 _SERIALIZED_TYPES = frozenset({str, int, float, bool, list, dict, type(None)})
@@ -106,13 +123,48 @@ def _strip_non_null(type_: Any) -> tuple[Any, bool]:
     return (type_.of_type, False) if isinstance(type_, GraphQLNonNull) else (type_, True)
 
 
-def _plan(field: Any) -> FieldPlan | None:
+#: What strawberry makes the GraphQL resolver of a field with a synchronous resolver function.
+_STRAWBERRY_SYNC_RESOLVER = "GraphQLCoreConverter.from_resolver.<locals>._resolver"
+
+
+def _resolver_call(definition: StrawberryField) -> tuple[Callable[[Any, Any], Any], bool] | None:
+    """For a field whose resolver function strawberry calls with nothing but the source and
+    the info (no arguments): a call that passes them as strawberry's `get_arguments` does
+    (the source first for `self`, by name for `root` and `parent`, the info by name), and
+    whether it takes the info."""
+    resolver = definition.base_resolver
+    function = resolver.wrapped_func if resolver is not None else None
+    if resolver is None or function is None or not callable(function) or definition.is_async or definition.arguments:
+        return None
+    source_first = resolver.self_parameter is not None
+    by_name = tuple(parameter.name for parameter in (resolver.parent_parameter, resolver.root_parameter) if parameter is not None)
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+
+    def call(source: Any, info: Any) -> Any:
+        keywords = dict.fromkeys(by_name, source)
+        if info_name is not None:
+            keywords[info_name] = info
+        return function(source, **keywords) if source_first else function(**keywords)
+
+    return call, info_name is not None
+
+
+def _plan(field: Any, info_class: type) -> FieldPlan | None:
     definition = field.extensions.get(_DEFINITION)
-    # Strawberry marks the resolver of a field without a resolver function of its own.
-    if not isinstance(definition, StrawberryField) or field.args or not getattr(field.resolve, "_is_default", False):
+    if not isinstance(definition, StrawberryField) or field.args:
         return None
-    if definition.base_resolver is not None:
-        return None
+    resolve: Callable[[Any, Any], Any] | None = None
+    takes_info = False
+    if definition.base_resolver is None:
+        # Strawberry marks the resolver of a field without a resolver function of its own.
+        if not getattr(field.resolve, "_is_default", False):
+            return None
+    else:
+        # Strawberry's own resolver around the function, nothing else.
+        called = _resolver_call(definition)
+        if called is None or getattr(field.resolve, "__qualname__", None) != _STRAWBERRY_SYNC_RESOLVER:
+            return None
+        resolve, takes_info = called
     checks = []
     # Strawberry calls the last extension first.
     for extension in reversed(definition.extensions):
@@ -142,6 +194,10 @@ def _plan(field: Any) -> FieldPlan | None:
         field=field,
         python_name=definition.python_name,
         read=definition.default_resolver,
+        resolve=resolve,
+        takes_info=takes_info,
+        info_class=info_class,
+        definition=definition,
         checks=tuple(checks),
         plain_types=plain_types,
         nullable=nullable,
@@ -150,16 +206,19 @@ def _plan(field: Any) -> FieldPlan | None:
         leaf_type=leaf_type,
         serialize=serialize,
         object_type=object_type,
+        bare_leaf=resolve is None and object_type is None and item_type is None and not checks,
     )
 
 
 def field_plans(schema: GraphQLSchema) -> dict[str, dict[str, FieldPlan]]:
     """Per object type name, the plans of its plain fields (types without any left out)."""
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    info_class = strawberry_schema.config.info_class if strawberry_schema is not None else Info
     plans: dict[str, dict[str, FieldPlan]] = {}
     for name, named_type in schema.type_map.items():
         if not isinstance(named_type, GraphQLObjectType) or name.startswith("__"):
             continue
-        fields = {field_name: plan for field_name, field in named_type.fields.items() if (plan := _plan(field)) is not None}
+        fields = {field_name: plan for field_name, field in named_type.fields.items() if (plan := _plan(field, info_class)) is not None}
         if fields:
             plans[name] = fields
     return plans
@@ -211,7 +270,30 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, field_nodes in fields.items():
             plan = plans.get(field_nodes[0].name.value)
             if plan is not None:
-                answer = self._short_answer(plan, parent_type, source_value, field_nodes, path, response_name)
+                if plan.bare_leaf:
+                    # The commonest field of all (a name, a date), inlined: read, serialize,
+                    # done; anything else on the way goes on as `_short_answer` would.
+                    try:
+                        value = plan.read(source_value, plan.python_name)
+                    except Exception as raw_error:
+                        answer = self._field_error(raw_error, field_nodes, plan.field.type, Path(path, response_name, parent_type.name))
+                    else:
+                        answer = _NOT_YET
+                        if value is None:
+                            if plan.nullable:
+                                answer = None
+                        elif type(value) in plan.plain_types:
+                            try:
+                                serialized = plan.serialize(value)  # type: ignore[misc]
+                            except Exception as raw_error:
+                                answer = self._field_error(raw_error, field_nodes, plan.field.type, Path(path, response_name, parent_type.name))
+                            else:
+                                if serialized is not None and serialized is not Undefined:
+                                    answer = serialized
+                        if answer is _NOT_YET:
+                            answer = self._answer_to(plan, value, parent_type, field_nodes, Path(path, response_name, parent_type.name))
+                else:
+                    answer = self._short_answer(plan, parent_type, source_value, field_nodes, path, response_name)
                 results[response_name] = answer
                 if type(answer) not in _SERIALIZED_TYPES and is_awaitable(answer):
                     awaiting.append(response_name)
@@ -232,11 +314,19 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if check(self.context_value) is not None:
                     # Not a check as this module means it (an awaitable, say): refused, never skipped.
                     raise TypeError(f"{check.__qualname__} returned a value; a check returns None or raises")
-            value = plan.read(source, plan.python_name)
+            if plan.resolve is None:
+                value = plan.read(source, plan.python_name)
+            else:
+                info = self._strawberry_info(plan, parent_type, field_nodes, field_path) if plan.takes_info else None
+                value = plan.resolve(source, info)
         except Exception as raw_error:
             # What graphql-core does with an error of a field's resolver (strawberry's runs
             # the same checks, then the same read).
             return self._field_error(raw_error, field_nodes, plan.field.type, field_path)
+        return self._answer_to(plan, value, parent_type, field_nodes, field_path)
+
+    def _answer_to(self, plan: FieldPlan, value: Any, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Any:
+        """The answer of a plain field to the value read from it."""
         is_awaitable = self.is_awaitable
         if value is None:
             if plan.nullable:
@@ -261,6 +351,10 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if is_awaitable(completed):
             return self._awaited(completed, field_nodes, plan.field.type, field_path)
         return completed
+
+    def _strawberry_info(self, plan: FieldPlan, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Any:
+        """The info strawberry gives a resolver function: its own, around graphql-core's."""
+        return plan.info_class(_raw_info=self.build_resolve_info(plan.field, field_nodes, parent_type, field_path), _field=plan.definition)
 
     def _completed_generally(self, plan: FieldPlan, value: Any, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Any:
         """The value read, completed by graphql-core itself as its `execute_field` completes

@@ -20,6 +20,7 @@ from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from graphql import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
 
 from core.access import Principal
 from core.graphql.execution import PlatformExecutionContext, field_plans
@@ -99,6 +100,11 @@ def make_part(label: Any) -> Part:
     return made
 
 
+def counted_parent(parent: strawberry.Parent[Any], info: Info) -> int:
+    """The source by the name `parent`, the info by its type."""
+    return int(parent.count) + len(info.field_name)
+
+
 @strawberry.type
 class Item:
     name: str
@@ -133,6 +139,41 @@ class Item:
     @strawberry.field
     def child(self) -> Item | None:
         return None if self.name == "kind" else make_item(name="kind")
+
+    # Resolver functions that take nothing but the source and the info.
+
+    @strawberry.field
+    def where(self, info: Info) -> str:
+        """What the info tells a resolver: its field, path and the request's context."""
+        return f"{info.field_name} {info.python_name} {info.path.as_list()} {info.context['open']} {info.return_type}"
+
+    @strawberry.field(extensions=[Gate()])
+    def guarded_shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    def soon(self) -> str:
+        return soon_text()  # type: ignore[return-value] # an awaitable from a plain function
+
+    @strawberry.field
+    def resolved_parts(self) -> list[Part]:
+        return self.parts
+
+    @strawberry.field
+    def resolved_loose_parts(self) -> list[Part | None] | None:
+        return self.loose_parts
+
+    @strawberry.field
+    def resolved_tags(self) -> list[str]:
+        return self.tags
+
+    echo: str = strawberry.field(resolver=lambda root: root.name)
+    counted_parent: int = strawberry.field(resolver=counted_parent)
+
+
+async def soon_text() -> str:
+    await asyncio.sleep(0)
+    return "straks"
 
 
 def make_item(**overrides: Any) -> Item:
@@ -244,13 +285,17 @@ def answer(schema: strawberry.Schema, query: str, variables: dict[str, Any] | No
     return json.dumps({"data": result.data, "errors": errors})
 
 
-PARTS = "part { label later } maybePart { label later } parts { label later fails } looseParts { label later }"
-ALL_FIELDS = "name count colour when maybe tags holes optionalTags guarded shouted shout repeat(times: 2) later child { name tags shout } " + PARTS
+PARTS = (
+    "part { label later } maybePart { label later } parts { label later fails } looseParts { label later } "
+    "resolvedParts { label later fails } resolvedLooseParts { label later }"
+)
+RESOLVED = "where guardedShout soon resolvedTags echo countedParent"
+ALL_FIELDS = f"name count colour when maybe tags holes optionalTags guarded shouted shout repeat(times: 2) later child {{ name tags shout where }} {RESOLVED} {PARTS}"
 
 QUERIES = [
     f"{{ items {{ {ALL_FIELDS} }} }}",
     # Fields asked in an order that mixes both paths, under aliases, twice, through fragments.
-    "{ items { later a: name shout b: count name ...F ... on Item { colour @include(if: true) maybe @skip(if: true) } } } fragment F on Item { tags name }",
+    "{ items { later a: name shout b: count name w: where ...F ... on Item { colour @include(if: true) maybe @skip(if: true) } } } fragment F on Item { tags name where }",
     "query ($skip: Boolean!) { items { name @skip(if: $skip) count __typename } }",
     '{ items(case: "null_name") { name count } }',
     '{ nullableItems(case: "null_name") { count name } }',
@@ -261,6 +306,10 @@ QUERIES = [
     '{ nullableItems(case: "colour_as_value") { colour name } }',
     '{ nullableItems(case: "not_a_list") { tags } }',
     '{ nullableItems(case: "string_as_list") { tags } }',
+    '{ nullableItems(case: "not_a_list") { resolvedTags } }',
+    '{ nullableItems(case: "null_tag") { name resolvedTags } }',
+    '{ nullableItems(case: "bad_tag") { resolvedTags name } }',
+    '{ nullableItems(case: "raising") { echo countedParent name } }',
     '{ nullableItems(case: "blank") { name blank } }',
     '{ nullableItems(case: "bad_hole") { name holes } }',
     '{ nullableItems(case: "bad_tag") { name tags } }',
@@ -299,7 +348,7 @@ def test_the_short_path_answers_as_graphql_core_does(query: str) -> None:
 @pytest.mark.parametrize("open_", [True, False])
 def test_a_field_behind_a_check_of_the_request_answers_as_before(open_: bool) -> None:
     stock, platform = schemas()
-    query = "{ nullableItems { name guarded shouted } }"
+    query = "{ nullableItems { name guarded shouted guardedShout } }"
     expected = answer(stock, query, open_=open_)
     assert answer(platform, query, open_=open_) == expected
     assert ("dicht" in expected) != open_
@@ -315,23 +364,31 @@ def test_plain_leaves_do_not_go_through_the_general_path(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
     stock, platform = schemas()
-    query = "{ items { name count colour when maybe tags holes optionalTags shout guarded shouted parts { label } } }"
+    query = "{ items { name count colour when maybe tags holes optionalTags shout where guarded shouted parts { label } } }"
     answer(stock, query)
     assert general.count("Item.name") == 2
     assert general.count("Item.guarded") == 2
+    assert general.count("Item.where") == 2
     assert general.count("Part.label") == 4
     general.clear()
     answer(platform, query)
-    assert general == ["Query.items", "Item.shout", "Item.shouted", "Item.shout", "Item.shouted"]
+    # The root has arguments; `shouted`'s extension changes its result.
+    assert general == ["Query.items", "Item.shouted", "Item.shouted"]
 
 
-def test_the_plans_cover_only_plain_leaves() -> None:
+def test_the_plans_cover_only_plain_fields() -> None:
+    """Attributes and synchronous resolver functions without arguments; not `repeat`
+    (an argument), `later` (asynchronous), `shouted` (an extension that changes its result)."""
     _stock, platform = schemas()
     plans = field_plans(platform._schema)
     assert set(plans) == {"Item", "Part"}
-    assert set(plans["Part"]) == {"label"}
+    assert set(plans["Part"]) == {"label", "fails"}
     leaves = {"name", "count", "colour", "when", "maybe", "tags", "holes", "optionalTags", "blank"}
-    assert set(plans["Item"]) == leaves | {"guarded", "part", "maybePart", "parts", "looseParts"}
+    resolved = {"shout", "child", "where", "guardedShout", "soon", "resolvedParts", "resolvedLooseParts", "resolvedTags", "echo", "countedParent"}
+    assert set(plans["Item"]) == leaves | resolved | {"guarded", "part", "maybePart", "parts", "looseParts"}
+    assert all(plans["Item"][name].resolve is None for name in leaves) and all(plans["Item"][name].resolve for name in resolved)
+    assert {name for name in resolved if plans["Item"][name].takes_info} == {"where", "countedParent"}
+    assert [plan.bare_leaf for plan in (plans["Item"]["name"], plans["Item"]["guarded"], plans["Item"]["shout"], plans["Item"]["tags"])] == [True, False, False, False]
     assert [check.__self__.__class__ for check in plans["Item"]["guarded"].checks] == [Gate]
     assert all(plans["Item"][name].serialize is not None and plans["Item"][name].object_type is None and not plans["Item"][name].checks for name in leaves)
     assert plans["Item"]["tags"].items_nullable is False
@@ -564,3 +621,14 @@ def test_a_check_that_returns_something_refuses_its_field() -> None:
     result = asyncio.run(schema.execute('{ odd(case: "plain") { text notACheck } }', context_value={"open": True}))
     assert result.data == {"odd": {"text": "tekst", "notACheck": None}}
     assert [(error.path, "returned a value" in error.message) for error in result.errors or []] == [(["odd", "notACheck"], True)]
+
+
+def test_a_field_whose_resolver_was_wrapped_keeps_the_general_path() -> None:
+    """Only strawberry's own resolvers are read the short way: a resolver something else
+    put in their place (as a library wrapping a schema's resolvers may) is called."""
+    schema = strawberry.Schema(query=Query, execution_context_class=PlatformExecutionContext, config=CONFIG)
+    fields = schema._schema.type_map["Item"].fields  # type: ignore[union-attr]
+    for name in ("name", "shout"):
+        fields[name].resolve = lambda source, info, _original=fields[name].resolve, **kwargs: _original(source, info, **kwargs) + "?"
+    assert not {"name", "shout"} & set(field_plans(schema._schema)["Item"])
+    assert json.loads(answer(schema, "{ items { name shout } }"))["data"]["items"][0] == {"name": "a?", "shout": "A?"}

@@ -137,6 +137,13 @@ class FakeCollector:
     def __init__(self) -> None:
         self.frozen = 0
         self.enabled = True
+        self.threshold = (700, 10, 10)
+
+    def get_threshold(self) -> tuple[int, int, int]:
+        return self.threshold
+
+    def set_threshold(self, *threshold: int) -> None:
+        self.threshold = threshold
 
     def get_freeze_count(self) -> int:
         return self.frozen
@@ -187,6 +194,8 @@ async def test_the_served_app_is_built_with_the_collector_paused_and_frozen_once
         try:
             assert collector_while_built.pop() is enabled_while_built
             assert collector.enabled and collector.frozen == frozen_after
+            young = gateway_start_up.YOUNG_GENERATION_THRESHOLD if frozen_after else 700
+            assert collector.threshold == (young, 10, 10)
             async with running(app) as client:
                 assert (await client.get("/health")).status_code == 200
             assert collector.enabled and collector.frozen == frozen_after
@@ -249,12 +258,13 @@ sys.meta_path.insert(0, Watch())
 def test_the_served_process_imports_the_platform_with_the_collector_paused() -> None:
     """In a fresh process, as uvicorn runs it: importing the entry point imports nothing of
     the platform; its factory imports the platform with the collector paused and returns
-    the app with what start-up made frozen and the collector on again."""
+    the app with what start-up made frozen, the collector on again and its youngest
+    generation collected less often."""
     script = WATCH_IMPORT.format(entry="gateway.asgi", heavy=HEAVY_MODULES, watched="gateway.app") + """
 app = gateway.asgi.app_factory()
-print(heavy, seen, gc.isenabled(), gc.get_freeze_count() > 0)
+print(heavy, seen, gc.isenabled(), gc.get_freeze_count() > 0, gc.get_threshold())
 """
-    assert run_fresh(script) == "[] {'collector on while importing gateway.app': False} True True"
+    assert run_fresh(script) == "[] {'collector on while importing gateway.app': False} True True (10000, 10, 10)"
 
 
 def test_the_command_line_is_imported_with_the_collector_paused() -> None:
