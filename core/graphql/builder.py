@@ -17,7 +17,7 @@ from strawberry.types.field import StrawberryField
 
 from core.config import Settings
 from core.graphql.contract import SCALAR_MAP, apply_contract, error_code_enum
-from core.graphql.execution import PlatformExecutionContext
+from core.graphql.execution import PlatformExecutionContext, prepare_plans
 from core.graphql.fields import READ_PERMISSION_ATTR, ModuleGate, RequirePermission, Transactional
 from core.graphql.limits import limited_validation
 from core.validation import MAX_JSON_NESTING
@@ -100,6 +100,7 @@ class PlatformSchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Executed with the platform's short path for plain fields (core.graphql.execution).
         super().__init__(*args, execution_context_class=PlatformExecutionContext, **kwargs)
+        prepare_plans(self._schema)
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Errors are logged where they are formatted (core.graphql.errors): unexpected ones

@@ -64,9 +64,13 @@ from graphql import (
     located_error,
 )
 from graphql.pyutils import Path
+from graphql.pyutils import inspect as inspect_value
+from strawberry.extensions import FieldExtension
+from strawberry.schema import schema_converter
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
 
 _DEFINITION = "strawberry-definition"
 
@@ -123,22 +127,37 @@ def _strip_non_null(type_: Any) -> tuple[Any, bool]:
     return (type_.of_type, False) if isinstance(type_, GraphQLNonNull) else (type_, True)
 
 
-#: What strawberry makes the GraphQL resolver of a field with a synchronous resolver function.
-_STRAWBERRY_SYNC_RESOLVER = "GraphQLCoreConverter.from_resolver.<locals>._resolver"
+#: What strawberry makes the GraphQL resolver of a field: with no resolver function and no
+#: extension, and otherwise (with a synchronous function, or none).
+_STRAWBERRY_RESOLVERS = frozenset({"GraphQLCoreConverter.from_resolver.<locals>._get_basic_result", "GraphQLCoreConverter.from_resolver.<locals>._resolver"})
 
 
-def _resolver_call(definition: StrawberryField) -> tuple[Callable[[Any, Any], Any], bool] | None:
+def _is_strawberrys_own(resolve: Any) -> bool:
+    """Whether a GraphQL field's resolver is strawberry's own, not something put in its
+    place (a wrapper copying its name and flags with `functools.wraps` has code of its own)."""
+    code = getattr(resolve, "__code__", None)
+    return code is not None and code.co_filename == schema_converter.__file__ and code.co_qualname in _STRAWBERRY_RESOLVERS
+
+
+def _resolver_call(definition: StrawberryField, reserved: frozenset[str]) -> tuple[Callable[[Any, Any], Any], bool] | None:
     """For a field whose resolver function strawberry calls with nothing but the source and
     the info (no arguments): a call that passes them as strawberry's `get_arguments` does
     (the source first for `self`, by name for `root` and `parent`, the info by name), and
-    whether it takes the info."""
+    whether it takes the info. None when strawberry would do more or otherwise: an
+    asynchronous function, a resolver class of its own, or parameter names that strawberry
+    passes on beside its own (`reserved`: its and the extensions' parameters), which it
+    refuses with a TypeError or, for a parent named `info`, answers with the info."""
     resolver = definition.base_resolver
-    function = resolver.wrapped_func if resolver is not None else None
-    if resolver is None or function is None or not callable(function) or definition.is_async or definition.arguments:
+    if resolver is None or definition.is_async or definition.arguments or type(resolver).__call__ is not StrawberryResolver.__call__:
+        return None
+    function = resolver.wrapped_func
+    if not callable(function):
         return None
     source_first = resolver.self_parameter is not None
     by_name = tuple(parameter.name for parameter in (resolver.parent_parameter, resolver.root_parameter) if parameter is not None)
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    if "info" in by_name or reserved.intersection(by_name) or (info_name not in (None, "info") and info_name in reserved):
+        return None
 
     def call(source: Any, info: Any) -> Any:
         keywords = dict.fromkeys(by_name, source)
@@ -149,31 +168,55 @@ def _resolver_call(definition: StrawberryField) -> tuple[Callable[[Any, Any], An
     return call, info_name is not None
 
 
-def _plan(field: Any, info_class: type) -> FieldPlan | None:
-    definition = field.extensions.get(_DEFINITION)
-    if not isinstance(definition, StrawberryField) or field.args:
-        return None
-    resolve: Callable[[Any, Any], Any] | None = None
-    takes_info = False
-    if definition.base_resolver is None:
-        # Strawberry marks the resolver of a field without a resolver function of its own.
-        if not getattr(field.resolve, "_is_default", False):
-            return None
-    else:
-        # Strawberry's own resolver around the function, nothing else.
-        called = _resolver_call(definition)
-        if called is None or getattr(field.resolve, "__qualname__", None) != _STRAWBERRY_SYNC_RESOLVER:
-            return None
-        resolve, takes_info = called
+def _checks(definition: StrawberryField) -> tuple[list[Callable[[Any], None]], frozenset[str]] | None:
+    """The `check_context` of the field's extensions in the order strawberry runs them, and
+    the names of their `resolve`'s parameters; None when an extension does more than check
+    (or strawberry would run it otherwise: asynchronously, or reshaping arguments)."""
     checks = []
-    # Strawberry calls the last extension first.
-    for extension in reversed(definition.extensions):
+    reserved = {"_source"}  # strawberry's own: the source, passed along its chain
+    for extension in definition.extensions:
+        if type(extension).map_arguments is not FieldExtension.map_arguments:
+            return None
+    # Strawberry calls the last extension first; one without `resolve` is not in its chain.
+    for extension in reversed([extension for extension in definition.extensions if extension.has_resolver]):
         # Declared by the extension's own class: a subclass that changes what the field
         # does (its `resolve`) but inherits the check must not be skipped.
         check = type(extension).__dict__.get(CHECK_CONTEXT)
-        if check is None or inspect.iscoroutinefunction(check):
+        if check is None or inspect.iscoroutinefunction(check) or not extension.supports_sync:
             return None
         checks.append(getattr(extension, CHECK_CONTEXT))
+        reserved.update(
+            name
+            for name, parameter in inspect.signature(type(extension).resolve).parameters.items()
+            if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+        )
+    return checks, frozenset(reserved)
+
+
+def _plan(field: Any, info_class: type) -> FieldPlan | None:
+    definition = field.extensions.get(_DEFINITION)
+    if (
+        not isinstance(definition, StrawberryField)
+        or field.args
+        or not _is_strawberrys_own(field.resolve)
+        or type(definition).get_result is not StrawberryField.get_result
+    ):
+        return None
+    # Strawberry gives every field but a basic one an info (before any check), whether its
+    # function takes it or not: an info class of one's own may do something when made.
+    if info_class is not Info and not definition.is_basic_field:
+        return None
+    found = _checks(definition)
+    if found is None:
+        return None
+    checks, reserved = found
+    resolve: Callable[[Any, Any], Any] | None = None
+    takes_info = False
+    if definition.base_resolver is not None:
+        called = _resolver_call(definition, reserved)
+        if called is None:
+            return None
+        resolve, takes_info = called
     inner, nullable = _strip_non_null(field.type)
     item_type = None
     items_nullable = False
@@ -245,6 +288,14 @@ def _enum_serializer(enum_type: GraphQLEnumType) -> Callable[[Any], Any]:
     return serialize_member
 
 
+def _not_serialized(plan: FieldPlan, value: Any, serialized: Any) -> TypeError:
+    """graphql-core's error (`complete_leaf_value`) for a leaf that serializes to nothing,
+    without serializing it again (a serializer is not bound to give the same twice)."""
+    return TypeError(
+        f"Expected `{inspect_value(plan.leaf_type)}.serialize({inspect_value(value)})` to return non-nullable value, returned: {inspect_value(serialized)}"
+    )
+
+
 def _unusual(value: Any, plain_types: frozenset[type], is_awaitable: Callable[[Any], bool]) -> bool:
     """Whether graphql-core would do more with `value` than complete it: await it, or
     report it as the field's error (an exception instance, graphql-core's `Undefined`)."""
@@ -284,12 +335,11 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 answer = None
                         elif type(value) in plan.plain_types:
                             try:
-                                serialized = plan.serialize(value)  # type: ignore[misc]
+                                answer = plan.serialize(value)  # type: ignore[misc]
+                                if answer is None or answer is Undefined:
+                                    raise _not_serialized(plan, value, answer)
                             except Exception as raw_error:
                                 answer = self._field_error(raw_error, field_nodes, plan.field.type, Path(path, response_name, parent_type.name))
-                            else:
-                                if serialized is not None and serialized is not Undefined:
-                                    answer = serialized
                         if answer is _NOT_YET:
                             answer = self._answer_to(plan, value, parent_type, field_nodes, Path(path, response_name, parent_type.name))
                 else:
@@ -391,8 +441,7 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _serialized(self, plan: FieldPlan, value: Any) -> Any:
         serialized = plan.serialize(value)  # type: ignore[misc]
         if serialized is None or serialized is Undefined:
-            # graphql-core's own completion raises its error for this (or, serializing again, answers).
-            return self.complete_leaf_value(plan.leaf_type, value)  # type: ignore[arg-type]
+            raise _not_serialized(plan, value, serialized)
         return serialized
 
     def _object_items(self, plan: FieldPlan, items: list[Any] | tuple[Any, ...], field_nodes: list[Any], field_path: Path) -> Any:
@@ -445,6 +494,13 @@ async def _completed_items(items: list[Any], awaiting: list[int]) -> list[Any]:
     for index, value in zip(awaiting, await gather(*(items[index] for index in awaiting))):
         items[index] = value
     return items
+
+
+def prepare_plans(schema: GraphQLSchema) -> None:
+    """The plans made now, from the fields' extensions as they are when the schema is built
+    (when strawberry fixes each field's chain of extensions), rather than at the first
+    execution: a type shared with a schema built later may be given more extensions."""
+    _plans_of(schema)
 
 
 def _plans_of(schema: GraphQLSchema) -> dict[str, dict[str, FieldPlan]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import enum
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, NewType
@@ -23,6 +24,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from core.access import Principal
+from core.graphql.builder import PlatformSchema
 from core.graphql.execution import PlatformExecutionContext, field_plans
 from core.graphql.fields import RequirePermission
 
@@ -502,7 +504,7 @@ class Odd:
 
     @property
     def counted(self) -> Any:
-        return ["x"] if self.case == "one_shot" else "y"
+        return ["x"] if self.case == "one_shot" else ["x", None] if self.case == "one_shot_none" else "y"
 
 
 class Later:
@@ -553,7 +555,7 @@ def odd_answers(case: str, query: str = "text texts onePart { label later } more
     return answers[0], answers[1], logs[0], logs[1]
 
 
-@pytest.mark.parametrize("case", ["plain", "coroutine", "exception", "undefined", "fails_once", "one_shot"])
+@pytest.mark.parametrize("case", ["plain", "coroutine", "exception", "undefined", "fails_once", "one_shot", "one_shot_none"])
 def test_awaitables_exceptions_and_reads_as_graphql_core(case: str) -> None:
     stock, platform, stock_log, platform_log = odd_answers(case)
     assert platform == stock
@@ -561,7 +563,8 @@ def test_awaitables_exceptions_and_reads_as_graphql_core(case: str) -> None:
     assert platform_log == stock_log
     if case in ("plain", "one_shot"):
         assert stock_log == ["check B", "check A", "read 1"]
-    assert ('"errors": []' not in stock) == (case in ("exception", "undefined", "fails_once"))
+    # `one_shot_none`: serialized once, to null (an error), as graphql-core does; never again.
+    assert ('"errors": []' not in stock) == (case in ("exception", "undefined", "fails_once", "one_shot_none"))
 
 
 def test_extensions_that_are_not_plain_checks_keep_the_general_path() -> None:
@@ -629,6 +632,170 @@ def test_a_field_whose_resolver_was_wrapped_keeps_the_general_path() -> None:
     schema = strawberry.Schema(query=Query, execution_context_class=PlatformExecutionContext, config=CONFIG)
     fields = schema._schema.type_map["Item"].fields  # type: ignore[union-attr]
     for name in ("name", "shout"):
-        fields[name].resolve = lambda source, info, _original=fields[name].resolve, **kwargs: _original(source, info, **kwargs) + "?"
+        original = fields[name].resolve
+
+        # As a library wraps resolvers: its name, qualified name and flags copied.
+        @functools.wraps(original)
+        def wrapper(source: Any, info: Any, _original: Any = original, **kwargs: Any) -> Any:
+            return _original(source, info, **kwargs) + "?"
+
+        fields[name].resolve = wrapper
     assert not {"name", "shout"} & set(field_plans(schema._schema)["Item"])
     assert json.loads(answer(schema, "{ items { name shout } }"))["data"]["items"][0] == {"name": "a?", "shout": "A?"}
+
+
+# -- what strawberry does besides calling a resolver: such fields keep the general path -------
+
+
+class QuietGate(FieldExtension):
+    """A check strawberry never runs: an extension without `resolve` is not in its chain."""
+
+    def check_context(self, context: Any) -> None:
+        raise PermissionError("nooit gevraagd")
+
+
+class GateThatMaps(Gate):
+    """A check that also reshapes the arguments (strawberry calls `map_arguments` first)."""
+
+    def check_context(self, context: Any) -> None:
+        LOG.append("check")
+
+    def map_arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        LOG.append("map")
+        return kwargs
+
+
+class AsyncOnlyGate(FieldExtension):
+    """A synchronous check on an extension that resolves only asynchronously: strawberry
+    runs a synchronous field behind it later, awaited."""
+
+    def check_context(self, context: Any) -> None:
+        LOG.append("check")
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        self.check_context(info.context)
+        return await strawberry_await(next_(source, info, **kwargs))
+
+
+async def strawberry_await(value: Any) -> Any:
+    return await value if asyncio.iscoroutine(value) else value
+
+
+class LoudField(strawberry.types.field.StrawberryField):
+    """A field class of one's own that changes the result."""
+
+    def get_result(self, source: Any, info: Any, args: list[Any], kwargs: Any) -> Any:
+        return f"{super().get_result(source, info, args, kwargs)}!"
+
+
+def parent_named_source(source: strawberry.Parent[Any]) -> str:
+    return "bron"
+
+
+def parent_named_info(info: strawberry.Parent[Any]) -> str:
+    return type(info).__name__
+
+
+@strawberry.type
+class Unusual:
+    quiet: str = strawberry.field(default="q", extensions=[QuietGate()])
+
+    @strawberry.field(extensions=[QuietGate()])
+    def quiet_resolved(self) -> str:
+        return "qr"
+
+    @strawberry.field(extensions=[GateThatMaps()])
+    def mapped(self) -> str:
+        LOG.append("mapped")
+        return "m"
+
+    @strawberry.field(extensions=[AsyncOnlyGate()])
+    def async_gated(self) -> str | None:
+        LOG.append("async gated")
+        raise ValueError("async gated kapot")
+
+    @strawberry.field
+    def sibling(self) -> str | None:
+        LOG.append("sibling")
+        raise ValueError("sibling kapot")
+
+    loud: str = LoudField(graphql_name="loud", default="l")
+    gated_source: str | None = strawberry.field(resolver=parent_named_source, extensions=[Gate()])
+    info_parent: str = strawberry.field(resolver=parent_named_info)
+
+
+@strawberry.type
+class UnusualQuery:
+    @strawberry.field
+    def unusual(self) -> Unusual:
+        return Unusual()
+
+
+UNUSUAL = "{ unusual { quiet quietResolved mapped asyncGated sibling loud gatedSource infoParent } }"
+
+
+def test_what_strawberry_does_besides_calling_the_resolver_is_not_skipped() -> None:
+    """Checks strawberry never runs, arguments mapped, an asynchronous chain, a field class
+    of one's own, parameter names strawberry passes on beside its own (a TypeError there,
+    the info for a parent named `info`): the same answers and calls as strawberry's."""
+    answers, logs = [], []
+    for context_class in (StrawberryGraphQLCoreExecutionContext, PlatformExecutionContext):
+        LOG.clear()
+        schema = strawberry.Schema(query=UnusualQuery, execution_context_class=context_class, config=CONFIG)
+        answers.append(answer(schema, UNUSUAL))
+        logs.append(list(LOG))
+    assert answers[1] == answers[0]
+    assert logs[1] == logs[0]
+    assert '"quiet": "q"' in answers[0] and '"loud": "l!"' in answers[0] and '"infoParent": "Info"' in answers[0]
+    assert "multiple values for argument 'source'" in answers[0]
+    plans = field_plans(strawberry.Schema(query=UnusualQuery, execution_context_class=PlatformExecutionContext)._schema)["Unusual"]
+    assert set(plans) == {"quiet", "quietResolved", "sibling"}
+    assert plans["quiet"].checks == () and plans["quietResolved"].checks == ()
+
+
+@dataclass
+class NoisyInfo(Info):  # type: ignore[type-arg]
+    """An info class of one's own that does something when made."""
+
+    def __post_init__(self) -> None:
+        LOG.append("info")
+
+
+def test_an_info_class_of_ones_own_is_made_as_strawberry_makes_it() -> None:
+    answers, logs = [], []
+    config = StrawberryConfig(scalar_map=CONFIG.scalar_map, info_class=NoisyInfo)
+    for context_class in (StrawberryGraphQLCoreExecutionContext, PlatformExecutionContext):
+        LOG.clear()
+        schema = strawberry.Schema(query=Query, execution_context_class=context_class, config=config)
+        answers.append(answer(schema, "{ items { name shout where guarded } }"))
+        logs.append(list(LOG))
+    assert answers[1] == answers[0] and logs[1] == logs[0]
+    assert logs[0] == ["info"] * 7  # the root, then `shout`, `where` and `guarded` of each item
+
+
+@strawberry.type
+class Shared:
+    @strawberry.field
+    def text(self) -> str:
+        return "t"
+
+
+@strawberry.type
+class SharedQuery:
+    @strawberry.field
+    def shared(self) -> Shared:
+        return Shared()
+
+
+def test_a_platform_schema_plans_its_fields_as_they_were_when_it_was_built() -> None:
+    """Strawberry fixes a field's extensions when a schema is built; a schema built later
+    from the same types may add more (the builder adds its extensions to shared types)."""
+    stock = strawberry.Schema(query=SharedQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext)
+    platform = PlatformSchema(query=SharedQuery)
+    Shared.__strawberry_definition__.fields[0].extensions.append(Gate())
+    expected = answer(stock, "{ shared { text } }", open_=False)
+    try:
+        assert expected == answer(platform, "{ shared { text } }", open_=False)
+        assert '"text": "t"' in expected
+    finally:
+        Shared.__strawberry_definition__.fields[0].extensions.clear()
