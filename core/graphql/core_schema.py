@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Annotated, Any
 
 import strawberry
@@ -81,7 +82,7 @@ class PartnerNode:
 
     def _members(self, rows: Sequence[Any]) -> list[MemberNode]:
         # They work here: their partner is this one (`Member.partner` needs no read).
-        return [MemberNode.from_row(row, partner=self) for row in rows]
+        return [MemberOfRow(row, self) for row in rows]
 
 
 @readable_with("core.member.read")
@@ -125,6 +126,37 @@ class MemberNode:
     async def _loaded_partner(self, info: Info) -> PartnerNode | None:
         row = await info.context.load(partner_rows_by_id, self.partner_id)
         return PartnerNode.from_row(row) if row is not None else None
+
+
+def _from_row(column: str) -> Any:
+    """A node's field read from its row when asked (`row.<column>`)."""
+    return property(attrgetter(f"row.{column}"))
+
+
+class MemberOfRow(MemberNode):
+    """A `Member` node over a row of `MEMBER_COLUMNS` (read only, it outlives no session):
+    each field made from the row when the query asks for it, not all of them for every
+    member of a page."""
+
+    def __init__(self, row: Any, partner: PartnerNode | None = None) -> None:
+        # Not the dataclass's __init__: the node holds its row, nothing is copied.
+        self.row = row
+        self.known_partner = partner
+
+    email = _from_row("email")
+    display_name = _from_row("display_name")
+    job_title = _from_row("job_title")
+    active = _from_row("active")
+    created_at = _from_row("created_at")
+    partner_id = _from_row("partner_id")
+
+    @property  # type: ignore[misc]
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @property  # type: ignore[misc]
+    def roles(self) -> list[Any]:
+        return roles_of(self.row.roles)
 
 
 @readable_with("core.wijk.read")

@@ -63,3 +63,17 @@ async def test_who_may_not_see_members_gets_each_refused_and_nothing_is_read(api
     assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"] * 3
     assert sorted(error["path"] for error in body["errors"]) == [["partners", "nodes", index, "members"] for index in range(3)]
     assert not any("FROM memberships" in statement and "partner_id IN" in statement for statement in statements)
+
+
+async def test_a_partners_members_answer_every_field_as_the_member_list_does(api: Api, world: World, platform: Platform) -> None:
+    """A partner's members are nodes over the rows read with the page (each field made when
+    asked); the member list's nodes are made from the entities: the same answers."""
+    await seed_partners(api, platform, 2)
+    fields = "id email displayName jobTitle roles active createdAt partner { id name }"
+    partners = (await api.gql("utrecht", f"{{ partners {{ nodes {{ id members {{ {fields} }} }} }} }}", user=ADMIN)).ok()["partners"]["nodes"]
+    listed = (await api.gql("utrecht", f"{{ members(first: 100) {{ nodes {{ {fields} }} }} }}", user=ADMIN)).ok()["members"]["nodes"]
+    by_id = {member["id"]: member for member in listed}
+    through_partners = [member for partner in partners for member in partner["members"]]
+    assert len(through_partners) >= 4
+    assert all(member == by_id[member["id"]] for member in through_partners)
+    assert all(member["roles"] and member["createdAt"] for member in through_partners)
