@@ -21,8 +21,9 @@ after those checks):
   by field, an error located and handled as graphql-core does (null at the nearest
   nullable field or item, the error once, at its path).
 
-Each field is checked once and read (its function called) once. Its errors are graphql-core's: a check or a
-read that raises is handled as graphql-core handles a resolver's error, and a value the
+Each field is checked once and read (its function called) once. Its errors are
+graphql-core's: a check or a read that raises is handled as graphql-core handles a
+resolver's error, and a value the
 short path does not complete itself is completed by graphql-core's own `complete_value`,
 as its `execute_field` completes a resolver's result (awaited when awaitable): a null
 where the schema promises a value, an exception instance as a value, an awaitable,
@@ -30,7 +31,12 @@ anything but exactly a list or tuple for a list, a list with a null item that ma
 null. A leaf that does not serialize is an error at the field, or at the item of a list,
 where graphql-core puts it. A middleware (a schema extension that wraps resolvers: it
 must see every field) or exception handlers (strawberry's, which wrap resolvers) turn the
-short path off. The plans are made once per schema, when it is first executed.
+short path off. The plans are made once per schema: when it is built for the platform's
+(`PlatformSchema`, see `prepare_plans`), else when it is first executed. Whatever
+strawberry would do besides calling a resolver function keeps the general path (see
+`_plan`: an asynchronous function, arguments, a field or resolver class of one's own,
+extensions that reshape arguments or resolve only asynchronously, parameter names that
+collide with strawberry's own, an info class of one's own, a resolver not strawberry's).
 
 A field extension opts in by defining, on its own class, a synchronous
 `check_context(context)` that raises when the field is refused and returns None, and
