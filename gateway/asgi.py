@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gateway.start_up import collector_paused, freeze_start_up_objects
+from gateway.start_up import collector_paused, prepare_collector_for_serving
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -23,7 +23,7 @@ def served_app(settings: Settings | None = None) -> FastAPI:
         from gateway.app import create_app
 
         app = create_app(settings)
-        freeze_start_up_objects()
+        prepare_collector_for_serving()
     return app
 
 

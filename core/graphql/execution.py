@@ -95,8 +95,6 @@ class FieldPlan(NamedTuple):
     #: For a field with one: calls it with the source and the info (None unless `takes_info`).
     resolve: Callable[[Any, Any], Any] | None
     takes_info: bool
-    #: Strawberry's info for the function (the schema's `info_class` of this field).
-    info_class: type
     definition: StrawberryField
     #: The `check_context` of the field's extensions, in the order strawberry runs them.
     checks: tuple[Callable[[Any], None], ...]
@@ -113,12 +111,9 @@ class FieldPlan(NamedTuple):
     serialize: Callable[[Any], Any] | None
     #: An object's type, or None for a leaf.
     object_type: GraphQLObjectType | None
-    #: A leaf, not a list, without checks: answered inline (`execute_fields`).
+    #: A leaf, not a list, without checks: read and serialized by `_bare_leaf`.
     bare_leaf: bool
 
-
-#: Not answered yet (None is an answer).
-_NOT_YET = object()
 
 #: What a serialized leaf is: never awaitable, no need to ask.
 _SERIALIZED_TYPES = frozenset({str, int, float, bool, list, dict, type(None)})
@@ -245,7 +240,6 @@ def _plan(field: Any, info_class: type) -> FieldPlan | None:
         read=definition.default_resolver,
         resolve=resolve,
         takes_info=takes_info,
-        info_class=info_class,
         definition=definition,
         checks=tuple(checks),
         plain_types=plain_types,
@@ -328,26 +322,7 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
             plan = plans.get(field_nodes[0].name.value)
             if plan is not None:
                 if plan.bare_leaf:
-                    # The commonest field of all (a name, a date), inlined: read, serialize,
-                    # done; anything else on the way goes on as `_short_answer` would.
-                    try:
-                        value = plan.read(source_value, plan.python_name)
-                    except Exception as raw_error:
-                        answer = self._field_error(raw_error, field_nodes, plan.field.type, Path(path, response_name, parent_type.name))
-                    else:
-                        answer = _NOT_YET
-                        if value is None:
-                            if plan.nullable:
-                                answer = None
-                        elif type(value) in plan.plain_types:
-                            try:
-                                answer = plan.serialize(value)  # type: ignore[misc]
-                                if answer is None or answer is Undefined:
-                                    raise _not_serialized(plan, value, answer)
-                            except Exception as raw_error:
-                                answer = self._field_error(raw_error, field_nodes, plan.field.type, Path(path, response_name, parent_type.name))
-                        if answer is _NOT_YET:
-                            answer = self._answer_to(plan, value, parent_type, field_nodes, Path(path, response_name, parent_type.name))
+                    answer = self._bare_leaf(plan, parent_type, source_value, field_nodes, path, response_name)
                 else:
                     answer = self._short_answer(plan, parent_type, source_value, field_nodes, path, response_name)
                 results[response_name] = answer
@@ -362,6 +337,20 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaiting:
             return results
         return _completed_fields(results, awaiting)
+
+    def _bare_leaf(self, plan: FieldPlan, parent_type: GraphQLObjectType, source: Any, field_nodes: list[Any], path: Path | None, response_name: str) -> Any:
+        """The commonest field of all (a name, a date: a leaf without checks) read and
+        serialized; anything unusual on the way goes on as `_short_answer` would."""
+        try:
+            value = plan.read(source, plan.python_name)
+            if value is None:
+                if plan.nullable:
+                    return None
+            elif type(value) in plan.plain_types:
+                return self._serialized(plan, value)
+        except Exception as raw_error:
+            return self._field_error(raw_error, field_nodes, plan.field.type, Path(path, response_name, parent_type.name))
+        return self._answer_to(plan, value, parent_type, field_nodes, Path(path, response_name, parent_type.name))
 
     def _short_answer(self, plan: FieldPlan, parent_type: GraphQLObjectType, source: Any, field_nodes: list[Any], path: Path | None, response_name: str) -> Any:
         field_path = Path(path, response_name, parent_type.name)
@@ -408,9 +397,10 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return self._awaited(completed, field_nodes, plan.field.type, field_path)
         return completed
 
-    def _strawberry_info(self, plan: FieldPlan, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Any:
-        """The info strawberry gives a resolver function: its own, around graphql-core's."""
-        return plan.info_class(_raw_info=self.build_resolve_info(plan.field, field_nodes, parent_type, field_path), _field=plan.definition)
+    def _strawberry_info(self, plan: FieldPlan, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Info:
+        """The info strawberry gives a resolver function: its own, around graphql-core's (a
+        schema with an info class of its own has no plans for such fields, see `_plan`)."""
+        return Info(_raw_info=self.build_resolve_info(plan.field, field_nodes, parent_type, field_path), _field=plan.definition)
 
     def _completed_generally(self, plan: FieldPlan, value: Any, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Any:
         """The value read, completed by graphql-core itself as its `execute_field` completes

@@ -799,3 +799,32 @@ def test_a_platform_schema_plans_its_fields_as_they_were_when_it_was_built() -> 
         assert '"text": "t"' in expected
     finally:
         Shared.__strawberry_definition__.fields[0].extensions.clear()
+
+
+@strawberry.type
+class Bare:
+    """A leaf without checks (the inline path): its values may be anything graphql-core
+    completes otherwise than a plain value."""
+
+    text: str | None
+
+
+@strawberry.type
+class BareQuery:
+    @strawberry.field
+    def bare(self, case: str) -> list[Bare]:
+        values = {"coroutine": awaited_text(), "exception": ValueError("een fout als waarde"), "undefined": Undefined, "plain": "tekst"}
+        made = Bare.__new__(Bare)
+        object.__setattr__(made, "text", values[case])
+        return [made]
+
+
+@pytest.mark.parametrize("case", ["plain", "coroutine", "exception", "undefined"])
+def test_a_leaf_without_checks_answers_unusual_values_as_graphql_core(case: str) -> None:
+    answers = []
+    for context_class in (StrawberryGraphQLCoreExecutionContext, PlatformExecutionContext):
+        schema = strawberry.Schema(query=BareQuery, execution_context_class=context_class, config=CONFIG)
+        answers.append(answer(schema, f'{{ bare(case: "{case}") {{ text }} }}'))
+    assert field_plans(strawberry.Schema(query=BareQuery, execution_context_class=PlatformExecutionContext)._schema)["Bare"]["text"].bare_leaf
+    assert answers[1] == answers[0]
+    assert ('"errors": []' in answers[0]) == (case in ("plain", "coroutine"))
