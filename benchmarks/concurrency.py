@@ -59,7 +59,7 @@ from core.testing import (  # noqa: E402
 )
 from gateway.app import create_app  # noqa: E402
 from gateway.logging import configure_logging  # noqa: E402
-from gateway.start_up import freeze_start_up_objects  # noqa: E402
+from gateway.start_up import prepare_collector_for_serving  # noqa: E402
 from plugins.handvat2_signaleren.models import Notification, Referral  # noqa: E402
 from plugins.handvat2_signaleren.processing import ACTIVITY  # noqa: E402
 from tests.plugins.handvat2_signaleren.conftest import CONSENT, MOVE, REFER, REGISTER, Coalition, build_coalition, next_month  # noqa: E402
@@ -240,7 +240,7 @@ async def main(seconds: float, mixed_seconds: float) -> None:
             await migrate_platform(platform)
             await platform.start()
             app = create_app(platform=platform)
-            freeze_start_up_objects()  # as the server's start-up does (the ASGI transport runs no lifespan)
+            prepare_collector_for_serving()  # as the server's start-up does (the ASGI transport runs no lifespan)
             # Referrals to move: raw SQL moves several hundred a second, the API far fewer.
             stock = int(1200 * seconds + 150 * mixed_seconds)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=60) as client:
