@@ -172,3 +172,21 @@ async def test_forged_cursors_are_validation_errors(api: Api, world: World, valu
     cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
     response = await api.gql("utrecht", "query($a: String) { partners(after: $a) { totalCount } }", {"a": cursor}, user=ADMIN)
     assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == "after"
+
+
+def test_graphql_answer_is_the_standard_librarys_json() -> None:
+    """The executed answer's writer (orjson) gives the bytes the standard library gave for
+    what GraphQL answers (strings of any script, numbers, null, booleans, nesting), and
+    what orjson refuses is still written."""
+    import json
+
+    from gateway.graphql_http import GraphQLAnswer
+
+    content = {
+        "errors": [{"message": "Geen toegang tot ‘gezinnen’ 🙂", "path": ["families", 0], "extensions": {"code": "FORBIDDEN"}}],
+        "data": {"families": [{"id": "a1", "count": 3, "ratio": 0.25, "closed": None, "open": True, "tags": ["wijk\u2028", "ĳ"]}]},
+    }
+    standard = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    assert GraphQLAnswer(content).body == standard
+    huge = {"data": {"value": 2**80}}  # beyond orjson's 64 bits (a JSON scalar could hold it)
+    assert json.loads(GraphQLAnswer(huge).body) == huge
