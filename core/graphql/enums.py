@@ -27,4 +27,10 @@ def value_enum(name: str, values: Iterable[Any], description: str, members: Mapp
 
 def enum_member(enum_type: Any, value: Any) -> Any:
     """The GraphQL member for a stored value (None, or an empty text, stays None)."""
-    return None if value is None or value == "" else enum_type(str(value))
+    if value is None or value == "":
+        return None
+    # The enum's own map from value to member: a dict lookup, where calling the enum goes
+    # through EnumType.__call__ (several members a row, in every list). Anything else (a
+    # value that is not stored text, an unknown value: ValueError) as the call does it.
+    member = enum_type._value2member_map_.get(value) if isinstance(value, str) else None
+    return member if member is not None else enum_type(str(value))

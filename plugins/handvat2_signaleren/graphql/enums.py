@@ -21,7 +21,7 @@ from plugins.handvat2_signaleren.workflows import REFERRAL_WORKFLOW
 
 
 def members(enum_type: Any, values: Iterable[Any]) -> list[Any]:
-    return [enum_type(str(value)) for value in values]
+    return [member(enum_type, value) for value in values]
 
 
 FamilyPhase = _enum(

@@ -22,7 +22,7 @@ from plugins.handvat3_toegang.eligibility import FACTS, HOUSEHOLD_TYPES, MET, NO
 
 
 def members(enum_type: Any, values: Iterable[Any]) -> list[Any]:
-    return [enum_type(value) for value in values]
+    return [member(enum_type, value) for value in values]
 
 
 EligibilityOutcome = _enum(
