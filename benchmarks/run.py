@@ -232,6 +232,12 @@ class Server:
         self.startup_seconds = time.perf_counter() - started
         return self
 
+    def cpu_seconds(self) -> float:
+        """The CPU time the process used so far (user and system)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> float:
         assert self.process is not None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -435,13 +441,26 @@ def graphql_floor_ms(sdl: str, query: str, data: dict[str, Any], repeat: int = 5
     return statistics.median(samples)
 
 
+def _profile_name(backend: str, case: str, side: str) -> str:
+    return f"{backend}-{case}.txt" if side == "platform" else f"{backend}-{case}-baseline.txt"
+
+
+def _note_cpu(profile_dir: Path, name: str, cpu_ms: float) -> None:
+    """The server's CPU time per request while it was sampled, beside the samples
+    (`cpu.json`: `profile_summary.py --layers` turns shares into milliseconds with it)."""
+    path = profile_dir / "cpu.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    known[name] = round(cpu_ms, 4)
+    path.write_text(json.dumps(known, indent=1, sort_keys=True))
+
+
 def _py_spy(server: Server, output: Path, seconds: float) -> subprocess.Popen[bytes]:
-    """py-spy (when installed) sampling the platform's process while it is measured: the
+    """py-spy (when installed) sampling a server's process while it is measured: the
     collapsed stacks, for `benchmarks/profile_summary.py`."""
     assert server.process is not None
     output.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
-        ["py-spy", "record", "--pid", str(server.process.pid), "--duration", str(max(1, int(seconds))), "--format", "raw", "--output", str(output), "--nonblocking"],
+        ["py-spy", "record", "--pid", str(server.process.pid), "--duration", str(max(1, int(seconds))), "--rate", "1000", "--format", "raw", "--output", str(output), "--nonblocking"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -497,7 +516,10 @@ async def measure(
                 if case.records:
                     await seal_records(platform)
 
-            for number in range(rounds):
+            # With --profile, a round of its own first (number -1), sampled and not counted:
+            # the sampler's cost falls unevenly on the two sides.
+            for number in range(-1 if profile_dir is not None else 0, rounds):
+                profiling = number < 0
                 for case in cases:
                     ours, theirs = requests[case.name]
                     order = [(platform_server, ours), (baseline_server, theirs)]
@@ -505,16 +527,20 @@ async def measure(
                         order.reverse()
                     rates = {}
                     for server, request in order:
-                        profiling = profile_dir is not None and number == 0 and server is platform_server
-                        spy = _py_spy(platform_server, profile_dir / f"{backend}-{case.name}.txt", seconds) if profiling else None
+                        side = "platform" if server is platform_server else "baseline"
+                        spy = _py_spy(server, profile_dir / _profile_name(backend, case.name, side), seconds) if profiling else None
+                        cpu_before = server.cpu_seconds()
                         rates[server is platform_server] = await _requests_per_second(server.port, request, seconds, case.concurrency)
                         if spy is not None:
                             spy.wait()
+                            cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / (rates[server is platform_server] * seconds)
+                            _note_cpu(profile_dir, _profile_name(backend, case.name, side), cpu_ms)  # type: ignore[arg-type]
                         if case.records:
                             await seal_records(platform)
-                    result.rates.setdefault(case.name, []).append((rates[True], rates[False]))
-                    result.ratios.setdefault(case.name, []).append(rates[True] / rates[False])
-                say(f"{backend}: round {number + 1}/{rounds} done")
+                    if not profiling:
+                        result.rates.setdefault(case.name, []).append((rates[True], rates[False]))
+                        result.ratios.setdefault(case.name, []).append(rates[True] / rates[False])
+                say(f"{backend}: the sampled round done" if profiling else f"{backend}: round {number + 1}/{rounds} done")
             result.rss_after_mb = platform_server.rss_mb()
             for server in servers:
                 server.stop()
@@ -635,5 +661,9 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=2.0, help="how long each side is measured per round")
     parser.add_argument("--only", default="", help="comma-separated request names (" + ", ".join(case.name for case in CASES) + ")")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"])
-    parser.add_argument("--profile", type=Path, help="a folder for py-spy's samples of the platform in the first round (py-spy must be installed)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder for py-spy's samples of the platform and the baseline in an extra first round (not counted), and their CPU time per request (py-spy must be installed)",
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))
