@@ -96,14 +96,21 @@ def test_the_tables_a_statement_reaches_are_remembered_per_statement_shape(platf
     def partners_where(subquery_model: type, value: uuid.UUID):  # noqa: ANN202
         return select(Partner).where(Partner.id == value, exists(select(subquery_model.id).where(subquery_model.id == value)))
 
+    asked = []
+
+    def mappers() -> list:
+        # The ORM works a statement's entities out anew on every call: asked for a new shape only.
+        asked.append(1)
+        return [inspect_model(Partner)]
+
     _SHAPES_BY_STATEMENT.clear()
-    mappers = [inspect_model(Partner)]
     with_members = _shaped_classes_in(partners_where(Membership, uuid.uuid4()), mappers)
     assert set(with_members) == {Partner, Membership}
-    assert len(_SHAPES_BY_STATEMENT) == 1
+    assert len(_SHAPES_BY_STATEMENT) == 1 and len(asked) == 1
     assert _shaped_classes_in(partners_where(Membership, uuid.uuid4()), mappers) is with_members  # remembered
+    assert len(asked) == 1
     assert set(_shaped_classes_in(partners_where(RegisteredActivity, uuid.uuid4()), mappers)) == {Partner, RegisteredActivity}
-    assert len(_SHAPES_BY_STATEMENT) == 2
+    assert len(_SHAPES_BY_STATEMENT) == 2 and len(asked) == 2
 
 
 async def test_the_criteria_of_a_tenant_are_made_once_and_never_serve_another(platform: Platform, world: World) -> None:
