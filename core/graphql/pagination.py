@@ -96,10 +96,29 @@ def _page_size(first: int | None, max_page_size: int) -> int:
     return page_size
 
 
+class _KeysetEdge(Edge):  # type: ignore[type-arg]
+    """An edge of a keyset page (answered as its `Edge` type) that writes its cursor from the
+    row's sort values when the cursor is asked for: most queries of a list ask only for the
+    nodes, and a page of rows would otherwise encode a cursor per row for nothing."""
+
+    def __init__(self, node: Any, sort_values: list[Any]) -> None:
+        # Not the dataclass's __init__: the cursor is a property here.
+        self.node = node
+        self.sort_values = sort_values
+
+    @property
+    def cursor(self) -> str:  # type: ignore[override]
+        return _encode(self.sort_values)
+
+
 def _connection(
     nodes: Sequence[Any], cursors: Sequence[str], *, has_next: bool, after: str | None, total: int | Callable[[], Awaitable[int]]
 ) -> Connection[Any]:
     edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)]
+    return _connection_of(edges, has_next=has_next, after=after, total=total)
+
+
+def _connection_of(edges: list[Any], *, has_next: bool, after: str | None, total: int | Callable[[], Awaitable[int]]) -> Connection[Any]:
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -199,6 +218,8 @@ async def paginate(
     rows = list((await session.execute(page_statement.limit(page_size + 1))).scalars().all())
     has_next = len(rows) > page_size
     rows = rows[:page_size]
+    keys = [column.key for column in order_by]
+    sort_values = [[getattr(row, key) for key in keys] for row in rows]  # as read, before the nodes are made
     nodes = await to_nodes(rows) if to_nodes is not None else [to_node(row) for row in rows]
-    cursors = [_encode([getattr(row, column.key) for column in order_by]) for row in rows]
-    return _connection(nodes, cursors, has_next=has_next, after=after, total=total)
+    edges = [_KeysetEdge(node, values) for values, node in zip(sort_values, nodes, strict=True)]
+    return _connection_of(edges, has_next=has_next, after=after, total=total)

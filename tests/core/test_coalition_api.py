@@ -111,6 +111,27 @@ async def test_pagination(api: Api, world: World) -> None:
     assert bad_cursor.codes == ["VALIDATION_FAILED"] and bad_cursor.errors[0]["extensions"]["field"] == "after"
 
 
+async def test_edge_cursors_are_written_when_asked(api: Api, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A keyset page writes an edge's cursor only when the query asks for it (the page's
+    first and last for `pageInfo`); asked for, each cursor continues the list after its
+    edge, as `endCursor` does."""
+    from core.graphql import pagination
+
+    for index in range(5):
+        await create_partner(api, f"Cursor {index:02d}")
+    written: list[object] = []
+    encode = pagination._encode
+    monkeypatch.setattr(pagination, "_encode", lambda values: written.append(values) or encode(values))
+    nodes_only = "{ partners(first: 5) { edges { node { name } } } }"
+    (await api.gql("utrecht", nodes_only, user=PRO)).ok()
+    assert len(written) == 2  # the page's start and end cursors, not one per edge
+    page = (await api.gql("utrecht", PARTNERS, {"first": 5}, user=PRO)).ok()["partners"]
+    cursors = [edge["cursor"] for edge in page["edges"]]
+    assert len(set(cursors)) == 5 and cursors[-1] == page["pageInfo"]["endCursor"]
+    after_second = (await api.gql("utrecht", PARTNERS, {"first": 1, "after": cursors[1]}, user=PRO)).ok()["partners"]
+    assert after_second["edges"][0]["node"]["name"] == page["edges"][2]["node"]["name"]
+
+
 async def test_partner_filters(api: Api, world: World) -> None:
     await create_partner(api, "Buurtteam Zuid")
     variables = {"input": {"name": "Verloskundigen Noord", "domain": "MEDISCH", "type": "VERLOSKUNDIGE"}}
