@@ -22,7 +22,8 @@ from pathlib import Path
 #: A layer and the frames that belong to it, first match wins (a frame reads
 #: `function (path/of/file.py:line)`).
 LAYERS = (
-    ("JSON (answers, JSON columns)", r"json/|orjson"),
+    # orjson is C: its time shows under the Python frame that calls it.
+    ("JSON (answers, JSON columns)", r"json/|orjson|GraphQLAnswer[.]render"),
     ("database driver", r"asyncpg/|aiosqlite|sqlite3|core/sqlite_driver"),
     ("SQLAlchemy (ORM, Core, compiled cache)", r"sqlalchemy/"),
     ("GraphQL (strawberry, graphql-core, core/graphql)", r"[(]graphql/|[(]strawberry/|core/graphql/"),
@@ -78,6 +79,8 @@ def layer_shares(path: Path) -> dict[str, float]:
 
 
 def layers(platform_path: Path) -> str:
+    if platform_path.name.endswith("-baseline.txt"):
+        raise SystemExit("--layers takes the platform's samples (DIR/BACKEND-CASE.txt); the baseline's are read beside them")
     baseline_path = platform_path.with_name(platform_path.stem + "-baseline.txt")
     cpu_path = platform_path.with_name("cpu.json")
     cpu = json.loads(cpu_path.read_text()) if cpu_path.exists() else {}

@@ -529,11 +529,12 @@ async def measure(
                     for server, request in order:
                         side = "platform" if server is platform_server else "baseline"
                         spy = _py_spy(server, profile_dir / _profile_name(backend, case.name, side), seconds) if profiling else None
-                        cpu_before = server.cpu_seconds()
+                        cpu_before = server.cpu_seconds() if spy is not None else 0.0
                         rates[server is platform_server] = await _requests_per_second(server.port, request, seconds, case.concurrency)
                         if spy is not None:
                             spy.wait()
-                            cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / (rates[server is platform_server] * seconds)
+                            done = rates[server is platform_server] * seconds  # requests in the round, about
+                            cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(done, 1)
                             _note_cpu(profile_dir, _profile_name(backend, case.name, side), cpu_ms)  # type: ignore[arg-type]
                         if case.records:
                             await seal_records(platform)

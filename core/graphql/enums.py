@@ -26,9 +26,12 @@ def value_enum(name: str, values: Iterable[Any], description: str, members: Mapp
 
 
 def enum_member(enum_type: Any, value: Any) -> Any:
-    """The GraphQL member for a stored value (None, or an empty text, stays None)."""
+    """The GraphQL member for a stored value (None, or an empty text, stays None; a member
+    of the enum is itself)."""
     if value is None or value == "":
         return None
+    if isinstance(value, enum_type):
+        return value
     # The enum's own map from value to member: a dict lookup, where calling the enum goes
     # through EnumType.__call__ (several members a row, in every list). Anything else (a
     # value that is not stored text, an unknown value: ValueError) as the call does it.

@@ -190,3 +190,14 @@ def test_graphql_answer_is_the_standard_librarys_json() -> None:
     assert GraphQLAnswer(content).body == standard
     huge = {"data": {"value": 2**80}}  # beyond orjson's 64 bits (a JSON scalar could hold it)
     assert json.loads(GraphQLAnswer(huge).body) == huge
+    # What the standard library refuses stays refused (orjson would write an object's fields).
+    import dataclasses
+    import datetime as dt
+
+    @dataclasses.dataclass
+    class Leaked:
+        secret: str
+
+    for wrong in (Leaked("x"), dt.date(2026, 12, 5)):
+        with pytest.raises(TypeError):
+            GraphQLAnswer({"data": {"value": wrong}})
