@@ -88,7 +88,12 @@ def scoping_hook_off() -> Iterator[None]:
         event.listen(Session, "do_orm_execute", core.db._scope_orm_statement)
 
 
-async def measure(backend: str, repeat: int) -> list[tuple[str, float]]:
+#: A measured form: its name and µs of CPU per execution.
+Measured = list[tuple[str, float]]
+
+
+async def measure(backend: str, repeat: int) -> tuple[Measured, Measured]:
+    """The reads and the writes, each group's last form the one the others are compared with."""
     with tempfile.TemporaryDirectory() as directory:
         database = await fresh_database(backend, Path(directory))
         platform = Platform.create(settings_for_database(database, log_level="WARNING", secret_key=TEST_SECRET))
@@ -153,30 +158,27 @@ async def measure(backend: str, repeat: int) -> list[tuple[str, float]]:
                         )
 
                     writes = [("insert a wijk: ORM unit of work (add + flush)", orm_insert), ("  Core insert on the connection", core_insert)]
-                    results = []
-                    for name, run in [*reads, *writes]:
-                        if run is orm_entities_without_hook:
-                            with scoping_hook_off():
-                                results.append((name, await cpu_microseconds(run, repeat)))
-                        else:
-                            results.append((name, await cpu_microseconds(run, repeat)))
+                    measured: tuple[Measured, Measured] = ([], [])
+                    for group, forms in zip(measured, (reads, writes), strict=True):
+                        for name, run in forms:
+                            if run is orm_entities_without_hook:
+                                with scoping_hook_off():
+                                    group.append((name, await cpu_microseconds(run, repeat)))
+                            else:
+                                group.append((name, await cpu_microseconds(run, repeat)))
                     session.expunge_all()
                     await session.rollback()  # nothing of the measurement stays
-            return results
+            return measured
         finally:
             await platform.dispose()
             await database.drop()
 
 
-READS = 6  # the rows of `reads` in `measure`; the writes follow
-
-
-def table(backend: str, results: list[tuple[str, float]]) -> str:
-    text_read = results[READS - 1][1]
+def table(backend: str, measured: tuple[Measured, Measured]) -> str:
     lines = [f"\n{backend}: CPU time of this process per execution, median of 5 batches", "", "| form | µs | × text SQL / Core insert |", "|---|---|---|"]
-    for number, (name, micros) in enumerate(results):
-        base = text_read if number < READS else results[-1][1]
-        lines.append(f"| {name} | {micros:.0f} | {micros / base:.2f} |")
+    for group in measured:
+        base = group[-1][1]
+        lines += [f"| {name} | {micros:.0f} | {micros / base:.2f} |" for name, micros in group]
     return "\n".join(lines)
 
 

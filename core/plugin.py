@@ -24,8 +24,8 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFa
 from core.events import forget_events, publish_event
 from core.tenancy import NotOwner, ReferenceDataReadOnly
 from core.graphql.context import RequestContext
-from core.graphql.fields import container, field, input_data, mutation, readable_with, selected_node_fields
-from core.graphql.enums import enum_member, value_enum
+from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_node_fields
+from core.graphql.enums import enum_member, enum_members, value_enum
 from core.graphql.roles import PartnerTypeEnum, RoleEnum
 from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list, position_connection, position_window
 from core.bulk import bulk_upsert
@@ -148,6 +148,7 @@ __all__ = [
     "erase_workflow_history",
     "EventType",
     "enum_member",
+    "enum_members",
     "field",
     "Forbidden",
     "forget_events",
@@ -180,6 +181,7 @@ __all__ = [
     "ProcessingActivity",
     "publish_event",
     "readable_with",
+    "row_field",
     "record_processing",
     "ReferenceDataReadOnly",
     "RequestContext",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from operator import attrgetter
 from typing import Annotated, Any
 
 import strawberry
@@ -14,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core.access import validate_tenant_roles
-from core.graphql.fields import container, field, input_data, mutation, readable_with, selected_node_fields
+from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_node_fields
 from core.graphql.pagination import Connection, paginate
 from core.graphql.roles import PartnerTypeEnum, RoleEnum, roles_of
 from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
@@ -128,11 +127,6 @@ class MemberNode:
         return PartnerNode.from_row(row) if row is not None else None
 
 
-def _from_row(column: str) -> Any:
-    """A node's field read from its row when asked (`row.<column>`)."""
-    return property(attrgetter(f"row.{column}"))
-
-
 class MemberOfRow(MemberNode):
     """A `Member` node over a row of `MEMBER_COLUMNS` (read only, it outlives no session):
     each field made from the row when the query asks for it, not all of them for every
@@ -143,12 +137,12 @@ class MemberOfRow(MemberNode):
         self.row = row
         self.known_partner = partner
 
-    email = _from_row("email")
-    display_name = _from_row("display_name")
-    job_title = _from_row("job_title")
-    active = _from_row("active")
-    created_at = _from_row("created_at")
-    partner_id = _from_row("partner_id")
+    email = row_field("email")
+    display_name = row_field("display_name")
+    job_title = row_field("job_title")
+    active = row_field("active")
+    created_at = row_field("created_at")
+    partner_id = row_field("partner_id")
 
     @property  # type: ignore[misc]
     def id(self) -> strawberry.ID:

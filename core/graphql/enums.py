@@ -37,3 +37,8 @@ def enum_member(enum_type: Any, value: Any) -> Any:
     # value that is not stored text, an unknown value: ValueError) as the call does it.
     member = enum_type._value2member_map_.get(value) if isinstance(value, str) else None
     return member if member is not None else enum_type(str(value))
+
+
+def enum_members(enum_type: Any, values: Iterable[Any]) -> list[Any]:
+    """The GraphQL members for stored values (a list column such as a signal's worries)."""
+    return [enum_member(enum_type, value) for value in values]

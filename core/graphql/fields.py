@@ -20,6 +20,7 @@ import asyncio
 import enum
 import random
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -168,6 +169,14 @@ def readable_with(permission: str) -> Callable[[type], type]:
         return cls
 
     return decorate
+
+
+def row_field(column: str) -> Any:
+    """A field of a node that holds the row it answers for (`self.row`), read from the row
+    when a query asks for it: a page's nodes copy nothing they are not asked for. Declare
+    the field on the `@strawberry.type` as usual and assign this on a plain subclass that
+    sets `self.row` (see `MemberOfRow` in core and `RegelingOfRow` in handvat 3)."""
+    return property(attrgetter(f"row.{column}"))
 
 
 CONTAINER_ATTR = "__kansrijk_container__"

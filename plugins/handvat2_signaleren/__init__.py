@@ -20,6 +20,6 @@ module = Module(
         name="Armoede signaleren en gezinnen ondersteunen",
         description="Geldzorgen herkennen en bespreekbaar maken, toestemming vastleggen, warm doorverwijzen en terugkoppeling krijgen.",
         category="handvat",
-        plugin_api=">=1.1",
+        plugin_api=">=1.7",
     ),
 )

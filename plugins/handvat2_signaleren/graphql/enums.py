@@ -3,7 +3,7 @@
 Each is built from the values the services store (`domain`, the shipped worries, the
 referral workflow), so that the schema cannot drift from them: a GraphQL member is the
 stored value in capitals (`kind_0_2`: `KIND_0_2`), and a resolver maps between the two at
-the edge (`member(Enum, stored)` out, `input_data` / `.value` in). The referral's states
+the edge (core's `enum_member(Enum, stored)` out, `input_data` / `.value` in). The referral's states
 and steps are generated from `REFERRAL_WORKFLOW` itself.
 
 What a gemeente configures stays a String: its own risk and protective factors (keys it
@@ -11,17 +11,9 @@ chooses), its wijken; so do free texts and months (JJJJ-MM)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from core.plugin import enum_member as member
 from core.plugin import value_enum as _enum
 from plugins.handvat2_signaleren import domain
 from plugins.handvat2_signaleren.workflows import REFERRAL_WORKFLOW
-
-
-def members(enum_type: Any, values: Iterable[Any]) -> list[Any]:
-    return [member(enum_type, value) for value in values]
 
 
 FamilyPhase = _enum(

@@ -7,7 +7,8 @@ import strawberry
 from strawberry.types import Info
 
 from core.plugin import input_data, mutation
-from plugins.handvat2_signaleren.graphql.enums import Classification, member
+from core.plugin import enum_member as member
+from plugins.handvat2_signaleren.graphql.enums import Classification
 from plugins.handvat2_signaleren.graphql.inputs import (
     AddPlanItemInput,
     CloseFamilyInput,

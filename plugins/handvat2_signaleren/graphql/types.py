@@ -16,6 +16,8 @@ import strawberry
 from strawberry.types import Info
 
 from core.plugin import HistoryEntry, container, members_by_id, partners_by_id, readable_with, wijken_by_id
+from core.plugin import enum_member as member
+from core.plugin import enum_members as members
 from plugins.handvat2_signaleren.figures import Cell, Figures
 from plugins.handvat2_signaleren.graphql import loaders
 from plugins.handvat2_signaleren.graphql.enums import (
@@ -32,8 +34,6 @@ from plugins.handvat2_signaleren.graphql.enums import (
     ReferralTransition,
     SupportType,
     WorryType,
-    member,
-    members,
 )
 from plugins.handvat2_signaleren.models import DeletionRecord, Notification, PlanItem, Referral
 from plugins.handvat2_signaleren.permissions import FAMILY_READ, FAMILY_RIGHTS, FEEDBACK_READ, FIGURES_READ, REFERRAL_OVERDUE

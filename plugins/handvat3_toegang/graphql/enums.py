@@ -2,7 +2,7 @@
 
 Each is built from the values the services and rules use (`eligibility`, the national
 `catalogue`), so that the schema cannot drift from them: a member is the stored value in
-capitals (`alleenstaande_ouder`: `ALLEENSTAANDE_OUDER`), mapped at the edge (`member(...)`
+capitals (`alleenstaande_ouder`: `ALLEENSTAANDE_OUDER`), mapped at the edge (core's `enum_member(...)`
 out, `input_data` / `.value` in).
 
 Strings stay where the set is the gemeente's or open: regeling keys and tags, condition
@@ -12,17 +12,9 @@ them): reference data of the national seed that rules name in their JSON
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from core.plugin import enum_member as member
 from core.plugin import value_enum as _enum
 from plugins.handvat3_toegang import catalogue
 from plugins.handvat3_toegang.eligibility import FACTS, HOUSEHOLD_TYPES, MET, NOT_MET, OUTCOMES, UNKNOWN
-
-
-def members(enum_type: Any, values: Iterable[Any]) -> list[Any]:
-    return [member(enum_type, value) for value in values]
 
 
 EligibilityOutcome = _enum(

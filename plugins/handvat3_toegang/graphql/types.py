@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from operator import attrgetter
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import container, partners_by_id, readable_with
+from core.plugin import container, partners_by_id, readable_with, row_field
+from core.plugin import enum_member as member
+from core.plugin import enum_members as members
 from plugins.handvat3_toegang.graphql.enums import (
     ConditionStatus,
     EligibilityOutcome,
@@ -25,8 +26,6 @@ from plugins.handvat3_toegang.graphql.enums import (
     RegelingCategory,
     RegelingLevel,
     SearchHitKind,
-    member,
-    members,
 )
 from plugins.handvat3_toegang.graphql.loaders import partner_name, partner_names
 from plugins.handvat3_toegang.models import Regeling, Service
@@ -156,11 +155,6 @@ async def _loaded_provider_name(info: Info, partner_id: uuid.UUID, external: str
     return await partner_name(info, partner_id) or external
 
 
-def _read(path: str) -> Any:
-    """A field read from the node's row (`row.<column>`)."""
-    return property(attrgetter(path))
-
-
 def _detached(row: Regeling) -> Regeling:
     """A copy of a row that belongs to no session: a mutation's payload is read after its
     transaction, when an event subscriber that failed may have rolled the session back."""
@@ -251,13 +245,13 @@ class _ContentOfRow:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.row.id})"
 
-    key = _read("row.key")
-    name = _read("row.name")
-    summary = _read("row.summary")
-    description = _read("row.description")
-    costs = _read("row.costs")
-    source_url = _read("row.source_url")
-    content_checked_on = _read("row.content_checked_on")
+    key = row_field("key")
+    name = row_field("name")
+    summary = row_field("summary")
+    description = row_field("description")
+    costs = row_field("costs")
+    source_url = row_field("source_url")
+    content_checked_on = row_field("content_checked_on")
 
     @property
     def category(self) -> Any:
@@ -275,14 +269,14 @@ class _ContentOfRow:
 class RegelingOfRow(_ContentOfRow, RegelingNode):  # type: ignore[misc]
     """A `Regeling` node over its row as loaded."""
 
-    valid_from = _read("row.valid_from")
-    valid_to = _read("row.valid_to")
-    tags = _read("row.tags")
-    published = _read("row.published")
-    hidden = _read("row.hidden")
-    position = _read("row.position")
-    national_key = _read("row.national_key")
-    adapted = _read("row.adapted")
+    valid_from = row_field("valid_from")
+    valid_to = row_field("valid_to")
+    tags = row_field("tags")
+    published = row_field("published")
+    hidden = row_field("hidden")
+    position = row_field("position")
+    national_key = row_field("national_key")
+    adapted = row_field("adapted")
 
     @property
     def id(self) -> strawberry.ID:  # type: ignore[override]

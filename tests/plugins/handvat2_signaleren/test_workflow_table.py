@@ -50,7 +50,8 @@ def test_every_state_and_step_of_the_workflow_is_a_member_of_its_graphql_enum(pl
     value, and the served schema has the same members."""
     from graphql import GraphQLEnumType
 
-    from plugins.handvat2_signaleren.graphql.enums import ReferralState, ReferralTransition, member
+    from core.plugin import enum_member as member
+    from plugins.handvat2_signaleren.graphql.enums import ReferralState, ReferralTransition
 
     for enum_type, values in ((ReferralState, REFERRAL_WORKFLOW.states), (ReferralTransition, [t.name for t in REFERRAL_WORKFLOW.transitions])):
         assert [item.value for item in enum_type] == [str(value) for value in values]
