@@ -71,6 +71,7 @@ from graphql import (
 )
 from graphql.pyutils import Path
 from graphql.pyutils import inspect as inspect_value
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.extensions import FieldExtension
 from strawberry.schema import schema_converter
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -109,11 +110,20 @@ class FieldPlan(NamedTuple):
     #: A leaf's type and its serializer, or None for an object.
     leaf_type: GraphQLScalarType | GraphQLEnumType | None
     serialize: Callable[[Any], Any] | None
+    #: A leaf's Python types that `serialize` gives back unchanged (a `str` for a String).
+    unchanged_types: frozenset[type]
     #: An object's type, or None for a leaf.
     object_type: GraphQLObjectType | None
     #: A leaf, not a list, without checks: read and serialized by `_bare_leaf`.
     bare_leaf: bool
 
+
+#: graphql-core's serializers that give a value of these exact types back as it is (the
+#: same object): such a value needs no call. Only theirs: a scalar of one's own may do more.
+_UNCHANGED_BY = {serialize_string: frozenset({str}), serialize_id: frozenset({str}), serialize_boolean: frozenset({bool})}
+
+#: A field of a selection: its response name, its nodes and its plan (None: the general way).
+_Step = tuple[str, list[Any], FieldPlan | None]
 
 #: What a serialized leaf is: never awaitable, no need to ask.
 _SERIALIZED_TYPES = frozenset({str, int, float, bool, list, dict, type(None)})
@@ -248,6 +258,7 @@ def _plan(field: Any, info_class: type) -> FieldPlan | None:
         items_nullable=items_nullable,
         leaf_type=leaf_type,
         serialize=serialize,
+        unchanged_types=_UNCHANGED_BY.get(serialize, frozenset()),  # type: ignore[arg-type]
         object_type=object_type,
         bare_leaf=resolve is None and object_type is None and item_type is None and not checks,
     )
@@ -310,16 +321,30 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         # A middleware wraps every resolver; with one, every field goes the general way.
         self._plans: dict[str, dict[str, FieldPlan]] = {} if manager is not None and manager.middlewares else _plans_of(self.schema)
+        #: id(fields) -> (fields, parent type, the fields with their plans): see `_steps`.
+        self._steps_by_fields: dict[int, tuple[dict[str, list[Any]], GraphQLObjectType, tuple[_Step, ...] | None]] = {}
+
+    def _steps(self, parent_type: GraphQLObjectType, fields: dict[str, list[Any]]) -> tuple[_Step, ...] | None:
+        """The fields to answer with the plan of each (None: the type has no plans), found
+        once per selection: graphql-core collects a selection once per request and type
+        (`collect_subfields`) and passes that same dict for every object of a list."""
+        known = self._steps_by_fields.get(id(fields))
+        # The dict itself is kept with its steps, so its id is not reused while they are.
+        if known is not None and known[0] is fields and known[1] is parent_type:
+            return known[2]
+        plans = self._plans.get(parent_type.name)
+        steps = None if plans is None else tuple((name, nodes, plans.get(nodes[0].name.value)) for name, nodes in fields.items())
+        self._steps_by_fields[id(fields)] = (fields, parent_type, steps)
+        return steps
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, fields: dict[str, list[Any]]) -> Any:
-        plans = self._plans.get(parent_type.name)
-        if plans is None:
+        steps = self._steps(parent_type, fields)
+        if steps is None:
             return super().execute_fields(parent_type, source_value, path, fields)
         is_awaitable = self.is_awaitable
         results: dict[str, Any] = {}
         awaiting: list[str] = []
-        for response_name, field_nodes in fields.items():
-            plan = plans.get(field_nodes[0].name.value)
+        for response_name, field_nodes, plan in steps:
             if plan is not None:
                 if plan.bare_leaf:
                     answer = self._bare_leaf(plan, parent_type, source_value, field_nodes, path, response_name)
@@ -343,6 +368,8 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         serialized; anything unusual on the way goes on as `_short_answer` would."""
         try:
             value = plan.read(source, plan.python_name)
+            if type(value) in plan.unchanged_types:
+                return value
             if value is None:
                 if plan.nullable:
                     return None
@@ -380,9 +407,11 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan.item_type is None:
             if _unusual(value, plan.plain_types, is_awaitable):
                 return self._completed_generally(plan, value, parent_type, field_nodes, field_path)
-        elif type(value) not in (list, tuple) or any(
-            (not plan.items_nullable) if item is None else _unusual(item, plan.plain_types, is_awaitable) for item in value
-        ):
+        elif type(value) not in (list, tuple):
+            return self._completed_generally(plan, value, parent_type, field_nodes, field_path)
+        elif plan.object_type is None and {type(item) for item in value} <= plan.unchanged_types:
+            return list(value)  # leaves that serialize to themselves (a list of strings): as they are
+        elif any((not plan.items_nullable) if item is None else _unusual(item, plan.plain_types, is_awaitable) for item in value):
             return self._completed_generally(plan, value, parent_type, field_nodes, field_path)
         try:
             if plan.object_type is None:
@@ -425,7 +454,7 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """A leaf or a list of leaves, serialized; an item's error handled at the item, as
         graphql-core does (raised to the field when the item may not be null)."""
         if plan.item_type is None:
-            return self._serialized(plan, value)
+            return value if type(value) in plan.unchanged_types else self._serialized(plan, value)
         answer = []
         for index, item in enumerate(value):
             try:

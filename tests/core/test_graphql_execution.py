@@ -37,6 +37,12 @@ pytestmark = [
 ]
 
 
+class Shade(enum.StrEnum):
+    """A str of a subclass: serialized by String and ID as the str it is."""
+
+    DARK = "donker"
+
+
 @strawberry.enum
 class Colour(enum.Enum):
     RED = "red"
@@ -122,6 +128,8 @@ class Item:
     parts: list[Part]
     loose_parts: list[Part | None] | None
     blank: Blank | None
+    done: bool
+    code: strawberry.ID
     guarded: str = strawberry.field(default="g", extensions=[Gate()])
     shouted: str = strawberry.field(default="s", extensions=[Upper()])
 
@@ -193,6 +201,8 @@ def make_item(**overrides: Any) -> Item:
         "parts": [make_part("q"), make_part("r")],
         "loose_parts": (make_part("s"),),
         "blank": "b",
+        "done": True,
+        "code": strawberry.ID("c1"),
         "guarded": "g",
         "shouted": "s",
     }
@@ -219,6 +229,8 @@ class Flawed:
     parts = [make_part("q")]
     loose_parts = None
     blank = "b"
+    done = False
+    code = "c2"
     guarded = "g"
     shouted = "s"
 
@@ -256,6 +268,10 @@ ITEMS.update(
     # An item of a list of leaves that does not serialize: null at the item, or the field.
     bad_hole=[make_item(holes=["x", {"niet": "tekst"}, "z"])],
     bad_tag=[make_item(tags=["x", {"niet": "tekst"}])],
+    # Values a String, an ID or a Boolean serializes into another value (only a str, or a
+    # bool, is answered as it is), and a str of a subclass.
+    serialized_otherwise=[make_item(name=7, code=12, done=0, tags=["x", 1, True, 2.5], holes=[None, False]), make_item(name=Colour.RED.name, code=5.0)],
+    subclassed_text=[make_item(name=Shade.DARK, tags=[Shade.DARK, "x"], code=Shade.DARK)],
     # A custom scalar that serializes a value to null.
     blank=[make_item(blank="")],
     # An attribute that raises.
@@ -313,6 +329,8 @@ QUERIES = [
     '{ nullableItems(case: "bad_tag") { resolvedTags name } }',
     '{ nullableItems(case: "raising") { echo countedParent name } }',
     '{ nullableItems(case: "blank") { name blank } }',
+    '{ nullableItems(case: "serialized_otherwise") { name code done tags holes resolvedTags } }',
+    '{ nullableItems(case: "subclassed_text") { name code tags } }',
     '{ nullableItems(case: "bad_hole") { name holes } }',
     '{ nullableItems(case: "bad_tag") { name tags } }',
     '{ nullableItems(case: "raising") { count name later } }',
@@ -335,7 +353,12 @@ QUERIES = [
         )
     ),
 ]
-FINE = {QUERIES[1], QUERIES[2], '{ nullableItems(case: "colour_as_value") { colour name } }', '{ nullableItems(case: "raising") { maybe optionalTags } }'}
+FINE = {
+    '{ nullableItems(case: "serialized_otherwise") { name code done tags holes resolvedTags } }',
+    '{ nullableItems(case: "subclassed_text") { name code tags } }',
+    QUERIES[1],
+    QUERIES[2],
+    '{ nullableItems(case: "colour_as_value") { colour name } }', '{ nullableItems(case: "raising") { maybe optionalTags } }'}
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -385,7 +408,7 @@ def test_the_plans_cover_only_plain_fields() -> None:
     plans = field_plans(platform._schema)
     assert set(plans) == {"Item", "Part"}
     assert set(plans["Part"]) == {"label", "fails"}
-    leaves = {"name", "count", "colour", "when", "maybe", "tags", "holes", "optionalTags", "blank"}
+    leaves = {"name", "count", "colour", "when", "maybe", "tags", "holes", "optionalTags", "blank", "done", "code"}
     resolved = {"shout", "child", "where", "guardedShout", "soon", "resolvedParts", "resolvedLooseParts", "resolvedTags", "echo", "countedParent"}
     assert set(plans["Item"]) == leaves | resolved | {"guarded", "part", "maybePart", "parts", "looseParts"}
     assert all(plans["Item"][name].resolve is None for name in leaves) and all(plans["Item"][name].resolve for name in resolved)
@@ -393,6 +416,9 @@ def test_the_plans_cover_only_plain_fields() -> None:
     assert [plan.bare_leaf for plan in (plans["Item"]["name"], plans["Item"]["guarded"], plans["Item"]["shout"], plans["Item"]["tags"])] == [True, False, False, False]
     assert [check.__self__.__class__ for check in plans["Item"]["guarded"].checks] == [Gate]
     assert all(plans["Item"][name].serialize is not None and plans["Item"][name].object_type is None and not plans["Item"][name].checks for name in leaves)
+    # Only graphql-core's String, ID and Boolean give a value back unchanged (a str, a bool).
+    unchanged = {name: plans["Item"][name].unchanged_types for name in leaves}
+    assert unchanged == dict.fromkeys(leaves, frozenset()) | dict.fromkeys(("name", "maybe", "tags", "holes", "optionalTags", "code"), frozenset({str})) | {"done": frozenset({bool})}
     assert plans["Item"]["tags"].items_nullable is False
     assert plans["Item"]["holes"].items_nullable is True
     assert plans["Item"]["name"].item_type is None
