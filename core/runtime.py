@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-PLUGIN_API_VERSION = "1.7"
+PLUGIN_API_VERSION = "1.8"
 ENTRY_POINT_GROUP = "kansrijkestart.modules"
 CORE_PLUGIN_NAME = "core"
 DOWNLOAD_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")

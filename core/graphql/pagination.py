@@ -196,12 +196,15 @@ async def paginate(
     to_node: Callable[[Any], Any] | None = None,
     to_nodes: Callable[[list[Any]], Awaitable[list[Any]]] | None = None,
     descending: bool = False,
+    as_rows: bool = False,
 ) -> Connection[Any]:
     """One page of `statement` (a select of one entity) ordered by `order_by` (ending in a
     unique column; all descending with `descending`, e.g. newest first), as a connection.
     One statement for the page and, only when the query asks for `totalCount`, one for the
     count. The rows become nodes one by one (`to_node`) or as a page (`to_nodes`: e.g.
-    loading what they need in one query)."""
+    loading what they need in one query). With `as_rows`, `statement` selects columns of
+    one entity (`order_by`'s among them) and the page's rows are its result rows, read by
+    column name (no entities: a read-only page is cheaper so, since API 1.8)."""
     if (to_node is None) == (to_nodes is None):
         raise TypeError("give either to_node or to_nodes")
     page_size = _page_size(first, max_page_size)
@@ -215,7 +218,8 @@ async def paginate(
         seen = tuple_(*(literal(value, type_=column.type) for value, column in zip(_decode(after, order_by), order_by, strict=True)))
         position = tuple_(*order_by)
         page_statement = page_statement.where(position < seen if descending else position > seen)
-    rows = list((await session.execute(page_statement.limit(page_size + 1))).scalars().all())
+    result = await session.execute(page_statement.limit(page_size + 1))
+    rows = list(result.all() if as_rows else result.scalars().all())
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     keys = [column.key for column in order_by]

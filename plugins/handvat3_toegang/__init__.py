@@ -19,6 +19,6 @@ module = Module(
         name="Bekendheid en toegankelijkheid van regelingen",
         description="Een catalogus van regelingen en voorzieningen, met een uitlegbare check wie er recht op heeft.",
         category="handvat",
-        plugin_api=">=1.7",
+        plugin_api=">=1.8",
     ),
 )

@@ -86,6 +86,18 @@ async def test_orm_bulk_update_and_delete_do_not_reach_another_tenant(api: Api, 
         assert (await session.execute(select(Partner.name))).scalars().all() == ["Alleen Bosch"]
 
 
+async def test_a_select_of_columns_is_scoped_as_a_select_of_entities(api: Api, world: World, platform: Platform) -> None:
+    """Lists read as result rows of some columns (a page of regelingen, a partner's members)
+    are scoped by layer 1 as entities are: another gemeente's rows are not among them (on
+    SQLite, where layer 1 is the only one), also with a filter that names them."""
+    await bosch_rows(api)
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        assert (await session.execute(select(Partner.id, Partner.name).where(Partner.name == "Alleen Bosch"))).all() == []
+        assert (await session.execute(select(func.count(Partner.id)))).scalar_one() == 0
+    async with platform.session(TenantContext(tenant_id=world.bosch.id)) as session:
+        assert [row.name for row in (await session.execute(select(Partner.id, Partner.name)))] == ["Alleen Bosch"]
+
+
 async def test_core_statements_on_tenant_tables_are_refused(api: Api, world: World, platform: Platform) -> None:
     """Layer 1 filters statements on the models; one on a tenant table itself would pass
     unfiltered (on SQLite nothing else would stop it), so it is refused."""

@@ -193,19 +193,34 @@ async def regeling_exists(session: Any, regeling_id: Any) -> bool:
 ToNodes = Callable[[list[Regeling]], Awaitable[list[Any]]]
 
 
-async def _in_order(
-    work: Work, statement: Any, *, first: int | None, after: str | None, to_nodes: ToNodes, columns: Sequence[Any] | None
-) -> Any:
-    """A page (a connection) of regelingen in the gemeente's order (then by name), loading
-    only `columns` (None: every column)."""
+def _selecting(columns: Sequence[Any] | None) -> Any:
+    """A select of the regelingen for a page: of whole rows (`columns` None), else of
+    `columns` and `PAGE_COLUMNS` only, as read-only result rows (no entities: a page is
+    only read, and its nodes read the row's fields by name as they read an entity's)."""
+    if columns is None:
+        return select(Regeling)
+    return select(*_page_columns(tuple(columns)))
+
+
+@functools.lru_cache(maxsize=256)
+def _page_columns(columns: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Once per set of columns (a query's selection repeats). The whole primary key, as an
+    # entity always has it: what is cached per row is cached under the gemeente's id too.
+    return tuple(dict.fromkeys((Regeling.tenant_id, *PAGE_COLUMNS, *columns)))
+
+
+async def _in_order(work: Work, statement: Any, *, first: int | None, after: str | None, to_nodes: ToNodes, rows: bool) -> Any:
+    """A page (a connection) of regelingen in the gemeente's order (then by name), of a
+    `_selecting` statement (`rows`: one of columns)."""
     return await paginate(
         work.session,
-        _only(statement, columns),
+        statement,
         order_by=[Regeling.position, Regeling.name, Regeling.id],
         first=first,
         after=after,
         max_page_size=work.settings.graphql_max_page_size,
         to_nodes=to_nodes,
+        as_rows=rows,
     )
 
 
@@ -220,13 +235,13 @@ async def regelingen_page(
     columns: Sequence[Any] | None = None,
 ) -> Any:
     """A page of the gemeente's catalogue for the coalition, in its order (hidden ones only
-    when asked), with only `columns` loaded when given."""
-    statement = select(Regeling)
+    when asked), with only `columns` read when given."""
+    statement = _selecting(columns)
     if category:
         statement = statement.where(Regeling.category == category)
     if not include_hidden:
         statement = statement.where(Regeling.hidden.is_(False))
-    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, columns=columns)
+    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, rows=columns is not None)
 
 
 def _public(statement: Any) -> Any:
@@ -245,11 +260,11 @@ async def public_regelingen_page(
     work: Work, *, category: str | None, first: int | None, after: str | None, to_nodes: ToNodes, columns: Sequence[Any] | None = None
 ) -> Any:
     """A page of the published, visible and current regelingen, in the gemeente's order,
-    with only `columns` loaded when given."""
-    statement = _current(_public(select(Regeling)), dt.date.today())
+    with only `columns` read when given."""
+    statement = _current(_public(_selecting(columns)), dt.date.today())
     if category:
         statement = statement.where(Regeling.category == category)
-    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, columns=columns)
+    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, rows=columns is not None)
 
 
 async def public_regeling(work: Work, key: str, *, columns: Sequence[Any] | None = None) -> Regeling:
