@@ -24,6 +24,7 @@ import datetime as dt
 import sqlite3
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -482,6 +483,12 @@ _SHAPES_BY_STATEMENT: dict[Any, dict[type, DataShape]] = {}
 _SHAPES_BY_STATEMENT_LIMIT = 4096
 #: (tenant, classes of a statement) -> its tenant criteria (`_tenant_criteria`), bounded alike.
 _CRITERIA_BY_TENANT: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+#: A statement object run more than once (one built once, in code) -> its scoped forms, by
+#: the criteria options given to it: the same scoped object each time, whose SQLAlchemy
+#: cache key is then worked out once (a walk of the whole statement, otherwise on every
+#: execution). Held only while the statement lives; a form is exactly the statement with
+#: those options (the options themselves are kept with it, so their id is not reused).
+_SCOPED_FORMS: weakref.WeakKeyDictionary[Any, dict[int, tuple[tuple[Any, ...], Any]]] = weakref.WeakKeyDictionary()
 
 
 @event.listens_for(Mapper, "after_mapper_constructed")
@@ -491,6 +498,7 @@ def _forget_shaped_classes(_mapper: Any, _cls: type) -> None:
     _shaped_classes_cache = None
     _SHAPES_BY_STATEMENT.clear()
     _CRITERIA_BY_TENANT.clear()
+    _SCOPED_FORMS.clear()
 
 
 def _shaped_table_classes() -> dict[Any, type]:
@@ -636,12 +644,37 @@ def _scope_orm_statement(state: Any) -> None:
             raise NoTenantContext("statement on shared rows without any context")
         if owned:
             raise NoTenantContext("writing shared rows needs the tenant context of their owner")
-        state.statement = state.statement.options(
-            *(with_loader_criteria(cls, lambda row: row.published.is_(True), include_aliases=True) for cls in shared_classes)
-        )
+        state.statement = _scoped(state.statement, _published_criteria(tuple(shared_classes)))
         return
-    options = _tenant_criteria(context.tenant_id, tuple(tenant_classes), tuple(shared_classes), frozenset(owned))
-    state.statement = state.statement.options(*options)
+    state.statement = _scoped(state.statement, _tenant_criteria(context.tenant_id, tuple(tenant_classes), tuple(shared_classes), frozenset(owned)))
+
+
+def _scoped(statement: Any, options: tuple[Any, ...]) -> Any:
+    """`statement` with these criteria options: the same object for the same statement
+    object and options (see `_SCOPED_FORMS`)."""
+    forms = _SCOPED_FORMS.get(statement)
+    if forms is None:
+        forms = _SCOPED_FORMS[statement] = {}
+    known = forms.get(id(options))
+    if known is not None and known[0] is options:
+        return known[1]
+    scoped = statement.options(*options)
+    if len(forms) >= 64:  # a form per gemeente (and set of classes) that ran it: bounded
+        forms.clear()
+    forms[id(options)] = (options, scoped)
+    return scoped
+
+
+def _published_criteria(shared_classes: tuple[type, ...]) -> tuple[Any, ...]:
+    """The system context's criteria: the published shared rows (made once per set of classes)."""
+    key = (None, (), shared_classes, frozenset())
+    options = _CRITERIA_BY_TENANT.get(key)
+    if options is None:
+        options = tuple(with_loader_criteria(cls, lambda row: row.published.is_(True), include_aliases=True) for cls in shared_classes)
+        if len(_CRITERIA_BY_TENANT) >= _SHAPES_BY_STATEMENT_LIMIT:
+            _CRITERIA_BY_TENANT.clear()
+        _CRITERIA_BY_TENANT[key] = options
+    return options
 
 
 def _tenant_criteria(tenant_id: uuid.UUID, tenant_classes: tuple[type, ...], shared_classes: tuple[type, ...], owned: frozenset[type]) -> tuple[Any, ...]:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, bindparam, cast, func, or_, select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core.access import validate_tenant_roles
-from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_node_fields
+from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_node_fields, selected_node_subfields
 from core.graphql.pagination import Connection, paginate
 from core.graphql.roles import PartnerTypeEnum, RoleEnum, roles_of
 from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
@@ -125,6 +126,72 @@ class MemberNode:
     async def _loaded_partner(self, info: Info) -> PartnerNode | None:
         row = await info.context.load(partner_rows_by_id, self.partner_id)
         return PartnerNode.from_row(row) if row is not None else None
+
+
+class PartnerOfRow(PartnerNode):
+    """A `Partner` node over a row of a page: the columns its query asks for
+    (`partner_columns`), each field read from the row when asked, nothing copied."""
+
+    def __init__(self, row: Any, member_rows: Sequence[Any] | None = None) -> None:
+        # Not the dataclass's __init__: the node holds its row (read only, it outlives no session).
+        self.row = row
+        self.member_rows = member_rows
+
+    name = row_field("name")
+    contact_name = row_field("contact_name")
+    email = row_field("email")
+    phone = row_field("phone")
+    website = row_field("website")
+    active = row_field("active")
+    created_at = row_field("created_at")
+    updated_at = row_field("updated_at")
+
+    @property  # type: ignore[misc]
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @property  # type: ignore[misc]
+    def domain(self) -> Any:
+        return PartnerDomain(self.row.domain)
+
+    @property  # type: ignore[misc]
+    def type(self) -> Any:
+        return PartnerType(self.row.type)
+
+
+#: The columns each field of a `Partner` node reads; a page always reads the whole key and
+#: its order (tenant_id, id, name). A field not listed here: the page reads whole entities.
+PARTNER_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "__typename": (),
+    "id": (),
+    "name": (),
+    "domain": (Partner.domain,),
+    "type": (Partner.type,),
+    "contactName": (Partner.contact_name,),
+    "email": (Partner.email,),
+    "phone": (Partner.phone,),
+    "website": (Partner.website,),
+    "active": (Partner.active,),
+    "createdAt": (Partner.created_at,),
+    "updatedAt": (Partner.updated_at,),
+    "members": (),
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _partners_select(columns: tuple[Any, ...] | None) -> Any:
+    """The select of a page of partners: of entities, or of `columns` (built once each: an
+    unfiltered page's statement is then the same object every time, see `paginate`)."""
+    return select(Partner) if columns is None else select(*columns)
+
+
+@functools.lru_cache(maxsize=64)
+def partner_columns(fields: frozenset[str] | None) -> tuple[Any, ...] | None:
+    """The columns a page of partners reads for a query's `fields` (`selected_node_fields`),
+    or None (whole entities) for a selection it cannot read or a field not listed."""
+    if fields is None or not fields <= PARTNER_COLUMNS.keys():
+        return None
+    return tuple(dict.fromkeys((Partner.tenant_id, Partner.id, Partner.name, *(column for name in sorted(fields) for column in PARTNER_COLUMNS[name]))))
 
 
 class MemberOfRow(MemberNode):
@@ -245,21 +312,53 @@ MEMBER_COLUMNS = (
     Membership.roles, Membership.active, Membership.created_at,
 )  # fmt: skip
 
+#: The columns each field of a `Member` node over a row reads (`MemberOfRow`); its key and its
+#: partner (by which a page's members are grouped) are always read.
+MEMBER_FIELD_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "__typename": (),
+    "id": (),
+    "partner": (),
+    "email": (Membership.email,),
+    "displayName": (Membership.display_name,),
+    "jobTitle": (Membership.job_title,),
+    "roles": (Membership.roles,),
+    "active": (Membership.active,),
+    "createdAt": (Membership.created_at,),
+}
 
-async def membership_rows_by_partner(session: Any, partner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
-    """The active members of each partner, by name: rows of `MEMBER_COLUMNS` (no entities:
-    they are only read)."""
-    rows = (
-        await session.execute(
-            select(*MEMBER_COLUMNS)
-            .where(Membership.partner_id.in_(partner_ids), Membership.active.is_(True))
-            .order_by(Membership.display_name, Membership.id)
-        )
-    ).all()
-    grouped: dict[uuid.UUID, list[Any]] = {partner_id: [] for partner_id in partner_ids}
-    for row in rows:
-        grouped[row.partner_id].append(row)  # type: ignore[index]
-    return grouped
+
+@functools.lru_cache(maxsize=64)
+def member_columns(fields: frozenset[str] | None) -> tuple[Any, ...]:
+    """The columns the `Member` nodes of a query's `fields` read; all of `MEMBER_COLUMNS` for a
+    selection that cannot be read or a field not listed."""
+    if fields is None or not fields <= MEMBER_FIELD_COLUMNS.keys():
+        return MEMBER_COLUMNS
+    return tuple(dict.fromkeys((Membership.id, Membership.partner_id, *(column for name in sorted(fields) for column in MEMBER_FIELD_COLUMNS[name]))))
+
+
+@functools.lru_cache(maxsize=64)
+def member_rows_by_partner(columns: tuple[Any, ...]) -> Callable[[Any, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, list[Any]]]]:
+    """The batch function (for `context.load`: one per set of columns, so one loader each)
+    that reads the active members of partners, by name, as rows of `columns` (no entities:
+    they are only read). Its statement is built once, the partners bound per call."""
+    statement = (
+        select(*columns)
+        .where(Membership.partner_id.in_(bindparam("partner_ids", expanding=True)), Membership.active.is_(True))
+        .order_by(Membership.display_name, Membership.id)
+    )
+
+    async def rows_by_partner(session: Any, partner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+        rows = (await session.execute(statement, {"partner_ids": list(partner_ids)})).all()
+        grouped: dict[uuid.UUID, list[Any]] = {partner_id: [] for partner_id in partner_ids}
+        for row in rows:
+            grouped[row.partner_id].append(row)
+        return grouped
+
+    return rows_by_partner
+
+
+#: Every column of a member: for a partner whose members are read on their own.
+membership_rows_by_partner = member_rows_by_partner(MEMBER_COLUMNS)
 
 
 async def partner_rows_by_id(session: Any, partner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Partner]:
@@ -411,25 +510,22 @@ class ModulePayload:
     module: ModuleNode
 
 
-def _asks_on_nodes(info: Info, name: str) -> bool:
-    """Whether the query selects field `name` on the nodes of this connection (through
-    `edges { node }` or `nodes`, fragments included); True when the selection cannot be read."""
-    fields = selected_node_fields(info, connection=True)
-    return fields is None or name in fields
-
-
-async def _partner_nodes(info: Info, rows: list[Partner]) -> list[PartnerNode]:
-    """A page of partners; their members read with it, in one batch, when the query asks for
-    them and may see them (`members` checks the permission itself, as always). When that
-    read fails, each partner's `members` reads them itself and answers the error at its own
-    path, as without this (the rest of the page keeps its data)."""
+async def _partner_nodes(info: Info, rows: list[Any], fields: frozenset[str] | None, *, as_rows: bool) -> list[PartnerNode]:
+    """A page of partners (entities, or rows of some columns: `as_rows`); their members read
+    with it, in one batch, when the query asks for them on the nodes (`fields`, None: it
+    cannot be told, so read them) and may see them (`members` checks the permission itself,
+    as always). When that read fails, each partner's `members` reads them itself and
+    answers the error at its own path, as without this (the rest of the page keeps its data)."""
     members: dict[uuid.UUID, Any] = {}
-    if _asks_on_nodes(info, "members") and info.context.principal.has("core.member.read"):
+    if (fields is None or "members" in fields) and info.context.principal.has("core.member.read"):
         ids = [row.id for row in rows]
+        fetch = member_rows_by_partner(member_columns(selected_node_subfields(info, "members", connection=True)))
         try:
-            members = dict(zip(ids, await info.context.load_many(membership_rows_by_partner, ids), strict=True))
+            members = dict(zip(ids, await info.context.load_many(fetch, ids), strict=True))
         except Exception:  # noqa: BLE001 - answered per partner, see above
             members = {}
+    if as_rows:
+        return [PartnerOfRow(row, members.get(row.id)) for row in rows]
     return [PartnerNode.from_row(row, members.get(row.id)) for row in rows]
 
 
@@ -469,7 +565,10 @@ class CoreQuery:
     async def partners(
         self, info: Info, first: int | None = None, after: str | None = None, filter: PartnerFilter | None = None
     ) -> Connection[PartnerNode]:
-        statement = select(Partner)
+        # Only the columns the query asks for, as rows (nodes over them), when it can be told.
+        fields = selected_node_fields(info, connection=True)
+        columns = partner_columns(fields)
+        statement = _partners_select(columns)
         if filter is not None:
             if filter.active is not None:
                 statement = statement.where(Partner.active.is_(filter.active))
@@ -486,7 +585,8 @@ class CoreQuery:
             first=first,
             after=after,
             max_page_size=info.context.settings.graphql_max_page_size,
-            to_nodes=lambda rows: _partner_nodes(info, rows),
+            to_nodes=lambda rows: _partner_nodes(info, rows, fields, as_rows=columns is not None),
+            as_rows=columns is not None,
         )
 
     @field(permission="core.partner.read")

@@ -255,14 +255,28 @@ def _children(fields: Iterable[Any], name: str | None = None) -> list[Any]:
     return [child for parent in fields for child in _selected(parent.selections) if name is None or child.name == name]
 
 
+def _selected_nodes(info: Any, connection: bool) -> list[Any] | None:
+    """The selections of what a field answers: its connection's nodes (`edges { node }` and
+    `nodes`) or the one object; None when strawberry cannot read the selection."""
+    try:
+        roots = info.selected_fields
+    except AttributeError:  # strawberry cannot convert an inline fragment without a type condition
+        return None
+    return _children(_children(roots, "edges"), "node") + _children(roots, "nodes") if connection else roots
+
+
 def selected_node_fields(info: Any, *, connection: bool) -> frozenset[str] | None:
     """The GraphQL names of the fields a query selects on what this field answers: on the
     nodes of a connection (`edges { node { … } }` and `nodes { … }`) or on the one object;
     fragments included, `@skip`/`@include` not applied (a superset does no harm). None when
     the selection cannot be read (then load everything): lists load only what is asked."""
-    try:
-        roots = info.selected_fields
-    except AttributeError:  # strawberry cannot convert an inline fragment without a type condition
-        return None
-    nodes = _children(_children(roots, "edges"), "node") + _children(roots, "nodes") if connection else roots
-    return frozenset(child.name for child in _children(nodes))
+    nodes = _selected_nodes(info, connection)
+    return None if nodes is None else frozenset(child.name for child in _children(nodes))
+
+
+def selected_node_subfields(info: Any, name: str, *, connection: bool) -> frozenset[str] | None:
+    """The GraphQL names of the fields a query selects on field `name` of those nodes (or
+    that object), as `selected_node_fields` does one level down: what a page reads for a
+    nested list (a partner's members). None when the selection cannot be read."""
+    nodes = _selected_nodes(info, connection)
+    return None if nodes is None else frozenset(child.name for child in _children(_children(nodes, name)))

@@ -77,3 +77,37 @@ async def test_a_partners_members_answer_every_field_as_the_member_list_does(api
     assert len(through_partners) >= 4
     assert all(member == by_id[member["id"]] for member in through_partners)
     assert all(member["roles"] and member["createdAt"] for member in through_partners)
+
+
+PARTNER_FIELDS = "id name domain type contactName email phone website active createdAt updatedAt"
+
+
+async def test_a_page_reads_only_the_columns_its_query_asks_for(api: Api, world: World, platform: Platform) -> None:
+    """A page of partners and their members reads the columns of the fields asked for (as
+    rows, nodes over them); with every field asked, every column."""
+    await seed_partners(api, platform, 3)
+    narrow, narrow_statements = await statements_of(api, platform, "{ partners { nodes { name members { displayName } } } }", {})
+    full, full_statements = await statements_of(api, platform, f"{{ partners {{ nodes {{ {PARTNER_FIELDS} members {{ email roles createdAt }} }} }} }}", {})
+    assert not narrow.get("errors") and not full.get("errors")
+    assert [node["name"] for node in narrow["data"]["partners"]["nodes"]] == [node["name"] for node in full["data"]["partners"]["nodes"]]
+
+    def read(statements: list[str], table: str, marker: str) -> str:
+        (statement,) = [statement for statement in statements if f"FROM {table}" in statement and marker in statement]
+        return statement.split(f"FROM {table}")[0]
+
+    assert "partners.email" not in read(narrow_statements, "partners", "ORDER BY partners.name")
+    assert "partners.created_at" not in read(narrow_statements, "partners", "ORDER BY partners.name")
+    assert "memberships.roles" not in read(narrow_statements, "memberships", "partner_id IN")
+    assert "memberships.display_name" in read(narrow_statements, "memberships", "partner_id IN")
+    assert {"partners.email", "partners.created_at", "partners.website"} <= set(read(full_statements, "partners", "ORDER BY partners.name").replace(",", " ").split())
+    assert {"memberships.roles", "memberships.email"} <= set(read(full_statements, "memberships", "partner_id IN").replace(",", " ").split())
+
+
+async def test_a_page_of_rows_answers_every_field_as_one_partner_does(api: Api, world: World, platform: Platform) -> None:
+    """The page's nodes over rows and `partner(id)`'s node made from the entity: the same answers."""
+    await seed_partners(api, platform, 3)
+    nodes = (await api.gql("utrecht", f"{{ partners {{ nodes {{ {PARTNER_FIELDS} __typename }} }} }}", user=ADMIN)).ok()["partners"]["nodes"]
+    assert len(nodes) >= 3
+    for node in nodes:
+        one = (await api.gql("utrecht", f"query($id: ID!) {{ partner(id: $id) {{ {PARTNER_FIELDS} __typename }} }}", {"id": node["id"]}, user=ADMIN)).ok()
+        assert one["partner"] == node

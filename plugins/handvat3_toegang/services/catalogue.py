@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, bindparam, func, or_, select
 from sqlalchemy.orm import load_only
 
 from core.plugin import Conflict, NotFound, ValidationFailed, Work, paginate, parse_id, partners_by_id, utcnow, validate
@@ -199,28 +199,53 @@ def _selecting(columns: Sequence[Any] | None) -> Any:
     only read, and its nodes read the row's fields by name as they read an entity's)."""
     if columns is None:
         return select(Regeling)
-    return select(*_page_columns(tuple(columns)))
+    # The whole primary key too, as an entity always has it: what is cached per row is
+    # cached under the gemeente's id as well.
+    return select(*dict.fromkeys((Regeling.tenant_id, *PAGE_COLUMNS, *columns)))
+
+
+#: The order of the catalogue, and of its pages.
+IN_ORDER = (Regeling.position, Regeling.name, Regeling.id)
 
 
 @functools.lru_cache(maxsize=256)
-def _page_columns(columns: tuple[Any, ...]) -> tuple[Any, ...]:
-    # Once per set of columns (a query's selection repeats). The whole primary key, as an
-    # entity always has it: what is cached per row is cached under the gemeente's id too.
-    return tuple(dict.fromkeys((Regeling.tenant_id, *PAGE_COLUMNS, *columns)))
+def _page_select(columns: tuple[Any, ...] | None, *, public: bool, include_hidden: bool, by_category: bool) -> Any:
+    """The statement of a page of the catalogue: built once per selection of columns and
+    filter (a query's repeat), the category and the day bound per call (`_page`), so that a
+    page's statement is the same object each time (see `paginate`)."""
+    statement = _selecting(columns)
+    if public:
+        statement = _current(_public(statement), bindparam("today", type_=Date()))
+    elif not include_hidden:
+        statement = statement.where(Regeling.hidden.is_(False))
+    if by_category:
+        statement = statement.where(Regeling.category == bindparam("category", type_=Regeling.category.type))
+    return statement
 
 
-async def _in_order(work: Work, statement: Any, *, first: int | None, after: str | None, to_nodes: ToNodes, rows: bool) -> Any:
-    """A page (a connection) of regelingen in the gemeente's order (then by name), of a
-    `_selecting` statement (`rows`: one of columns)."""
+async def _page(
+    work: Work,
+    columns: Sequence[Any] | None,
+    *,
+    public: bool,
+    include_hidden: bool = False,
+    category: str | None,
+    first: int | None,
+    after: str | None,
+    to_nodes: ToNodes,
+) -> Any:
+    """A page (a connection) of regelingen in the gemeente's order (then by name)."""
+    statement = _page_select(tuple(columns) if columns is not None else None, public=public, include_hidden=include_hidden, by_category=bool(category))
     return await paginate(
         work.session,
         statement,
-        order_by=[Regeling.position, Regeling.name, Regeling.id],
+        order_by=IN_ORDER,
         first=first,
         after=after,
         max_page_size=work.settings.graphql_max_page_size,
         to_nodes=to_nodes,
-        as_rows=rows,
+        as_rows=columns is not None,
+        params={"category": category, "today": dt.date.today()},
     )
 
 
@@ -236,12 +261,7 @@ async def regelingen_page(
 ) -> Any:
     """A page of the gemeente's catalogue for the coalition, in its order (hidden ones only
     when asked), with only `columns` read when given."""
-    statement = _selecting(columns)
-    if category:
-        statement = statement.where(Regeling.category == category)
-    if not include_hidden:
-        statement = statement.where(Regeling.hidden.is_(False))
-    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, rows=columns is not None)
+    return await _page(work, columns, public=False, include_hidden=include_hidden, category=category, first=first, after=after, to_nodes=to_nodes)
 
 
 def _public(statement: Any) -> Any:
@@ -249,8 +269,8 @@ def _public(statement: Any) -> Any:
     return statement.where(Regeling.published.is_(True), Regeling.hidden.is_(False))
 
 
-def _current(statement: Any, day: dt.date) -> Any:
-    """Only regelingen valid on `day` (`current_on`, in SQL)."""
+def _current(statement: Any, day: Any) -> Any:
+    """Only regelingen valid on `day` (a date, or a parameter bound to one; `current_on`, in SQL)."""
     return statement.where(
         or_(Regeling.valid_from.is_(None), Regeling.valid_from <= day), or_(Regeling.valid_to.is_(None), Regeling.valid_to >= day)
     )
@@ -261,10 +281,7 @@ async def public_regelingen_page(
 ) -> Any:
     """A page of the published, visible and current regelingen, in the gemeente's order,
     with only `columns` read when given."""
-    statement = _current(_public(_selecting(columns)), dt.date.today())
-    if category:
-        statement = statement.where(Regeling.category == category)
-    return await _in_order(work, statement, first=first, after=after, to_nodes=to_nodes, rows=columns is not None)
+    return await _page(work, columns, public=True, category=category, first=first, after=after, to_nodes=to_nodes)
 
 
 async def public_regeling(work: Work, key: str, *, columns: Sequence[Any] | None = None) -> Regeling:
