@@ -63,5 +63,22 @@ class RequestContext(Work):
         return await self.loader(fetch).load(key)
 
     async def load_many(self, fetch: Fetch, keys: Collection[Hashable]) -> list[Any]:
-        """`load` for many keys at once, in the order given."""
-        return list(await self.loader(fetch).load_many(list(keys)))
+        """`load` for many keys at once, in the order given: the keys this request has not
+        read yet in one call of `fetch`, the others as read (a page's keys are already a
+        batch: no awaitable per key, as `DataLoader.load_many` makes, is needed for them)."""
+        loader = self.loader(fetch)
+        keys = list(keys)
+        read = loader.cache_map
+        missing = [key for key in dict.fromkeys(keys) if read.get(key) is None]
+        if missing:
+            found = await fetch(self.session, missing)
+            # Kept for the request's later `load`s; one read meanwhile is not replaced.
+            loader.prime_many({key: found.get(key) for key in missing})
+        values = []
+        for key in keys:
+            known = read.get(key)
+            if known is None:  # cleared from the loader meanwhile: read as `load` reads
+                values.append(await loader.load(key))
+            else:
+                values.append(known.result() if known.done() else await known)
+        return values
