@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import AbstractCache, DataLoader
 
 from core.models import Tenant
 from core.work import Work
+
+
+class _ReadCache(AbstractCache[Any, Any]):
+    """What a request's loader read, by the key itself (strawberry's default cache calls a
+    key function for every look-up: a page's keys are looked up several times each)."""
+
+    def __init__(self) -> None:
+        self.read: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Any) -> Future[Any] | None:
+        return self.read.get(key)
+
+    def set(self, key: Any, value: Future[Any]) -> None:
+        self.read[key] = value
+
+    def delete(self, key: Any) -> None:
+        del self.read[key]
+
+    def clear(self) -> None:
+        self.read.clear()
 
 
 #: A batch read: (session, keys) -> {key: value}; keys it does not know are left out.
@@ -53,7 +74,7 @@ class RequestContext(Work):
                 found = await fetch(session, keys)
                 return [found.get(key) for key in keys]
 
-            existing = DataLoader(load_fn=load)
+            existing = DataLoader(load_fn=load, cache_map=_ReadCache())
             self._loaders[fetch] = existing
         return existing
 
@@ -68,8 +89,8 @@ class RequestContext(Work):
         batch: no awaitable per key, as `DataLoader.load_many` makes, is needed for them)."""
         loader = self.loader(fetch)
         keys = list(keys)
-        read = loader.cache_map
-        missing = [key for key in dict.fromkeys(keys) if read.get(key) is None]
+        read = loader.cache_map.read  # type: ignore[attr-defined]  # a _ReadCache: see `loader`
+        missing = [key for key in dict.fromkeys(keys) if key not in read]
         if missing:
             found = await fetch(self.session, missing)
             # Kept for the request's later `load`s; one read meanwhile is not replaced.

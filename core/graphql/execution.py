@@ -54,6 +54,7 @@ from asyncio import gather
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from decimal import Decimal
+from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -80,6 +81,8 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
 _DEFINITION = "strawberry-definition"
+#: What a class made by `@strawberry.type` carries.
+_STRAWBERRY_TYPE = "__strawberry_definition__"
 
 #: The method by which a field extension that checks only the request (never the source,
 #: the arguments or the result), such as a permission, offers that check (see above).
@@ -307,10 +310,20 @@ def _not_serialized(plan: FieldPlan, value: Any, serialized: Any) -> TypeError:
     )
 
 
-def _unusual(value: Any, plain_types: frozenset[type], is_awaitable: Callable[[Any], bool]) -> bool:
-    """Whether graphql-core would do more with `value` than complete it: await it, or
-    report it as the field's error (an exception instance, graphql-core's `Undefined`)."""
-    return type(value) not in plain_types and (isinstance(value, Exception) or is_awaitable(value))
+def _answered_by_class(kind: type) -> bool:
+    """Whether what graphql-core asks of a value before completing it (an exception? an
+    awaitable: a coroutine, a generator-based one, or anything with `__await__`) has one
+    answer for every instance of `kind`, but for an `__await__` in an instance's own
+    `__dict__`: a strawberry type without attribute access of its own (`__getattr__`,
+    `__getattribute__`, a `__class__` property) and none of those kinds."""
+    return (
+        hasattr(kind, _STRAWBERRY_TYPE)
+        and not issubclass(kind, (Exception, CoroutineType, GeneratorType))
+        and not hasattr(kind, "__await__")
+        and kind.__getattribute__ is object.__getattribute__  # type: ignore[comparison-overlap]
+        and not hasattr(kind, "__getattr__")
+        and all("__class__" not in vars(base) for base in kind.__mro__[:-1])
+    )
 
 
 class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -321,6 +334,8 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         # A middleware wraps every resolver; with one, every field goes the general way.
         self._plans: dict[str, dict[str, FieldPlan]] = {} if manager is not None and manager.middlewares else _plans_of(self.schema)
+        #: Classes whose instances graphql-core completes as they are, found in this request (`_plain`).
+        self._plain_classes: set[type] = set()
         #: id(fields) -> (fields, parent type, the fields with their plans): see `_steps`.
         self._steps_by_fields: dict[int, tuple[dict[str, list[Any]], GraphQLObjectType, tuple[_Step, ...] | None]] = {}
 
@@ -405,13 +420,13 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
             return self._completed_generally(plan, value, parent_type, field_nodes, field_path)
         if plan.item_type is None:
-            if _unusual(value, plan.plain_types, is_awaitable):
+            if not self._plain(value, plan.plain_types):
                 return self._completed_generally(plan, value, parent_type, field_nodes, field_path)
         elif type(value) not in (list, tuple):
             return self._completed_generally(plan, value, parent_type, field_nodes, field_path)
         elif plan.object_type is None and {type(item) for item in value} <= plan.unchanged_types:
             return list(value)  # leaves that serialize to themselves (a list of strings): as they are
-        elif any((not plan.items_nullable) if item is None else _unusual(item, plan.plain_types, is_awaitable) for item in value):
+        elif not self._plain_items(plan, value):
             return self._completed_generally(plan, value, parent_type, field_nodes, field_path)
         try:
             if plan.object_type is None:
@@ -425,6 +440,41 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if is_awaitable(completed):
             return self._awaited(completed, field_nodes, plan.field.type, field_path)
         return completed
+
+    def _plain(self, value: Any, plain_types: frozenset[type]) -> bool:
+        """Whether graphql-core completes `value` as it is: neither awaits it nor reports it
+        as the field's error (an exception instance, graphql-core's `Undefined`). Asked once
+        per class in this request where one answer holds for every instance of the class
+        (`_answered_by_class`: a page's nodes)."""
+        kind = type(value)
+        if kind in plain_types:
+            return True
+        if kind in self._plain_classes:
+            return "__await__" not in getattr(value, "__dict__", ())
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            return False
+        if _answered_by_class(kind):
+            self._plain_classes.add(kind)
+        return True
+
+    def _plain_items(self, plan: FieldPlan, items: list[Any] | tuple[Any, ...]) -> bool:
+        """Whether graphql-core completes every item as it is: none null where items may not
+        be, none awaitable or an exception."""
+        plain_types, known = plan.plain_types, self._plain_classes
+        for item in items:
+            kind = type(item)
+            if kind in plain_types:
+                continue
+            if kind in known:
+                if "__await__" in getattr(item, "__dict__", ()):
+                    return False
+                continue
+            if item is None:
+                if not plan.items_nullable:
+                    return False
+            elif not self._plain(item, plain_types):
+                return False
+        return True
 
     def _strawberry_info(self, plan: FieldPlan, parent_type: GraphQLObjectType, field_nodes: list[Any], field_path: Path) -> Info:
         """The info strawberry gives a resolver function: its own, around graphql-core's (a

@@ -186,6 +186,29 @@ async def soon_text() -> str:
     return "straks"
 
 
+def awaiting_part(label: str) -> Part:
+    """A part with `__await__` of its own (in its instance's `__dict__`): graphql-core takes it
+    for an awaitable, also after other parts of its class that were not."""
+    made = make_part(label)
+    object.__setattr__(made, "__await__", lambda: iter(()))
+    return made
+
+
+class LoudPart(Part):
+    """A part whose attribute look-up is its own: each one asked, never its class."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "__await__":
+            return lambda: iter(())
+        raise AttributeError(name)
+
+
+def loud_part(label: str) -> Part:
+    made = LoudPart.__new__(LoudPart)
+    object.__setattr__(made, "label", label)
+    return made
+
+
 def make_item(**overrides: Any) -> Item:
     values: dict[str, Any] = {
         "name": "a",
@@ -287,6 +310,10 @@ ITEMS.update(
     awaited_error_in_parts=[make_item(parts=[make_part("q"), make_part("async-kapot")])],
     awaited_error_in_loose_parts=[make_item(loose_parts=[make_part("async-kapot"), make_part("s")])],
     awaited_error_in_maybe_part=[make_item(maybe_part=make_part("async-kapot"))],
+    # Awaitable by an instance's own attribute, after plain ones of the same class.
+    awaitable_instance_in_parts=[make_item(parts=[make_part("q"), make_part("r"), awaiting_part("s")])],
+    awaitable_instance_as_part=[make_item(part=make_part("p")), make_item(part=awaiting_part("s"))],
+    awaitable_by_getattr_in_parts=[make_item(parts=[make_part("q"), loud_part("r")])],
 )
 
 
@@ -350,6 +377,9 @@ QUERIES = [
             "awaited_error_in_parts",
             "awaited_error_in_loose_parts",
             "awaited_error_in_maybe_part",
+            "awaitable_instance_in_parts",
+            "awaitable_instance_as_part",
+            "awaitable_by_getattr_in_parts",
         )
     ),
 ]
