@@ -95,6 +95,21 @@ SERVER_ERROR = "server_error"
 SERVER_ERROR_CODES = frozenset({"INTERNAL_SERVER_ERROR", "BUSY", "DATABASE_UNAVAILABLE", "UNSAFE_DATABASE_ROLE"})
 
 
+#: (metric, label values) -> the metric's child for them: what `labels()` finds every time,
+#: after checking and locking each time (six times a request). As bounded as the metric's
+#: own children (routes, operations, root fields, gemeenten, outcomes).
+_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def child(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, found once per set of label values."""
+    key = (metric, labels)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = metric.labels(*labels)
+    return found
+
+
 def outcome_class(outcome: str | int) -> str:
     """ok, client_error or server_error, of an outcome label or an HTTP status."""
     if isinstance(outcome, int):

@@ -205,8 +205,8 @@ class ObservabilityMiddleware:
     @staticmethod
     def _record(observation: RequestObservation, method: str, route: str, status: int, seconds: float) -> None:
         span, operation = observation.span, observation.graphql
-        metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
-        metrics.HTTP_DURATION.labels(method, route, metrics.outcome_class(status)).observe(seconds)
+        metrics.child(metrics.HTTP_REQUESTS, method, route, str(status)).inc()
+        metrics.child(metrics.HTTP_DURATION, method, route, metrics.outcome_class(status)).observe(seconds)
         span.set_attribute("http.route", route)
         span.set_attribute("http.response.status_code", status)
         # A span failed when the platform failed (semantic conventions: 4xx is the caller's).
@@ -217,12 +217,12 @@ class ObservabilityMiddleware:
             outcome = operation.outcome or f"HTTP_{status}"
             outcome_class = metrics.outcome_class(outcome)
             labels = (operation.endpoint, operation.operation_type, operation.operation)
-            metrics.GRAPHQL_OPERATIONS.labels(*labels, outcome).inc()
-            metrics.GRAPHQL_DURATION.labels(*labels, outcome_class).observe(seconds)
+            metrics.child(metrics.GRAPHQL_OPERATIONS, *labels, outcome).inc()
+            metrics.child(metrics.GRAPHQL_DURATION, *labels, outcome_class).observe(seconds)
             for field in operation.root_fields:
-                metrics.GRAPHQL_ROOT_FIELDS.labels(operation.endpoint, operation.operation_type, field).inc()
+                metrics.child(metrics.GRAPHQL_ROOT_FIELDS, operation.endpoint, operation.operation_type, field).inc()
             if operation.tenant is not None:
-                metrics.TENANT_OPERATIONS.labels(operation.tenant, outcome_class).inc()
+                metrics.child(metrics.TENANT_OPERATIONS, operation.tenant, outcome_class).inc()
             if outcome_class == metrics.SERVER_ERROR:
                 error_type = outcome
         if error_type is not None:

@@ -362,7 +362,16 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, field_nodes, plan in steps:
             if plan is not None:
                 if plan.bare_leaf:
-                    answer = self._bare_leaf(plan, parent_type, source_value, field_nodes, path, response_name)
+                    # The commonest field of all (a name, a flag) read here, without a call of its own.
+                    try:
+                        value = plan.read(source_value, plan.python_name)
+                    except Exception as raw_error:
+                        results[response_name] = self._field_error(raw_error, field_nodes, plan.field.type, Path(path, response_name, parent_type.name))
+                        continue
+                    if type(value) in plan.unchanged_types:
+                        results[response_name] = value
+                        continue
+                    answer = self._bare_leaf(plan, value, parent_type, field_nodes, path, response_name)
                 else:
                     answer = self._short_answer(plan, parent_type, source_value, field_nodes, path, response_name)
                 results[response_name] = answer
@@ -378,13 +387,10 @@ class PlatformExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
         return _completed_fields(results, awaiting)
 
-    def _bare_leaf(self, plan: FieldPlan, parent_type: GraphQLObjectType, source: Any, field_nodes: list[Any], path: Path | None, response_name: str) -> Any:
-        """The commonest field of all (a name, a date: a leaf without checks) read and
-        serialized; anything unusual on the way goes on as `_short_answer` would."""
+    def _bare_leaf(self, plan: FieldPlan, value: Any, parent_type: GraphQLObjectType, field_nodes: list[Any], path: Path | None, response_name: str) -> Any:
+        """A leaf without checks (a date, an enum) serialized from the value read (by
+        `execute_fields`); anything unusual goes on as `_short_answer` would."""
         try:
-            value = plan.read(source, plan.python_name)
-            if type(value) in plan.unchanged_types:
-                return value
             if value is None:
                 if plan.nullable:
                     return None
