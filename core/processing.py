@@ -29,6 +29,7 @@ names from code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -206,8 +207,14 @@ class ProcessingJournal:
 
 def pseudonym(secret: str, tenant_id: uuid.UUID, subject_id: Any) -> str:
     """The data subject as the log knows it: stable per tenant, not reversible."""
-    key = hmac.new(secret.encode(), b"processing-log:" + str(tenant_id).encode(), hashlib.sha256).digest()
-    return hmac.new(key, str(subject_id).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_pseudonym_key(secret, tenant_id), str(subject_id).encode(), "sha256").hex()
+
+
+@functools.lru_cache(maxsize=1024)
+def _pseudonym_key(secret: str, tenant_id: uuid.UUID) -> bytes:
+    # Once per gemeente (and secret), not per record; hmac.digest is the one-shot form of
+    # hmac.new(...).digest(), the same bytes.
+    return hmac.digest(secret.encode(), b"processing-log:" + str(tenant_id).encode(), "sha256")
 
 
 def record_processing(
@@ -240,7 +247,7 @@ def chain_key(secret: str) -> bytes:
 
 def _hash(key: bytes, previous: str, fields: dict[str, Any]) -> str:
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hmac.new(key, (previous + canonical).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, (previous + canonical).encode(), "sha256").hex()
 
 
 #: What a record's hash covers, besides the previous record's hash: what was recorded, and

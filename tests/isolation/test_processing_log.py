@@ -427,3 +427,17 @@ async def test_a_batch_is_sealed_in_a_fixed_number_of_statements(platform: Platf
     assert [statement.split()[1] for statement in updates] == ["processing_log", "processing_log_heads"]
     assert "seq IS NULL" in updates[0] and "processing_log.tenant_id =" in updates[0]  # only unsealed records, of this gemeente
     await assert_all_sealed(platform, world.utrecht.id)
+
+
+def test_a_pseudonym_is_the_keyed_hash_of_the_subject_under_its_gemeentes_key() -> None:
+    """What a record's data subject is (written down here by hand, so that a faster way to
+    compute it cannot change a single pseudonym already in a log): HMAC-SHA256 of the
+    subject's id under a key per gemeente, itself HMAC-SHA256 of the gemeente's id under
+    the platform's secret; different per gemeente, per subject and per secret."""
+    import hmac
+    import uuid
+
+    gemeente, other, subject = uuid.UUID(int=1), uuid.UUID(int=2), uuid.UUID(int=3)
+    key = hmac.new(TEST_SECRET.encode(), b"processing-log:" + str(gemeente).encode(), hashlib.sha256).digest()
+    assert pseudonym(TEST_SECRET, gemeente, subject) == hmac.new(key, str(subject).encode(), hashlib.sha256).hexdigest()
+    assert len({pseudonym(TEST_SECRET, gemeente, subject), pseudonym(TEST_SECRET, other, subject), pseudonym(TEST_SECRET, gemeente, other), pseudonym("x" * 40, gemeente, subject)}) == 4
