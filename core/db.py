@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 import time
 import uuid
@@ -655,6 +656,7 @@ def _scope_orm_statement(state: Any) -> None:
     shared_classes = [cls for cls, shape in shapes.items() if shape is DataShape.SHARED]
     if not (tenant_classes or shared_classes):
         return  # national reference data only: everyone reads it
+    _refuse_bound_tenant(state.parameters)
     if not state.is_orm_statement:
         # A Core statement (on the Table, not the model) would not get the criteria below:
         # refused, so that tenant and shared data are only reached through the models.
@@ -679,6 +681,22 @@ def _scope_orm_statement(state: Any) -> None:
     state.statement = _scoped(state.statement, _tenant_criteria(context.tenant_id, tuple(tenant_classes), tuple(shared_classes), frozenset(owned)))
 
 
+#: The names SQLAlchemy gives the values the criteria below bind (`tenant_id_1`, ...): a value
+#: passed under such a name with a statement would take the criteria's place.
+_CRITERIA_PARAMETER = re.compile(r"(owner_)?tenant_id_\d+")
+
+
+def _refuse_bound_tenant(parameters: Any) -> None:
+    """A statement's parameters may not name the tenant criteria's values: the tenant is
+    bound by this hook only (isolation layer 1, on SQLite the only one)."""
+    if not parameters:
+        return
+    for row in parameters if isinstance(parameters, list) else (parameters,):
+        for name in row:
+            if type(name) is str and _CRITERIA_PARAMETER.fullmatch(name):
+                raise NoTenantContext(f"parameter {name!r}: the tenant of a statement is bound by the platform, not by its caller")
+
+
 def _scoped(statement: Any, options: tuple[Any, ...]) -> Any:
     """`statement` with these criteria options: the same object for the same statement
     object and options (see `_SCOPED_FORMS`)."""
@@ -689,7 +707,7 @@ def _scoped(statement: Any, options: tuple[Any, ...]) -> Any:
     if known is not None and known[0] is options:
         return known[1]
     scoped = statement.options(*options)
-    if len(forms) >= 64:  # a form per gemeente (and set of classes) that ran it: bounded
+    if len(forms) >= 16:  # a form per gemeente (and set of classes) that ran it: bounded
         forms.clear()
     forms[id(options)] = (options, scoped)
     return scoped

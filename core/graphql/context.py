@@ -90,15 +90,16 @@ class RequestContext(Work):
         loader = self.loader(fetch)
         keys = list(keys)
         read = loader.cache_map.read  # type: ignore[attr-defined]  # a _ReadCache: see `loader`
-        missing = [key for key in dict.fromkeys(keys) if key not in read]
+        # A key not read yet, or whose read was cancelled (as `load` reads such a key again).
+        missing = [key for key in dict.fromkeys(keys) if (known := read.get(key)) is None or known.cancelled()]
         if missing:
             found = await fetch(self.session, missing)
-            # Kept for the request's later `load`s; one read meanwhile is not replaced.
-            loader.prime_many({key: found.get(key) for key in missing})
+            # Kept for the request's later `load`s (a cancelled read replaced).
+            loader.prime_many({key: found.get(key) for key in missing if (known := read.get(key)) is None or known.cancelled()}, force=True)
         values = []
         for key in keys:
             known = read.get(key)
-            if known is None:  # cleared from the loader meanwhile: read as `load` reads
+            if known is None or known.cancelled():  # cleared or cancelled meanwhile: read as `load` reads
                 values.append(await loader.load(key))
             else:
                 values.append(known.result() if known.done() else await known)

@@ -510,16 +510,19 @@ class ModulePayload:
     module: ModuleNode
 
 
-async def _partner_nodes(info: Info, rows: list[Any], fields: frozenset[str] | None, *, as_rows: bool) -> list[PartnerNode]:
-    """A page of partners (entities, or rows of some columns: `as_rows`); their members read
-    with it, in one batch, when the query asks for them on the nodes (`fields`, None: it
-    cannot be told, so read them) and may see them (`members` checks the permission itself,
-    as always). When that read fails, each partner's `members` reads them itself and
-    answers the error at its own path, as without this (the rest of the page keeps its data)."""
+async def _partner_nodes(
+    info: Info, rows: list[Any], fields: frozenset[str] | None, member_columns: tuple[Any, ...], *, as_rows: bool
+) -> list[PartnerNode]:
+    """A page of partners (entities, or rows of some columns: `as_rows`); their members (rows
+    of `member_columns`) read with it, in one batch, when the query asks for them on the
+    nodes (`fields`, None: it cannot be told, so read them) and may see them (`members`
+    checks the permission itself, as always). When that read fails, each partner's
+    `members` reads them itself and answers the error at its own path, as without this
+    (the rest of the page keeps its data)."""
     members: dict[uuid.UUID, Any] = {}
     if (fields is None or "members" in fields) and info.context.principal.has("core.member.read"):
         ids = [row.id for row in rows]
-        fetch = member_rows_by_partner(member_columns(selected_node_subfields(info, "members", connection=True)))
+        fetch = member_rows_by_partner(member_columns)
         try:
             members = dict(zip(ids, await info.context.load_many(fetch, ids), strict=True))
         except Exception:  # noqa: BLE001 - answered per partner, see above
@@ -567,6 +570,11 @@ class CoreQuery:
     ) -> Connection[PartnerNode]:
         # Only the columns the query asks for, as rows (nodes over them), when it can be told.
         fields = selected_node_fields(info, connection=True)
+        member_fields = selected_node_subfields(info, "members", connection=True) if fields is not None and "members" in fields else None
+        if member_fields is not None and "partner" in member_fields:
+            # A member's `partner` is the page's own node, and its `members` the page's rows:
+            # what a query asks there is read from them, so they hold every column.
+            fields = member_fields = None
         columns = partner_columns(fields)
         statement = _partners_select(columns)
         if filter is not None:
@@ -585,7 +593,7 @@ class CoreQuery:
             first=first,
             after=after,
             max_page_size=info.context.settings.graphql_max_page_size,
-            to_nodes=lambda rows: _partner_nodes(info, rows, fields, as_rows=columns is not None),
+            to_nodes=lambda rows: _partner_nodes(info, rows, fields, member_columns(member_fields), as_rows=columns is not None),
             as_rows=columns is not None,
         )
 

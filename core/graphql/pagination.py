@@ -190,12 +190,13 @@ async def paginate_list(
 #: page follows) and the sort values of the cursor it continues after.
 _LIMIT = "page_limit"
 _AFTER = tuple(f"page_after_{index}" for index in range(8))
+_RESERVED = frozenset({_LIMIT, *_AFTER})
 
 #: A statement paged more than once (one built once, in code) -> its page statements by
 #: order, direction and whether a cursor is given. Built once each, the same object every
 #: time (the scoping hook and SQLAlchemy's compiled cache then do their work once, not per
 #: page); held only while the statement lives.
-_PAGE_STATEMENTS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+_PAGE_STATEMENTS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]]] = weakref.WeakKeyDictionary()
 
 
 def _page_statement(statement: Select[Any], order_by: tuple[InstrumentedAttribute[Any], ...], descending: bool, after: bool) -> Select[Any]:
@@ -206,18 +207,20 @@ def _page_statement(statement: Select[Any], order_by: tuple[InstrumentedAttribut
     forms = _PAGE_STATEMENTS.get(statement)
     if forms is None:
         forms = _PAGE_STATEMENTS[statement] = {}
-    # By the columns' ids: comparing model attributes with == builds SQL, not a bool.
+    # By the columns' ids (comparing model attributes with == builds SQL, not a bool), the
+    # columns kept with the form and checked, so that an id is never another's.
     key = (*map(id, order_by), descending, after)
-    page_statement = forms.get(key)
-    if page_statement is None:
-        page_statement = statement.order_by(*(column.desc() for column in order_by) if descending else order_by)
-        if after:
-            # Bound with each column's own type, so that stored forms (UTC datetimes, uuids) compare alike.
-            seen = tuple_(*(bindparam(name, type_=column.type) for name, column in zip(_AFTER, order_by, strict=False)))
-            position = tuple_(*order_by)
-            page_statement = page_statement.where(position < seen if descending else position > seen)
-        page_statement = page_statement.limit(bindparam(_LIMIT, type_=Integer()))
-        forms[key] = page_statement
+    known = forms.get(key)
+    if known is not None and all(mine is theirs for mine, theirs in zip(known[0], order_by, strict=True)):
+        return known[1]
+    page_statement = statement.order_by(*(column.desc() for column in order_by) if descending else order_by)
+    if after:
+        # Bound with each column's own type, so that stored forms (UTC datetimes, uuids) compare alike.
+        seen = tuple_(*(bindparam(name, type_=column.type) for name, column in zip(_AFTER, order_by, strict=False)))
+        position = tuple_(*order_by)
+        page_statement = page_statement.where(position < seen if descending else position > seen)
+    page_statement = page_statement.limit(bindparam(_LIMIT, type_=Integer()))
+    forms[key] = (order_by, page_statement)
     return page_statement
 
 
@@ -248,6 +251,8 @@ async def paginate(
         raise TypeError("give either to_node or to_nodes")
     page_size = _page_size(first, max_page_size)
     values = dict(params or {})
+    if taken := values.keys() & _RESERVED:
+        raise ValueError(f"paginate binds {sorted(taken)} itself: name the statement's own parameters otherwise")
 
     async def total() -> int:
         return (await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()), values)).scalar_one()

@@ -111,3 +111,20 @@ async def test_a_page_of_rows_answers_every_field_as_one_partner_does(api: Api, 
     for node in nodes:
         one = (await api.gql("utrecht", f"query($id: ID!) {{ partner(id: $id) {{ {PARTNER_FIELDS} __typename }} }}", {"id": node["id"]}, user=ADMIN)).ok()
         assert one["partner"] == node
+
+
+async def test_what_a_members_partner_is_asked_is_read_with_the_page(api: Api, world: World, platform: Platform) -> None:
+    """A member's `partner` is the page's own node and its `members` the page's rows: fields
+    asked only there (a partner's email under a member, a member's email under the partner
+    of a member) are answered as `partner(id)` answers them, never an error."""
+    await seed_partners(api, platform, 2)
+    for query, path in [
+        ("{ partners { nodes { id name members { partner { email website } } } } }", ("partner",)),
+        ("{ partners { nodes { id name members { displayName partner { members { email roles } } } } } }", ("partner", "members")),
+    ]:
+        nodes = (await api.gql("utrecht", query, user=ADMIN)).ok()["partners"]["nodes"]
+        assert any(node["members"] for node in nodes)
+        for node in nodes:
+            inner = "partner { email website }" if path == ("partner",) else "displayName partner { members { email roles } }"
+            one = (await api.gql("utrecht", f"query($id: ID!) {{ partner(id: $id) {{ id name members {{ {inner} }} }} }}", {"id": node["id"]}, user=ADMIN)).ok()
+            assert one["partner"] == node

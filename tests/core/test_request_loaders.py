@@ -75,3 +75,14 @@ async def test_different_functions_never_share_what_they_read() -> None:
     assert await work.load_many(first, [1]) == ["een"]
     assert await work.load_many(second, [1]) == ["een"]
     assert first.calls == [[1]] and second.calls == [[1]]
+
+
+async def test_a_cancelled_read_is_read_again() -> None:
+    """As `load` does with a key whose read was cancelled (a request that gave up on it)."""
+    work, reads = context(), Reads()
+    cancelled = asyncio.get_running_loop().create_future()
+    cancelled.cancel()
+    work.loader(reads).cache_map.set(1, cancelled)
+    assert await work.load_many(reads, [1, 2]) == ["een", "twee"]
+    assert await work.load(reads, 1) == "een"
+    assert reads.calls == [[1, 2]]

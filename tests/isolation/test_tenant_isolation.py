@@ -98,6 +98,28 @@ async def test_a_select_of_columns_is_scoped_as_a_select_of_entities(api: Api, w
         assert [row.name for row in (await session.execute(select(Partner.id, Partner.name)))] == ["Alleen Bosch"]
 
 
+async def test_a_statement_cannot_be_given_another_tenant_by_its_parameters(api: Api, world: World, platform: Platform) -> None:
+    """Layer 1 binds the tenant in its criteria under names SQLAlchemy makes (`tenant_id_1`);
+    a value passed under such a name would take its place (on SQLite nothing else would stop
+    it): refused, through the session and through a page's parameters. A row's own
+    `tenant_id` (a bulk update by primary key) is not such a name."""
+    from core.graphql.pagination import paginate
+
+    await bosch_rows(api)
+    async with platform.session(TenantContext(tenant_id=world.utrecht.id)) as session:
+        for name in ("tenant_id_1", "tenant_id_2", "owner_tenant_id_1"):
+            with pytest.raises(NoTenantContext):
+                await session.execute(select(Partner.name), {name: world.bosch.id})
+        with pytest.raises(NoTenantContext):
+            await paginate(
+                session, select(Partner.id, Partner.name), order_by=[Partner.name, Partner.id], first=5, after=None,
+                max_page_size=50, to_node=lambda row: row.name, as_rows=True, params={"tenant_id_1": world.bosch.id},
+            )
+        with pytest.raises(ValueError, match="page_limit"):
+            await paginate(session, select(Partner), order_by=[Partner.name, Partner.id], first=5, after=None, max_page_size=50, to_node=lambda row: row, params={"page_limit": 1000})
+        assert (await session.execute(select(func.count(Partner.id)))).scalar_one() == 0
+
+
 async def test_core_statements_on_tenant_tables_are_refused(api: Api, world: World, platform: Platform) -> None:
     """Layer 1 filters statements on the models; one on a tenant table itself would pass
     unfiltered (on SQLite nothing else would stop it), so it is refused."""
