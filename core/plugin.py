@@ -24,7 +24,7 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFa
 from core.events import forget_events, publish_event
 from core.tenancy import NotOwner, ReferenceDataReadOnly
 from core.graphql.context import RequestContext
-from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_node_fields
+from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_columns, selected_node_fields
 from core.graphql.enums import enum_member, enum_members, value_enum
 from core.graphql.roles import PartnerTypeEnum, RoleEnum
 from core.graphql.pagination import Connection, Edge, PageInfo, paginate, paginate_list, position_connection, position_window
@@ -205,6 +205,7 @@ __all__ = [
     "workflow_history",
     "WorkflowDefinition",
     "WorkflowSubject",
+    "selected_columns",
     "selected_node_fields",
 ]
 

@@ -33,6 +33,12 @@ class _ReadCache(AbstractCache[Any, Any]):
         self.read.clear()
 
 
+def _unread(known: Future[Any] | None) -> bool:
+    """Whether a key's read is still to be made: none yet, or it was cancelled (as strawberry's
+    `load` reads such a key again)."""
+    return known is None or known.cancelled()
+
+
 #: A batch read: (session, keys) -> {key: value}; keys it does not know are left out.
 Fetch = Callable[[Any, Sequence[Any]], Awaitable[Mapping[Any, Any]]]
 
@@ -90,16 +96,15 @@ class RequestContext(Work):
         loader = self.loader(fetch)
         keys = list(keys)
         read = loader.cache_map.read  # type: ignore[attr-defined]  # a _ReadCache: see `loader`
-        # A key not read yet, or whose read was cancelled (as `load` reads such a key again).
-        missing = [key for key in dict.fromkeys(keys) if (known := read.get(key)) is None or known.cancelled()]
+        missing = [key for key in dict.fromkeys(keys) if _unread(read.get(key))]
         if missing:
             found = await fetch(self.session, missing)
-            # Kept for the request's later `load`s (a cancelled read replaced).
-            loader.prime_many({key: found.get(key) for key in missing if (known := read.get(key)) is None or known.cancelled()}, force=True)
+            # Kept for the request's later `load`s (a cancelled read replaced, one made meanwhile kept).
+            loader.prime_many({key: found.get(key) for key in missing if _unread(read.get(key))}, force=True)
         values = []
         for key in keys:
             known = read.get(key)
-            if known is None or known.cancelled():  # cleared or cancelled meanwhile: read as `load` reads
+            if _unread(known):  # cleared or cancelled meanwhile: read as `load` reads
                 values.append(await loader.load(key))
             else:
                 values.append(known.result() if known.done() else await known)

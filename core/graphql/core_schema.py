@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core.access import validate_tenant_roles
-from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_node_fields, selected_node_subfields
+from core.graphql.fields import container, field, input_data, mutation, readable_with, row_field, selected_columns, selected_node_fields, selected_node_subfields
 from core.graphql.pagination import Connection, paginate
 from core.graphql.roles import PartnerTypeEnum, RoleEnum, roles_of
 from core.models import Membership, Partner, PartnerDomain, PartnerType, TenantStatus, Wijk
@@ -187,11 +187,8 @@ def _partners_select(columns: tuple[Any, ...] | None) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def partner_columns(fields: frozenset[str] | None) -> tuple[Any, ...] | None:
-    """The columns a page of partners reads for a query's `fields` (`selected_node_fields`),
-    or None (whole entities) for a selection it cannot read or a field not listed."""
-    if fields is None or not fields <= PARTNER_COLUMNS.keys():
-        return None
-    return tuple(dict.fromkeys((Partner.tenant_id, Partner.id, Partner.name, *(column for name in sorted(fields) for column in PARTNER_COLUMNS[name]))))
+    """The columns a page of partners reads for a query's `fields`, or None (whole entities)."""
+    return selected_columns(fields, PARTNER_COLUMNS, always=(Partner.tenant_id, Partner.id, Partner.name))
 
 
 class MemberOfRow(MemberNode):
@@ -331,9 +328,7 @@ MEMBER_FIELD_COLUMNS: dict[str, tuple[Any, ...]] = {
 def member_columns(fields: frozenset[str] | None) -> tuple[Any, ...]:
     """The columns the `Member` nodes of a query's `fields` read; all of `MEMBER_COLUMNS` for a
     selection that cannot be read or a field not listed."""
-    if fields is None or not fields <= MEMBER_FIELD_COLUMNS.keys():
-        return MEMBER_COLUMNS
-    return tuple(dict.fromkeys((Membership.id, Membership.partner_id, *(column for name in sorted(fields) for column in MEMBER_FIELD_COLUMNS[name]))))
+    return selected_columns(fields, MEMBER_FIELD_COLUMNS, always=(Membership.id, Membership.partner_id)) or MEMBER_COLUMNS
 
 
 @functools.lru_cache(maxsize=64)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import random
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -272,6 +272,18 @@ def selected_node_fields(info: Any, *, connection: bool) -> frozenset[str] | Non
     the selection cannot be read (then load everything): lists load only what is asked."""
     nodes = _selected_nodes(info, connection)
     return None if nodes is None else frozenset(child.name for child in _children(nodes))
+
+
+def selected_columns(
+    fields: frozenset[str] | None, columns_of_field: Mapping[str, Sequence[Any]], *, always: Sequence[Any] = ()
+) -> tuple[Any, ...] | None:
+    """The columns a query's `fields` (`selected_node_fields`) read, by `columns_of_field` (a
+    GraphQL field name -> the columns it reads), after `always` (a page's key and order),
+    each once; None (read whole rows) when the selection cannot be read or names a field
+    not in the map."""
+    if fields is None or not fields <= columns_of_field.keys():
+        return None
+    return tuple(dict.fromkeys((*always, *(column for name in sorted(fields) for column in columns_of_field[name]))))
 
 
 def selected_node_subfields(info: Any, name: str, *, connection: bool) -> frozenset[str] | None:

@@ -15,7 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.plugin import container, partners_by_id, readable_with, row_field
+from core.plugin import container, partners_by_id, readable_with, row_field, selected_columns
 from core.plugin import enum_member as member
 from core.plugin import enum_members as members
 from plugins.handvat3_toegang.graphql.enums import (
@@ -118,12 +118,10 @@ REGELING_COLUMNS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def regeling_columns(fields: frozenset[str] | None) -> list[Any] | None:
+def regeling_columns(fields: frozenset[str] | None) -> tuple[Any, ...] | None:
     """The columns a regeling's `fields` read (`selected_node_fields`); None (every column) for a
     field not listed here."""
-    if fields is None or not fields <= REGELING_COLUMNS.keys():
-        return None
-    return list(dict.fromkeys(column for name in sorted(fields) for column in REGELING_COLUMNS[name]))
+    return selected_columns(fields, REGELING_COLUMNS)
 
 
 async def _provider_names(info: Info, rows: Sequence[Regeling], fields: frozenset[str] | None) -> dict[uuid.UUID, str] | None:

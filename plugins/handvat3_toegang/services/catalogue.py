@@ -193,17 +193,6 @@ async def regeling_exists(session: Any, regeling_id: Any) -> bool:
 ToNodes = Callable[[list[Regeling]], Awaitable[list[Any]]]
 
 
-def _selecting(columns: Sequence[Any] | None) -> Any:
-    """A select of the regelingen for a page: of whole rows (`columns` None), else of
-    `columns` and `PAGE_COLUMNS` only, as read-only result rows (no entities: a page is
-    only read, and its nodes read the row's fields by name as they read an entity's)."""
-    if columns is None:
-        return select(Regeling)
-    # The whole primary key too, as an entity always has it: what is cached per row is
-    # cached under the gemeente's id as well.
-    return select(*dict.fromkeys((Regeling.tenant_id, *PAGE_COLUMNS, *columns)))
-
-
 #: The order of the catalogue, and of its pages.
 IN_ORDER = (Regeling.position, Regeling.name, Regeling.id)
 
@@ -212,8 +201,11 @@ IN_ORDER = (Regeling.position, Regeling.name, Regeling.id)
 def _page_select(columns: tuple[Any, ...] | None, *, public: bool, include_hidden: bool, by_category: bool) -> Any:
     """The statement of a page of the catalogue: built once per selection of columns and
     filter (a query's repeat), the category and the day bound per call (`_page`), so that a
-    page's statement is the same object each time (see `paginate`)."""
-    statement = _selecting(columns)
+    page's statement is the same object each time (see `paginate`). Of whole rows (`columns`
+    None), else of `columns` as read-only result rows (no entities: a page is only read, and
+    its nodes read a row's fields by name as they read an entity's), with the whole primary
+    key as an entity has it (what is cached per row is cached under the gemeente's id too)."""
+    statement = select(Regeling) if columns is None else select(*dict.fromkeys((Regeling.tenant_id, *PAGE_COLUMNS, *columns)))
     if public:
         statement = _current(_public(statement), bindparam("today", type_=Date()))
     elif not include_hidden:
