@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.models import Membership, Partner, Wijk
 
@@ -57,17 +57,29 @@ class WijkInfo:
     active: bool
 
 
-def _partner(row: Partner) -> PartnerInfo:
+# Read as rows of the columns the values hold, not as entities: a list's names and contacts
+# are read on nearly every request, and an entity costs several times a row to make (and to
+# expire at commit). The selects of model attributes are scoped to the tenant as entities are.
+_PARTNER = (Partner.id, Partner.name, Partner.type, Partner.domain, Partner.active, Partner.email, Partner.phone, Partner.website)
+_MEMBER = (Membership.id, Membership.display_name, Membership.partner_id, Membership.roles, Membership.active)
+_WIJK = (Wijk.id, Wijk.code, Wijk.name, Wijk.active)
+#: By id, built once (an expanding list of ids): the same statement object each time.
+_PARTNERS_BY_ID = select(*_PARTNER).where(Partner.id.in_(bindparam("ids", expanding=True)))
+_MEMBERS_BY_ID = select(*_MEMBER).where(Membership.id.in_(bindparam("ids", expanding=True)))
+_WIJKEN_BY_ID = select(*_WIJK).where(Wijk.id.in_(bindparam("ids", expanding=True)))
+
+
+def _partner(row: Any) -> PartnerInfo:
     return PartnerInfo(
         id=row.id, name=row.name, type=row.type, domain=row.domain, active=row.active, email=row.email, phone=row.phone, website=row.website
     )
 
 
-def _member(row: Membership) -> MemberInfo:
+def _member(row: Any) -> MemberInfo:
     return MemberInfo(id=row.id, display_name=row.display_name, partner_id=row.partner_id, roles=tuple(row.roles or ()), active=row.active)
 
 
-def _wijk(row: Wijk) -> WijkInfo:
+def _wijk(row: Any) -> WijkInfo:
     return WijkInfo(id=row.id, code=row.code, name=row.name, active=row.active)
 
 
@@ -75,23 +87,23 @@ async def partners_by_id(session: Any, ids: Collection[uuid.UUID]) -> dict[uuid.
     """The tenant's partners with these ids (active or not); unknown ids are left out."""
     if not ids:
         return {}
-    rows = (await session.execute(select(Partner).where(Partner.id.in_(list(ids))))).scalars()
+    rows = await session.execute(_PARTNERS_BY_ID, {"ids": list(ids)})
     return {row.id: _partner(row) for row in rows}
 
 
 async def all_partners(session: Any, *, active_only: bool = True) -> list[PartnerInfo]:
     """Every partner of the tenant, by name."""
-    query = select(Partner).order_by(Partner.name, Partner.id)
+    query = select(*_PARTNER).order_by(Partner.name, Partner.id)
     if active_only:
         query = query.where(Partner.active.is_(True))
-    return [_partner(row) for row in (await session.execute(query)).scalars()]
+    return [_partner(row) for row in await session.execute(query)]
 
 
 async def members_by_id(session: Any, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, MemberInfo]:
     """The tenant's memberships with these ids (active or not); unknown ids are left out."""
     if not ids:
         return {}
-    rows = (await session.execute(select(Membership).where(Membership.id.in_(list(ids))))).scalars()
+    rows = await session.execute(_MEMBERS_BY_ID, {"ids": list(ids)})
     return {row.id: _member(row) for row in rows}
 
 
@@ -102,11 +114,11 @@ async def members_by_partner(session: Any, partner_ids: Collection[uuid.UUID]) -
         return grouped
     rows = (
         await session.execute(
-            select(Membership)
+            select(*_MEMBER)
             .where(Membership.partner_id.in_(list(grouped)), Membership.active.is_(True))
             .order_by(Membership.display_name, Membership.id)
         )
-    ).scalars()
+    )
     for row in rows:
         grouped[row.partner_id].append(_member(row))  # type: ignore[index]
     return grouped
@@ -114,17 +126,17 @@ async def members_by_partner(session: Any, partner_ids: Collection[uuid.UUID]) -
 
 async def all_members(session: Any, *, active_only: bool = True) -> list[MemberInfo]:
     """Every membership of the tenant, by name."""
-    query = select(Membership).order_by(Membership.display_name, Membership.id)
+    query = select(*_MEMBER).order_by(Membership.display_name, Membership.id)
     if active_only:
         query = query.where(Membership.active.is_(True))
-    return [_member(row) for row in (await session.execute(query)).scalars()]
+    return [_member(row) for row in await session.execute(query)]
 
 
 async def wijken_by_code(session: Any, codes: Collection[str]) -> dict[str, WijkInfo]:
     """The tenant's wijken with these CBS codes (active or not); unknown codes are left out."""
     if not codes:
         return {}
-    rows = (await session.execute(select(Wijk).where(Wijk.code.in_(list(codes))))).scalars()
+    rows = await session.execute(select(*_WIJK).where(Wijk.code.in_(list(codes))))
     return {row.code: _wijk(row) for row in rows}
 
 
@@ -132,13 +144,13 @@ async def wijken_by_id(session: Any, ids: Collection[uuid.UUID]) -> dict[uuid.UU
     """The tenant's wijken with these ids; unknown ids are left out."""
     if not ids:
         return {}
-    rows = (await session.execute(select(Wijk).where(Wijk.id.in_(list(ids))))).scalars()
+    rows = await session.execute(_WIJKEN_BY_ID, {"ids": list(ids)})
     return {row.id: _wijk(row) for row in rows}
 
 
 async def all_wijken(session: Any, *, active_only: bool = True) -> list[WijkInfo]:
     """Every wijk of the tenant, by code."""
-    query = select(Wijk).order_by(Wijk.code)
+    query = select(*_WIJK).order_by(Wijk.code)
     if active_only:
         query = query.where(Wijk.active.is_(True))
-    return [_wijk(row) for row in (await session.execute(query)).scalars()]
+    return [_wijk(row) for row in await session.execute(query)]

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from core.db import utcnow
 from core.errors import DomainError, ValidationFailed
@@ -190,13 +190,29 @@ def _history_of(definition: WorkflowDefinition, subject_ids: Collection[uuid.UUI
     return (WorkflowHistory.workflow == definition.key) & WorkflowHistory.subject_id.in_(list(subject_ids))
 
 
+#: A subject's steps, as rows (no entities: histories are read with every list of referrals),
+#: built once with the workflow and the subjects bound per call.
+_HISTORY_OF = (
+    select(
+        WorkflowHistory.subject_id,
+        WorkflowHistory.transition,
+        WorkflowHistory.from_state,
+        WorkflowHistory.to_state,
+        WorkflowHistory.reason,
+        WorkflowHistory.actor,
+        WorkflowHistory.occurred_at,
+    )
+    .where(WorkflowHistory.workflow == bindparam("workflow"), WorkflowHistory.subject_id.in_(bindparam("subjects", expanding=True)))
+    .order_by(WorkflowHistory.occurred_at, WorkflowHistory.id)
+)
+
+
 async def workflow_history(session: Any, definition: WorkflowDefinition, subject_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[HistoryEntry]]:
     """The steps of each subject, oldest first (an empty list for a subject without)."""
     history: dict[uuid.UUID, list[HistoryEntry]] = {subject_id: [] for subject_id in subject_ids}
     if not history:
         return history
-    rows = (await session.execute(select(WorkflowHistory).where(_history_of(definition, history)).order_by(WorkflowHistory.occurred_at, WorkflowHistory.id))).scalars()
-    for row in rows:
+    for row in await session.execute(_HISTORY_OF, {"workflow": definition.key, "subjects": list(history)}):
         history[row.subject_id].append(
             HistoryEntry(transition=row.transition, from_state=row.from_state, to_state=row.to_state, reason=row.reason, actor=row.actor, occurred_at=row.occurred_at)
         )

@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -20,6 +21,7 @@ from plugins.handvat2_signaleren.permissions import FAMILY_WRITE
 from plugins.handvat2_signaleren.processing import ACTIVITY
 from plugins.handvat2_signaleren.services.visibility import (
     Viewer,
+    columns_of,
     newest_first,
     own_organisation,
     reading_viewer,
@@ -41,7 +43,8 @@ class FamilyView:
     when it registered the family (they are its key to its own files). The batch reads of a
     family's signals, consents, referrals and plan take it as their key."""
 
-    row: Family
+    #: The family: an entity, or a row of its columns (a page of families, see `columns_of`).
+    row: Any
     viewer: Viewer
 
     @property
@@ -208,15 +211,22 @@ async def families_page(
     if status is not None and status not in ("open", "closed"):
         raise ValidationFailed("Kies de status open of closed.", field="status")
     who = reading_viewer(work)
-    statement = select(Family).where(visible_family_filter(who, dt.date.today()))
-    if status is not None:
-        statement = statement.where(Family.status == status)
+    statement = _families_select(visible_family_filter(who, dt.date.today()), status)
 
-    async def seen(rows: list[Family]) -> list[Any]:
+    async def seen(rows: list[Any]) -> list[Any]:
         record_processing(work, ACTIVITY, "families", [row.id for row in rows], "read")
         return await to_nodes([FamilyView(row, who) for row in rows])
 
-    return await newest_first(work, statement, Family, first=first, after=after, to_nodes=seen)
+    return await newest_first(work, statement, Family, first=first, after=after, to_nodes=seen, as_rows=True)
+
+
+@lru_cache(maxsize=1024)
+def _families_select(visible: Any, status: str | None) -> Any:
+    """A page's select of families as rows, built once per visibility condition (itself made
+    once per organisation and day) and status: the same statement each time, so that its
+    page statement is built once too (`paginate`)."""
+    statement = select(*columns_of(Family)).where(visible)
+    return statement if status is None else statement.where(Family.status == status)
 
 
 async def family_exists(session: Any, family_id: Any) -> bool:

@@ -12,10 +12,11 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.plugin import (
     NotFound,
@@ -43,6 +44,7 @@ from plugins.handvat2_signaleren.services.families import FamilyView, per_family
 from plugins.handvat2_signaleren.services.notifications import tell_about_step
 from plugins.handvat2_signaleren.services.visibility import (
     Viewer,
+    columns_of,
     consent_problem,
     newest_first,
     own_organisation,
@@ -68,7 +70,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 class ReferralView:
     """A referral with the steps the asking member can take on it now."""
 
-    row: Referral
+    #: The referral: an entity, or a row of its columns (a list's).
+    row: Any
     allowed_transitions: tuple[str, ...]
 
 
@@ -216,10 +219,20 @@ async def referrals_as_seen(session: Any, families: Sequence[FamilyView]) -> dic
     today = dt.date.today()
     for who in {family.viewer for family in families}:
         theirs = [family for family in families if family.viewer == who]
-        statement = select(Referral).where(visible_referral_filter(who, today), Referral.family_id.in_([family.row.id for family in theirs]))
-        rows = (await session.execute(statement.order_by(Referral.created_at.desc()))).scalars()
+        rows = await session.execute(_referrals_of_families(visible_referral_filter(who, today)), {"families": [family.row.id for family in theirs]})
         found.update(per_family(theirs, rows, lambda family, row: as_seen(family.viewer, row)))
     return found
+
+
+@lru_cache(maxsize=1024)
+def _referrals_of_families(visible: Any) -> Any:
+    """The referrals of some families that satisfy `visible` as rows (`columns_of`), newest
+    first: built once per condition (itself made once per organisation and day)."""
+    return (
+        select(*columns_of(Referral))
+        .where(visible, Referral.family_id.in_(bindparam("families", expanding=True)))
+        .order_by(Referral.created_at.desc())
+    )
 
 
 # -- the steps -------------------------------------------------------------------------------------

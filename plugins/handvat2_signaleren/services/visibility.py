@@ -106,11 +106,16 @@ def shares_with(partner: Any, today: dt.date) -> Any:
 # -- families and referrals ------------------------------------------------------------------------
 
 
+#: The conditions for "nothing" (one object each, so that statements built on them are too).
+_NO_FAMILY = Family.id.is_(None)
+_NO_REFERRAL = Referral.id.is_(None)
+
+
 def visible_family_filter(who: Viewer, today: dt.date) -> Any:
     """The SQL condition for the families this member's organisation may see."""
     partner = who.partner_id
     if partner is None or not who.may(FAMILY_READ):
-        return Family.id.is_(None)  # nothing
+        return _NO_FAMILY
     return _visible_families(partner, today, who.may(FAMILY_WRITE))
 
 
@@ -120,7 +125,7 @@ def visible_referral_filter(who: Viewer, today: dt.date) -> Any:
     (as `visible_family_filter`); never those of an anonymised family."""
     partner = who.partner_id
     if partner is None or not who.may(FAMILY_READ):
-        return Referral.id.is_(None)
+        return _NO_REFERRAL
     return _visible_referrals(partner, today, who.may(REFERRAL_SEND))
 
 
@@ -188,6 +193,14 @@ async def owning_family(work: Work, row: Any, message: str, operation: str, *, c
 # -- lists --------------------------------------------------------------------------------------------
 
 
+def columns_of(model: Any) -> tuple[Any, ...]:
+    """Every column of `model`, as its attribute. A select of them gives rows read by the same
+    names as the entity's attributes: what a read-only list reads, without the entities
+    (several times cheaper to make, and nothing for the session to keep or expire). Scoped
+    to the tenant as a select of the entity is."""
+    return tuple(getattr(model, column.key) for column in model.__table__.columns)
+
+
 async def newest_first(
     work: Work,
     statement: Any,
@@ -197,9 +210,10 @@ async def newest_first(
     after: str | None,
     to_nodes: Callable[[list[Any]], Awaitable[list[Any]]],
     moment: str = "created_at",
+    as_rows: bool = False,
 ) -> Any:
     """A page (a connection) of the rows of `statement`, newest first (by `moment`), turned
-    into nodes a page at a time."""
+    into nodes a page at a time (`as_rows`: `statement` selects columns, see `paginate`)."""
     return await paginate(
         work.session,
         statement,
@@ -209,4 +223,5 @@ async def newest_first(
         after=after,
         max_page_size=work.settings.graphql_max_page_size,
         to_nodes=to_nodes,
+        as_rows=as_rows,
     )
