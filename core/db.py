@@ -281,6 +281,13 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 
 
+#: Ids read lately, by their stored text, shared by every column (a UUID is immutable): the
+#: ids of a list repeat (a signal's family and organisation, a referral's), and a look-up
+#: costs a fraction of making one. Emptied when full.
+_READ_UUIDS: dict[str, uuid.UUID] = {}
+_READ_UUIDS_LIMIT = 20_000
+
+
 class _TextUuid(Uuid):  # type: ignore[type-arg]
     """The Uuid type where a UUID is stored as text (SQLite: its 32 hex digits), read back
     by a shorter path: `uuid.UUID(hex)` strips and checks its argument in Python, for every
@@ -291,14 +298,20 @@ class _TextUuid(Uuid):  # type: ignore[type-arg]
         read = super().result_processor(dialect, coltype)
         if read is None or not self.as_uuid:
             return read
-        make, set_field, unknown = uuid.UUID.__new__, object.__setattr__, uuid.SafeUUID.unknown
+        make, set_field, unknown, known = uuid.UUID.__new__, object.__setattr__, uuid.SafeUUID.unknown, _READ_UUIDS
 
         def to_uuid(value: Any) -> Any:
+            made = known.get(value)
+            if made is not None:
+                return made
             if type(value) is str and len(value) == 32 and not value.strip(_HEX_DIGITS):
                 # As uuid.UUID.__init__ ends for such a value (its fields are set so, it is immutable).
                 made = make(uuid.UUID)
                 set_field(made, "int", int(value, 16))
                 set_field(made, "is_safe", unknown)
+                if len(known) >= _READ_UUIDS_LIMIT:
+                    known.clear()
+                known[value] = made
                 return made
             return read(value)
 

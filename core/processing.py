@@ -262,9 +262,18 @@ _RECORDED_FIELDS = tuple(name for name in CHAINED_FIELDS if name != "seq")
 def _chained_fields(record: Any, seq: int) -> dict[str, Any]:
     """The chained fields of a record (an ORM object or a row of `_SEALED_COLUMNS`) as
     numbered `seq` in its chain, as the hash takes them (the id and moments as text)."""
-    fields = {name: getattr(record, name) for name in _RECORDED_FIELDS}
+    return _chained_values({name: getattr(record, name) for name in _RECORDED_FIELDS}, seq)
+
+
+def _chained_values(values: dict[str, Any], seq: int) -> dict[str, Any]:
+    """The chained fields of a record given by name (`values`: at least `_RECORDED_FIELDS`),
+    as `_chained_fields`: the moments in UTC, as they are stored and read back."""
+    fields = {name: values[name] for name in _RECORDED_FIELDS}
     fields.update(
-        seq=seq, tenant_id=str(record.tenant_id), started_at=record.started_at.isoformat(), ended_at=record.ended_at.isoformat()
+        seq=seq,
+        tenant_id=str(values["tenant_id"]),
+        started_at=values["started_at"].astimezone(dt.UTC).isoformat(),
+        ended_at=values["ended_at"].astimezone(dt.UTC).isoformat(),
     )
     return fields
 
@@ -354,12 +363,52 @@ async def write_records(work: Any, *, status: str) -> int:
         }
         for position, (item, subject) in enumerate((item, subject) for item in pending for subject in item.subjects)
     ]
-    await session.execute(insert(ProcessingRecord), records)
     if session.bind.dialect.name == "sqlite":
         # One writer at a time on SQLite anyway: seal them at once, in this transaction.
-        await seal(session, secret)
+        if not await _insert_sealed(session, secret, records):
+            await session.execute(insert(ProcessingRecord), records)
+            await seal(session, secret)
         return 0
+    await session.execute(insert(ProcessingRecord), records)
     return len(records)
+
+
+#: Whether any record of the session's tenant waits to be sealed; the head as a row.
+_ANY_UNSEALED = select(ProcessingRecord.id).where(ProcessingRecord.seq.is_(None)).limit(1)
+_HEAD = select(ProcessingLogHead.id, ProcessingLogHead.seq, ProcessingLogHead.record_hash)
+_MOVE_HEAD = (
+    update(ProcessingLogHead)
+    .where(ProcessingLogHead.id == bindparam("head_id"))
+    .values(seq=bindparam("head_seq"), record_hash=bindparam("head_hash"))
+    .execution_options(synchronize_session=False)
+)
+
+
+async def _insert_sealed(session: Any, secret: str, records: list[dict[str, Any]]) -> bool:
+    """SQLite: insert `records` already chained after the tenant's head, with the head moved
+    in the same transaction, when no record waits to be sealed before them. The write lock
+    is held from BEGIN, so nothing else writes meanwhile: the chain is the one `seal` would
+    make, without reading the records back and updating each. False (nothing written) when
+    older records wait: then they are inserted unsealed and `seal` chains them all in order."""
+    if (await session.execute(_ANY_UNSEALED)).first() is not None:
+        return False
+    head = (await session.execute(_HEAD)).first()
+    seq, previous = (0, GENESIS_HASH) if head is None else (head.seq, head.record_hash)
+    key = chain_key(secret)
+    # In the order `seal` takes them (RECORDED_ORDER; one unit of work's records share their span).
+    for record in sorted(records, key=lambda record: (record["ended_at"].astimezone(dt.UTC), record["position"])):
+        seq += 1
+        record_hash = _hash(key, previous, _chained_values(record, seq))
+        record.update(seq=seq, previous_hash=previous, record_hash=record_hash)
+        previous = record_hash
+    await session.execute(insert(ProcessingRecord), records)
+    if head is None:  # the tenant's first records: the chain gets its head
+        tenant_id = session_tenant_id(session)
+        session.add(ProcessingLogHead(tenant_id=tenant_id, id=uuid.uuid4(), seq=seq, record_hash=previous))
+        await session.flush()
+    else:
+        await session.execute(_MOVE_HEAD, {"head_id": head.id, "head_seq": seq, "head_hash": previous})
+    return True
 
 
 #: Most records one sealing transaction chains.

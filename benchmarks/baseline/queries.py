@@ -222,13 +222,15 @@ _SHARES = (
     "WHERE signaleren_consents.tenant_id = signaleren_referrals.tenant_id AND signaleren_consents.id = signaleren_referrals.consent_id "
     "AND signaleren_consents.revoked_at IS NULL AND signaleren_consents.valid_until >= :today AND signaleren_consents.tenant_id = :tenant))"
 )
-# The columns the platform's ORM reads of each table (whole rows), in its order.
+# The columns the platform reads of each table, in its order: a list's rows without the
+# tenant's id (every row is the tenant's); of partners, members and wijken what their names
+# and contacts are read with.
 _FAMILY_COLUMNS = (
-    "tenant_id, id, local_reference, initials, phase, expected_month, birth_month, wijk_id, registering_partner_id, registered_by, "
+    "id, local_reference, initials, phase, expected_month, birth_month, wijk_id, registering_partner_id, registered_by, "
     "status, closed_at, created_at, updated_at"
 )
-_PARTNER_COLUMNS = "tenant_id, id, name, domain, type, contact_name, email, phone, website, active, created_at, updated_at"
-_MEMBER_COLUMNS = "tenant_id, id, person_id, display_name, email, job_title, roles, partner_id, active, created_at, updated_at"
+_PARTNER_COLUMNS = "id, name, type, domain, active, email, phone, website"
+_MEMBER_COLUMNS = "id, display_name, partner_id, roles, active"
 
 
 def _columns(table: str, columns: str) -> str:
@@ -257,7 +259,7 @@ def _referrals_statement(sends: bool) -> Any:
     those of an anonymised family. Newest first."""
     visible = f"(signaleren_referrals.from_partner_id = :partner OR {_SHARES})" if sends else f"({_SHARES})"
     return text(
-        "SELECT signaleren_referrals.tenant_id, signaleren_referrals.id, signaleren_referrals.family_id, signaleren_referrals.consent_id, "
+        "SELECT signaleren_referrals.id, signaleren_referrals.family_id, signaleren_referrals.consent_id, "
         "signaleren_referrals.from_partner_id, signaleren_referrals.referred_by, signaleren_referrals.to_partner_id, "
         "signaleren_referrals.to_contact_id, signaleren_referrals.support, signaleren_referrals.note, signaleren_referrals.state, "
         "signaleren_referrals.rejection_reason, signaleren_referrals.outcome, signaleren_referrals.outcome_note, "
@@ -275,7 +277,7 @@ def _referrals_statement(sends: bool) -> Any:
 FAMILIES = {(registers, sqlite): _families_statement(registers, sqlite) for registers in (True, False) for sqlite in (True, False)}
 FAMILY_REFERRALS = {sends: _referrals_statement(sends) for sends in (True, False)}
 FAMILY_SIGNALS = text(
-    "SELECT signaleren_signals.tenant_id, signaleren_signals.id, signaleren_signals.family_id, signaleren_signals.worries, "
+    "SELECT signaleren_signals.id, signaleren_signals.family_id, signaleren_signals.worries, "
     "signaleren_signals.risk_factors, signaleren_signals.protective_factors, signaleren_signals.note, "
     "signaleren_signals.suggested_classification, signaleren_signals.classification, signaleren_signals.classification_reason, "
     "signaleren_signals.wijk_id, signaleren_signals.partner_id, signaleren_signals.recorded_by, signaleren_signals.recorded_at "
@@ -283,14 +285,14 @@ FAMILY_SIGNALS = text(
     "ORDER BY signaleren_signals.recorded_at DESC"
 ).bindparams(bindparam("families", expanding=True))
 FAMILY_CONSENTS = text(
-    "SELECT signaleren_consents.tenant_id, signaleren_consents.id, signaleren_consents.family_id, signaleren_consents.purpose, "
+    "SELECT signaleren_consents.id, signaleren_consents.family_id, signaleren_consents.purpose, "
     "signaleren_consents.partner_ids, signaleren_consents.method, signaleren_consents.given_on, signaleren_consents.valid_until, "
     "signaleren_consents.recorded_by, signaleren_consents.recorded_at, signaleren_consents.revoked_at, signaleren_consents.revoked_by, "
     "signaleren_consents.revocation_note FROM signaleren_consents "
     "WHERE signaleren_consents.family_id IN :families AND signaleren_consents.tenant_id = :tenant ORDER BY signaleren_consents.recorded_at DESC"
 ).bindparams(bindparam("families", expanding=True))
 FAMILY_PLAN_ITEMS = text(
-    "SELECT signaleren_plan_items.tenant_id, signaleren_plan_items.id, signaleren_plan_items.family_id, signaleren_plan_items.domain, "
+    "SELECT signaleren_plan_items.id, signaleren_plan_items.family_id, signaleren_plan_items.domain, "
     "signaleren_plan_items.description, signaleren_plan_items.status, signaleren_plan_items.regeling_id, signaleren_plan_items.created_by, "
     "signaleren_plan_items.created_at, signaleren_plan_items.updated_at FROM signaleren_plan_items "
     "WHERE signaleren_plan_items.family_id IN :families AND signaleren_plan_items.tenant_id = :tenant ORDER BY signaleren_plan_items.created_at"
@@ -303,11 +305,10 @@ def _rows_by_id(table: str, columns: str) -> Any:
 
 
 PARTNERS_BY_ID = _rows_by_id("partners", _columns("partners", _PARTNER_COLUMNS))
-WIJKEN_BY_ID = _rows_by_id("wijken", "wijken.tenant_id, wijken.id, wijken.code, wijken.name, wijken.active, wijken.created_at, wijken.updated_at")
+WIJKEN_BY_ID = _rows_by_id("wijken", "wijken.id, wijken.code, wijken.name, wijken.active")
 MEMBERS_BY_ID = _rows_by_id("memberships", _columns("memberships", _MEMBER_COLUMNS))
 REFERRAL_HISTORY = text(
-    "SELECT workflow_history.tenant_id, workflow_history.id, workflow_history.workflow, workflow_history.subject_id, "
-    "workflow_history.transition, workflow_history.from_state, workflow_history.to_state, workflow_history.reason, workflow_history.actor, "
+    "SELECT workflow_history.subject_id, workflow_history.transition, workflow_history.from_state, workflow_history.to_state, workflow_history.reason, workflow_history.actor, "
     "workflow_history.occurred_at FROM workflow_history "
     "WHERE workflow_history.workflow = :workflow AND workflow_history.subject_id IN :ids AND workflow_history.tenant_id = :tenant "
     "ORDER BY workflow_history.occurred_at, workflow_history.id"

@@ -50,6 +50,18 @@ def test_what_is_not_32_hex_digits_goes_the_way_it_went(stored: str) -> None:
     assert got == expected
 
 
+def test_an_id_read_again_is_the_same_object_and_the_memory_of_them_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import db
+
+    read, value = reader(), uuid.uuid4()
+    first = read(value.hex)  # type: ignore[operator]
+    assert read(value.hex) is first and read(value.hex.upper()) == first  # type: ignore[operator]
+    monkeypatch.setattr(db, "_READ_UUIDS_LIMIT", 50)
+    many = [uuid.uuid4() for _ in range(120)]
+    assert [read(item.hex) for item in many] == many  # type: ignore[operator]
+    assert 0 < len(db._READ_UUIDS) <= 50
+
+
 def test_none_stays_none() -> None:
     assert reader()(None) is None  # type: ignore[operator]
 

@@ -429,6 +429,51 @@ async def test_a_batch_is_sealed_in_a_fixed_number_of_statements(platform: Platf
     await assert_all_sealed(platform, world.utrecht.id)
 
 
+async def test_sqlite_chains_a_writes_records_as_it_inserts_them(platform: Platform, world: World) -> None:
+    """On SQLite (one writer, the lock held from BEGIN) a write's records are inserted already
+    chained after the head, in the order the sealer would take them, and never updated
+    afterwards; a record left waiting before them is chained first (then the sealer's way).
+    Moments given in another time zone are chained as they are stored, in UTC."""
+    if platform.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL commits records unsealed, for its sealer")
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy import event
+
+    from core.graphql.privacy_schema import LOG_INSPECTION
+    from core.processing import record_processing
+
+    async def write(operation: str, subjects: int, started_at: dt.datetime | None = None) -> list[str]:
+        sent: list[str] = []
+        listener = lambda _c, _cursor, statement, _p, _context, _many: sent.append(" ".join(statement.split()))  # noqa: E731
+        event.listen(platform.engine.sync_engine, "before_cursor_execute", listener)
+        try:
+            async with platform.work_as_system("utrecht", "test") as work:
+                record_processing(work, LOG_INSPECTION, operation, [f"{operation}-{n}" for n in range(subjects)], "read", started_at=started_at)
+                await work.save()
+        finally:
+            event.remove(platform.engine.sync_engine, "before_cursor_execute", listener)
+        return [statement for statement in sent if "processing_activities" not in statement]  # (the register: read until seen committed)
+
+    await write("first", 1)
+    one, many = await write("second", 1), await write("third", 30, dt.datetime.now(dt.timezone(dt.timedelta(hours=-5))))
+    assert not any(statement.startswith("UPDATE processing_log ") for statement in one + many)
+    assert one == many, (one, many)  # the same statements for 1 record as for 30
+    await assert_all_sealed(platform, world.utrecht.id)
+    # A record that waits unsealed (committed by other means) is chained before the next write's.
+    async with tampering(platform) as connection:
+        table = ProcessingRecord.__table__
+        last = (await connection.execute(select(table).order_by(table.c.seq.desc()).limit(1))).one()._asdict()
+        waiting = last | {"id": uuid.uuid4(), "seq": None, "previous_hash": None, "record_hash": None, "operation": "waiting"}
+        await connection.execute(table.insert().values(**waiting))
+    await write("fourth", 2)
+    await assert_all_sealed(platform, world.utrecht.id)
+    chained = [(row.seq, row.operation) for row in await records(platform, world.utrecht.id) if row.operation in ("waiting", "fourth")]
+    last_seq = chained[0][0]
+    assert chained == [(last_seq, "waiting"), (last_seq + 1, "fourth"), (last_seq + 2, "fourth")]
+
+
 def test_a_pseudonym_is_the_keyed_hash_of_the_subject_under_its_gemeentes_key() -> None:
     """What a record's data subject is (written down here by hand, so that a faster way to
     compute it cannot change a single pseudonym already in a log): HMAC-SHA256 of the
