@@ -158,6 +158,26 @@ class ReadinessGate:
         await self.readiness.refusal(scope["path"])(scope, receive, send)
 
 
+#: Where the OIDC login runs: the only paths that read or set its cookie.
+OIDC_LOGIN_PATH = re.compile(r"^/t/[^/]+/auth/oidc/")
+
+
+class LoginCookie:
+    """Starlette's signed-cookie session (`SessionMiddleware`, with these options), for the
+    OIDC login's paths only: no other request reads or sets that cookie, so the rest (every
+    API request) skips its parsing and signing."""
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self.app = app
+        self.with_cookie = SessionMiddleware(app, **options)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and OIDC_LOGIN_PATH.match(scope["path"]):
+            await self.with_cookie(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -208,7 +228,7 @@ def create_app(
     app.add_middleware(ReadinessGate, readiness=readiness)  # innermost: logged, with a request id
     # The OIDC login keeps its state, nonce and PKCE verifier in this signed cookie, briefly.
     app.add_middleware(
-        SessionMiddleware,
+        LoginCookie,
         secret_key=hashlib.sha256(b"login-cookie:" + settings.secret_key.get_secret_value().encode()).hexdigest(),
         session_cookie="kansrijk_login",
         max_age=600,

@@ -245,3 +245,23 @@ async def test_bad_provider_configuration(api: Api, world: World, overrides: dic
     }
     response = await api.gql("utrecht", CONFIGURE, variables, user=World.email("coalition_admin", "utrecht"))
     assert response.codes == ["VALIDATION_FAILED"] and response.errors[0]["extensions"]["field"] == field
+
+
+
+@pytest.mark.parametrize(
+    ("path", "with_cookie"),
+    [("/t/utrecht/auth/oidc/login", True), ("/t/utrecht/auth/oidc/callback", True), ("/t/utrecht/graphql", False), ("/t/utrecht/auth/login", False), ("/health", False)],
+)
+async def test_the_login_cookie_belongs_to_the_oidc_login_only(path: str, with_cookie: bool) -> None:
+    """The signed cookie holding the login's state is the OIDC login's: only its paths read
+    (and may set) it; every other request passes without the cookie's session."""
+    from gateway.app import LoginCookie
+
+    seen: list[bool] = []
+
+    async def app(scope: dict, _receive: object, send: object) -> None:
+        seen.append("session" in scope)
+
+    scope = {"type": "http", "path": path, "headers": [], "method": "GET"}
+    await LoginCookie(app, secret_key="test", session_cookie="kansrijk_login")(scope, None, None)
+    assert seen == [with_cookie]

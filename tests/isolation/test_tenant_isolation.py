@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
 from core import migrate
-from core.db import is_tenant_scoped, metadata
+from core.db import DatabaseLimits, is_tenant_scoped, metadata
 from core.models import Partner
 from core.platform import Platform
 from core.tenancy import NoTenantContext, TenantContext
-from core.testing import owner_engine
+from core.testing import count_statements, owner_engine
 from tests.conftest import Api, World
 
 ADMIN_U = World.email("coalition_admin", "utrecht")
@@ -242,6 +245,64 @@ async def test_pooled_connections_do_not_carry_a_tenant(api: Api, world: World, 
             assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one() == backend_pid
             assert (await connection.execute(text("SELECT current_setting('app.tenant_id', true)"))).scalar_one() in (None, "")
             assert (await connection.execute(text("SELECT count(*) FROM partners"))).scalar_one() == 0
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def begins_sent() -> Iterator[list[str]]:
+    """What the platform's PostgreSQL connections send as simple queries meanwhile (BEGIN,
+    COMMIT, ROLLBACK: statements with parameters go another way)."""
+    import asyncpg
+
+    sent: list[str] = []
+    execute = asyncpg.Connection.execute
+
+    async def recording(self: Any, query: str, *args: Any, timeout: float | None = None) -> str:
+        sent.append(query)  # as the server receives it
+        return await execute(self, query, *args, timeout=timeout)
+
+    asyncpg.Connection.execute = recording  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        asyncpg.Connection.execute = execute  # type: ignore[method-assign]
+
+
+async def test_the_tenant_setting_travels_with_the_begin(api: Api, world: World, platform: Platform, postgres_only: None) -> None:
+    """Row-level security's setting is in the message of each transaction's BEGIN (no round
+    trip of its own): a request's read names its gemeente there, and nowhere else."""
+    await bosch_rows(api)
+    with begins_sent() as sent, count_statements(platform) as statements:
+        data = (await api.gql("s-hertogenbosch", "{ partners(first: 50) { nodes { name } } }", user=ADMIN_B)).ok()
+    assert "Alleen Bosch" in [node["name"] for node in data["partners"]["nodes"]]
+    begins = [query for query in sent if query.startswith("BEGIN")]
+    assert begins and all(query.endswith(f"SELECT set_config('app.tenant_id', '{world.bosch.id}', true);") for query in begins)
+    assert not any("set_config" in statement for statement in statements)  # not a statement of its own
+
+
+async def test_a_setting_handed_over_for_a_begin_that_never_came_is_dropped(api: Api, platform: Platform, world: World, postgres_only: None) -> None:
+    """A transaction that sent no statement never sent its BEGIN: its tenant goes back to the
+    pool with the connection, and is dropped there, never starting someone else's work."""
+    from core.db import create_engine, make_sessionmaker, open_session
+
+    await bosch_rows(api)
+    engine = create_engine(platform.settings.database_url, limits=DatabaseLimits(pool_size=1, max_overflow=0))  # one connection, reused
+    sessions = make_sessionmaker(engine)
+    try:
+        async with open_session(sessions, TenantContext(tenant_id=world.bosch.id)) as session:
+            await session.connection()  # begun, nothing sent
+            await session.commit()
+        async with engine.connect() as connection:  # no session, no tenant: sees no tenant's rows
+            assert (await connection.execute(text("SELECT current_setting('app.tenant_id', true)"))).scalar_one() in (None, "")
+            assert (await connection.execute(text("SELECT count(*) FROM partners"))).scalar_one() == 0
+        async with open_session(sessions, TenantContext(tenant_id=world.bosch.id)) as session:
+            await session.connection()
+            await session.rollback()
+        async with open_session(sessions, None) as session:
+            assert (await session.execute(text("SELECT count(*) FROM partners"))).scalar_one() == 0
+        async with open_session(sessions, TenantContext(tenant_id=world.bosch.id)) as session:  # and the setting still works
+            assert (await session.execute(text("SELECT count(*) FROM partners"))).scalar_one() >= 1
     finally:
         await engine.dispose()
 
