@@ -804,11 +804,21 @@ _SET_SYSTEM_LOCALLY = set_local(SYSTEM_SETTING, "on")
 
 def _forget_begin_on_checkin(engine: AsyncEngine) -> None:
     """A setting handed over for a BEGIN that never came (a transaction without a statement)
-    is dropped when the connection goes back to the pool: it never starts another's."""
+    is dropped when that transaction ends, and again when the connection goes back to the
+    pool: it never starts another's (not even a later transaction on the same connection)."""
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _forget(_dbapi_connection: Any, record: Any) -> None:
         driver = record.driver_connection
+        if type(driver) is TenantBeginConnection:
+            driver.begin_with(None)
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _forget_at_end(connection: Any) -> None:
+        if connection.invalidated:
+            return
+        driver = connection.connection.driver_connection
         if type(driver) is TenantBeginConnection:
             driver.begin_with(None)
 

@@ -12,8 +12,9 @@ SQLAlchemy's asyncpg adapter sends the BEGIN (asyncpg's `Transaction.start`, thr
 `execute`) just before the transaction's first statement, and this connection puts the
 setting in the same message. Fail-closed: a setting that would not travel leaves the
 transaction without a tenant, where row-level security shows nothing. A setting not sent
-is dropped when the connection goes back to the pool (`forget_begin`), so it never starts
-someone else's transaction."""
+is dropped when its transaction ends and when the connection goes back to the pool
+(core.db), so it never starts someone else's transaction; a BEGIN message that fails
+closes the connection (see `execute`)."""
 
 from __future__ import annotations
 
@@ -41,10 +42,19 @@ class TenantBeginConnection(asyncpg.Connection):  # type: ignore[misc]
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
         statement = self._begin_with
-        if statement is not None and not args and query.startswith("BEGIN"):
-            self._begin_with = None
-            query = f"{query} {statement}"
-        return await super().execute(query, *args, timeout=timeout)
+        if statement is None or args or not query.startswith("BEGIN"):
+            return await super().execute(query, *args, timeout=timeout)
+        self._begin_with = None
+        try:
+            return await super().execute(f"{query} {statement}", timeout=timeout)
+        except BaseException:
+            # The BEGIN may have run and the setting failed after it (a cancel, a timeout): the
+            # server is then in a failed transaction that neither asyncpg (to which its
+            # transaction never started) nor SQLAlchemy (which never saw one begin) rolls
+            # back. Closed instead: SQLAlchemy finds the connection closed and discards it,
+            # so it never goes back to the pool in that state.
+            self.terminate()
+            raise
 
 
 def set_local(setting: str, value: uuid.UUID | str) -> str:

@@ -307,6 +307,48 @@ async def test_a_setting_handed_over_for_a_begin_that_never_came_is_dropped(api:
         await engine.dispose()
 
 
+async def test_a_begin_message_that_fails_does_not_leave_a_broken_connection_in_the_pool(
+    api: Api, platform: Platform, world: World, postgres_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the setting fails after the BEGIN ran (a cancel or a timeout landing on it), the
+    server is inside a failed transaction nobody would roll back: the connection is closed
+    and discarded, and the next request on the pool works at once, under its own tenant."""
+    from core import db
+    from core.db import create_engine, make_sessionmaker, open_session
+
+    await bosch_rows(api)
+    engine = create_engine(platform.settings.database_url, limits=DatabaseLimits(pool_size=1, max_overflow=0))
+    sessions = make_sessionmaker(engine)
+    read = text("SELECT current_setting('app.tenant_id', true), (SELECT count(*) FROM partners)")
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(db, "set_local", lambda _setting, _value: "SELECT 1/0;")  # fails after the BEGIN
+            async with open_session(sessions, TenantContext(tenant_id=world.utrecht.id)) as session:
+                with pytest.raises(Exception, match="division by zero"):
+                    await session.execute(read)
+        for _ in range(3):
+            async with open_session(sessions, TenantContext(tenant_id=world.bosch.id)) as session:
+                setting, partners = (await session.execute(read)).one()
+            assert setting == str(world.bosch.id) and partners >= 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_setting_handed_over_does_not_outlive_its_transaction_on_a_bound_connection(
+    platform: Platform, world: World, postgres_only: None
+) -> None:
+    """A session bound to a connection that begins, sends nothing and ends: the connection's
+    next transaction (without a session, so without a tenant) starts without the setting."""
+    from core.db import TENANT_CONTEXT_KEY, SerializedAsyncSession
+
+    async with platform.engine.connect() as connection:
+        session = SerializedAsyncSession(bind=connection)
+        session.info[TENANT_CONTEXT_KEY] = TenantContext(tenant_id=world.utrecht.id)
+        await session.connection()  # begun, nothing sent
+        await session.close()
+        assert (await connection.execute(text("SELECT current_setting('app.tenant_id', true)"))).scalar_one() in (None, "")
+
+
 # -- keys -------------------------------------------------------------------------------------
 
 #: Platform tables that tenant-scoped tables may reference with a plain foreign key. They hold
