@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from inspect import isawaitable
 from typing import Any
 
 import strawberry
+from graphql import DocumentNode, GraphQLError, execute
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.extensions.max_aliases import create_validator as create_aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
 from strawberry.schema.config import StrawberryConfig
@@ -96,11 +104,66 @@ def _module_packages(runtime: ModuleRuntime) -> list[str]:
     return sorted(packages)
 
 
+#: How many documents a schema keeps ready to execute (as strawberry's parser cache).
+PREPARED_DOCUMENTS = 256
+
+
 class PlatformSchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Executed with the platform's short path for plain fields (core.graphql.execution).
         super().__init__(*args, execution_context_class=PlatformExecutionContext, **kwargs)
         prepare_plans(self._schema)
+        #: Documents that parsed and validated, by (text, operation name, allowed operation
+        #: types): see `execute`. Filled by the `RememberPrepared` extension.
+        self._prepared: OrderedDict[tuple[str, str | None, frozenset[Any]], DocumentNode] = OrderedDict()
+
+    def remember_prepared(self, key: tuple[str, str | None, frozenset[Any]], document: DocumentNode) -> None:
+        self._prepared[key] = document
+        if len(self._prepared) > PREPARED_DOCUMENTS:
+            self._prepared.popitem(last=False)
+
+    async def execute(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """A document this schema parsed, checked and validated before (the same text, operation
+        and allowed operation types) is executed at once: strawberry's pipeline of extensions
+        (token limit, parser and validation caches, the limits' rules) would find every one
+        of its caches warm and change nothing, at some 45 µs a request. Anything else goes
+        through that pipeline, which remembers the document once it passed (`RememberPrepared`)."""
+        key = (query, operation_name, frozenset(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES))
+        document = self._prepared.get(key) if query is not None and operation_extensions is None else None  # type: ignore[arg-type]
+        if document is None:
+            preparing = _PREPARING.set((self, key))
+            try:
+                return await super().execute(
+                    query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions
+                )
+            finally:
+                _PREPARING.reset(preparing)
+        try:
+            result = execute(
+                self._schema,
+                document,
+                root_value=root_value,
+                variable_values=variable_values,
+                operation_name=operation_name,
+                context_value=context_value,
+                is_awaitable=optimized_is_awaitable,
+                execution_context_class=PlatformExecutionContext,
+            )
+            if isawaitable(result):
+                result = await result
+        except Exception as exc:  # noqa: BLE001  (as strawberry's pipeline: an error of the answer)
+            error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
+            return ExecutionResult(data=None, errors=[error], extensions={})
+        return ExecutionResult(data=result.data, errors=result.errors, extensions={})
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Errors are logged where they are formatted (core.graphql.errors): unexpected ones
@@ -133,7 +196,27 @@ def _extensions(settings: Settings) -> list[Any]:
         lambda: ParserCache(maxsize=256),
         lambda: AddValidationRules(rules),
         validation,
+        RememberPrepared,
     ]
+
+
+class RememberPrepared(SchemaExtension):
+    """Last of the extensions: a document that reached execution (parsed within the token
+    limit, of an allowed operation type, valid under every rule) is remembered by its schema,
+    which executes it at once the next time (`PlatformSchema.execute`)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        preparing = _PREPARING.get()
+        if preparing is not None and context.graphql_document is not None and not context.pre_execution_errors:
+            schema, key = preparing
+            if schema is context.schema and key[0] == context.query:
+                schema.remember_prepared(key, context.graphql_document)
+        yield
+
+
+#: The schema and key of the document strawberry's pipeline is preparing in this request.
+_PREPARING: ContextVar[tuple[PlatformSchema, Any] | None] = ContextVar("kansrijk_preparing_document", default=None)
 
 
 def build_public_schema(runtime: ModuleRuntime, settings: Settings) -> strawberry.Schema | None:
