@@ -249,7 +249,7 @@ def create_engine(url: str, *, echo: bool = False, limits: DatabaseLimits | None
     engine = create_async_engine(url, **kwargs)
     if not url.startswith("sqlite"):
         _ping_when_idle(engine)
-        _forget_begin_on_checkin(engine)
+        _drop_unsent_settings(engine)
     busy_timeout_ms = int((limits.lock_timeout or 30) * 1000)
     if url.startswith("sqlite"):
 
@@ -802,7 +802,7 @@ _SET_SYSTEM = f"SELECT set_config('{SYSTEM_SETTING}', 'on', true)"
 _SET_SYSTEM_LOCALLY = set_local(SYSTEM_SETTING, "on")
 
 
-def _forget_begin_on_checkin(engine: AsyncEngine) -> None:
+def _drop_unsent_settings(engine: AsyncEngine) -> None:
     """A setting handed over for a BEGIN that never came (a transaction without a statement)
     is dropped when that transaction ends, and again when the connection goes back to the
     pool: it never starts another's (not even a later transaction on the same connection)."""

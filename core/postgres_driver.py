@@ -60,5 +60,6 @@ class TenantBeginConnection(asyncpg.Connection):  # type: ignore[misc]
 def set_local(setting: str, value: uuid.UUID | str) -> str:
     """`SELECT set_config(setting, value, true)` as literal SQL, for `begin_with`. The value
     is a tenant's id (a UUID: hex digits and dashes only) or `on`: never caller's text."""
-    text = str(value if isinstance(value, uuid.UUID) else uuid.UUID(value)) if value != "on" else "on"
-    return f"SELECT set_config('{setting}', '{text}', true);"
+    if value != "on" and not isinstance(value, uuid.UUID):
+        value = uuid.UUID(value)  # refuses anything but a UUID
+    return f"SELECT set_config('{setting}', '{value}', true);"

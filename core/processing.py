@@ -424,8 +424,7 @@ async def seal(session: Any, secret: str, *, batch: int = SEAL_BATCH) -> int:
     they were recorded; at most `batch` of them. Holds the head row until the transaction
     ends; a sealer never waits for another (`SealerBusy`), and requests never take this
     lock. The caller commits. Returns how many records were sealed."""
-    unsealed = select(ProcessingRecord.id).where(ProcessingRecord.seq.is_(None)).limit(1)
-    if (await session.execute(unsealed)).first() is None:
+    if (await session.execute(_ANY_UNSEALED)).first() is None:
         return 0
     locked_head = select(ProcessingLogHead).with_for_update(skip_locked=True)
     head = (await session.execute(locked_head)).scalar_one_or_none()

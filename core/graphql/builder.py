@@ -156,7 +156,7 @@ class PlatformSchema(strawberry.Schema):
                 operation_name=operation_name,
                 context_value=context_value,
                 is_awaitable=optimized_is_awaitable,
-                execution_context_class=PlatformExecutionContext,
+                execution_context_class=self.execution_context_class,
             )
             if isawaitable(result):
                 result = await result

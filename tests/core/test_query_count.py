@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 from sqlalchemy import select
 
 from core.models import Tenant
 from core.platform import Platform
 from core.testing import add_member, count_statements
 from tests.conftest import Api, World
+from tests.support.driver import begins_sent
 
 ADMIN = World.email("coalition_admin", "utrecht")
 QUERY = """
@@ -88,26 +85,6 @@ async def test_a_page_is_counted_only_when_the_query_asks_for_total_count(api: A
     assert total >= 7 and later["partners"]["totalCount"] == total  # every page counts all pages
 
 
-@contextmanager
-def begins_in(statements: list[str]) -> Iterator[None]:
-    """On PostgreSQL, also the simple queries the driver sends (BEGIN, with the tenant
-    setting), in `statements` where they fall among the statements."""
-    import asyncpg
-
-    execute = asyncpg.Connection.execute
-
-    async def recording(self: Any, query: str, *args: Any, timeout: float | None = None) -> str:
-        if not args and query.startswith("BEGIN"):
-            statements.append(query)
-        return await execute(self, query, *args, timeout=timeout)
-
-    asyncpg.Connection.execute = recording  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        asyncpg.Connection.execute = execute  # type: ignore[method-assign]
-
-
 async def test_a_mutation_writes_in_the_transaction_that_read_who_is_asking(api: Api, world: World, platform: Platform) -> None:
     """On PostgreSQL the request's read transaction (who is asking) becomes the mutation's
     write transaction: the tenant setting of row-level security is made once, not again
@@ -118,7 +95,7 @@ async def test_a_mutation_writes_in_the_transaction_that_read_who_is_asking(api:
     (await api.gql("utrecht", "{ tenant { name } }", user=ADMIN)).ok()  # the gemeente's id is known (cached) from here
     if platform._sealer is not None:  # (its BEGINs would show among the request's)
         await platform._sealer
-    with count_statements(platform) as statements, begins_in(statements):
+    with count_statements(platform) as statements, begins_sent(into=statements):
         created = (await api.gql("utrecht", create, {"name": "Buurtteam Noord"}, user=ADMIN)).ok()
     assert created["createPartner"]["partner"]["name"] == "Buurtteam Noord"
     # From the read of who is asking to the partner's INSERT (what follows the commit, such

@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -20,6 +17,7 @@ from core.platform import Platform
 from core.tenancy import NoTenantContext, TenantContext
 from core.testing import count_statements, owner_engine
 from tests.conftest import Api, World
+from tests.support.driver import begins_sent
 
 ADMIN_U = World.email("coalition_admin", "utrecht")
 ADMIN_B = World.email("coalition_admin", "s-hertogenbosch")
@@ -249,26 +247,6 @@ async def test_pooled_connections_do_not_carry_a_tenant(api: Api, world: World, 
         await engine.dispose()
 
 
-@contextmanager
-def begins_sent() -> Iterator[list[str]]:
-    """What the platform's PostgreSQL connections send as simple queries meanwhile (BEGIN,
-    COMMIT, ROLLBACK: statements with parameters go another way)."""
-    import asyncpg
-
-    sent: list[str] = []
-    execute = asyncpg.Connection.execute
-
-    async def recording(self: Any, query: str, *args: Any, timeout: float | None = None) -> str:
-        sent.append(query)  # as the server receives it
-        return await execute(self, query, *args, timeout=timeout)
-
-    asyncpg.Connection.execute = recording  # type: ignore[method-assign]
-    try:
-        yield sent
-    finally:
-        asyncpg.Connection.execute = execute  # type: ignore[method-assign]
-
-
 async def test_the_tenant_setting_travels_with_the_begin(api: Api, world: World, platform: Platform, postgres_only: None) -> None:
     """Row-level security's setting is in the message of each transaction's BEGIN (no round
     trip of its own): a request's read names its gemeente there, and nowhere else."""
@@ -276,8 +254,7 @@ async def test_the_tenant_setting_travels_with_the_begin(api: Api, world: World,
     with begins_sent() as sent, count_statements(platform) as statements:
         data = (await api.gql("s-hertogenbosch", "{ partners(first: 50) { nodes { name } } }", user=ADMIN_B)).ok()
     assert "Alleen Bosch" in [node["name"] for node in data["partners"]["nodes"]]
-    begins = [query for query in sent if query.startswith("BEGIN")]
-    assert begins and all(query.endswith(f"SELECT set_config('app.tenant_id', '{world.bosch.id}', true);") for query in begins)
+    assert sent and all(query.endswith(f"SELECT set_config('app.tenant_id', '{world.bosch.id}', true);") for query in sent)
     assert not any("set_config" in statement for statement in statements)  # not a statement of its own
 
 

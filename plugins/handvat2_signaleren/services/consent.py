@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from core.plugin import Conflict, ValidationFailed, Work, parse_id, partners_by_id, publish_event, record_processing, refuse_identifying, utcnow, validate
 from plugins.handvat2_signaleren.events import EVENT_CONSENT_REVOKED
@@ -18,7 +18,15 @@ from plugins.handvat2_signaleren.models import Consent, Referral
 from plugins.handvat2_signaleren.processing import ACTIVITY
 from plugins.handvat2_signaleren.services.families import FamilyView, family_exists, per_family
 from plugins.handvat2_signaleren.services.referrals import take_step
-from plugins.handvat2_signaleren.services.visibility import columns_of, consent_problem, consent_valid, own_organisation, owning_family, registered_family
+from plugins.handvat2_signaleren.services.visibility import (
+    consent_problem,
+    consent_valid,
+    own_organisation,
+    owning_family,
+    read_for_families,
+    registered_family,
+    rows_of_families,
+)
 from plugins.handvat2_signaleren.workflows import OPEN_STATES, ReferralTransition
 
 
@@ -111,17 +119,15 @@ async def consents_of(session: Any, family_ids: Sequence[uuid.UUID]) -> list[Con
     return list(rows.scalars())
 
 
-#: The consents of some families as rows (`columns_of`), newest first; built once.
-_CONSENTS_OF_FAMILIES = (
-    select(*columns_of(Consent)).where(Consent.family_id.in_(bindparam("families", expanding=True))).order_by(Consent.recorded_at.desc())
-)
+#: The consents of some families as rows, newest first.
+_CONSENTS_OF_FAMILIES = rows_of_families(Consent, Consent.recorded_at.desc())
 
 
 async def consents_as_seen(session: Any, families: Sequence[FamilyView]) -> dict[FamilyView, list[ConsentView]]:
     """Batch read: the consents of each family (newest first) its viewer may see: all of them
     for the registering organisation, only those naming it for an organisation the family
     was referred to."""
-    rows = await session.execute(_CONSENTS_OF_FAMILIES, {"families": [family.row.id for family in families]})
+    rows = await read_for_families(session, _CONSENTS_OF_FAMILIES, families)
     return per_family(families, rows, lambda family, row: as_seen(row) if family.mine or str(family.viewer.partner_id) in row.partner_ids else None)
 
 

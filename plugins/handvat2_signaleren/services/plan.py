@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from core.plugin import ValidationFailed, Work, parse_id, publish_event, record_processing, refuse_identifying, utcnow, validate
 from plugins.handvat2_signaleren import domain
@@ -16,7 +16,7 @@ from plugins.handvat2_signaleren.events import EVENT_REGELING_LINKED
 from plugins.handvat2_signaleren.models import PlanItem
 from plugins.handvat2_signaleren.processing import ACTIVITY
 from plugins.handvat2_signaleren.services.families import FamilyView, per_family
-from plugins.handvat2_signaleren.services.visibility import columns_of, own_organisation, owning_family, registered_family
+from plugins.handvat2_signaleren.services.visibility import own_organisation, owning_family, read_for_families, registered_family, rows_of_families
 
 #: Handvat 3, whose regelingen a plan item may name, and the kind it answers `reference_exists` for.
 HANDVAT3 = "handvat3_toegang"
@@ -79,12 +79,10 @@ async def plan_of(session: Any, family_ids: Sequence[uuid.UUID]) -> list[PlanIte
     return list(rows.scalars())
 
 
-#: The plan items of some families as rows (`columns_of`), oldest first; built once.
-_PLAN_OF_FAMILIES = (
-    select(*columns_of(PlanItem)).where(PlanItem.family_id.in_(bindparam("families", expanding=True))).order_by(PlanItem.created_at)
-)
+#: The plan items of some families as rows, oldest first.
+_PLAN_OF_FAMILIES = rows_of_families(PlanItem, PlanItem.created_at)
 
 
 async def plans_as_seen(session: Any, families: Sequence[FamilyView]) -> dict[FamilyView, list[PlanItem]]:
     """Batch read: the support plan of each family (whoever sees the family sees its plan)."""
-    return per_family(families, await session.execute(_PLAN_OF_FAMILIES, {"families": [family.row.id for family in families]}))
+    return per_family(families, await read_for_families(session, _PLAN_OF_FAMILIES, families))

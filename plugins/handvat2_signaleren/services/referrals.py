@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from core.plugin import (
     NotFound,
@@ -44,12 +44,13 @@ from plugins.handvat2_signaleren.services.families import FamilyView, per_family
 from plugins.handvat2_signaleren.services.notifications import tell_about_step
 from plugins.handvat2_signaleren.services.visibility import (
     Viewer,
-    columns_of,
     consent_problem,
     newest_first,
     own_organisation,
+    read_for_families,
     reading_viewer,
     registered_family,
+    rows_of_families,
     viewer,
     visible_referral_filter,
 )
@@ -219,20 +220,16 @@ async def referrals_as_seen(session: Any, families: Sequence[FamilyView]) -> dic
     today = dt.date.today()
     for who in {family.viewer for family in families}:
         theirs = [family for family in families if family.viewer == who]
-        rows = await session.execute(_referrals_of_families(visible_referral_filter(who, today)), {"families": [family.row.id for family in theirs]})
+        rows = await read_for_families(session, _referrals_of_families(visible_referral_filter(who, today)), theirs)
         found.update(per_family(theirs, rows, lambda family, row: as_seen(family.viewer, row)))
     return found
 
 
 @lru_cache(maxsize=1024)
 def _referrals_of_families(visible: Any) -> Any:
-    """The referrals of some families that satisfy `visible` as rows (`columns_of`), newest
-    first: built once per condition (itself made once per organisation and day)."""
-    return (
-        select(*columns_of(Referral))
-        .where(visible, Referral.family_id.in_(bindparam("families", expanding=True)))
-        .order_by(Referral.created_at.desc())
-    )
+    """The referrals of some families that satisfy `visible` as rows, newest first: built
+    once per condition (itself made once per organisation and day)."""
+    return rows_of_families(Referral, Referral.created_at.desc(), where=visible)
 
 
 # -- the steps -------------------------------------------------------------------------------------

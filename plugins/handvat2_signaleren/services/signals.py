@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from core.plugin import ValidationFailed, Work, record_processing, refuse_identifying, validate
 from plugins.handvat2_signaleren import MODULE_KEY, domain
@@ -18,7 +18,7 @@ from plugins.handvat2_signaleren.models import Signal
 from plugins.handvat2_signaleren.processing import ACTIVITY
 from plugins.handvat2_signaleren.services.errors import ReasonRequired
 from plugins.handvat2_signaleren.services.families import FamilyView, per_family
-from plugins.handvat2_signaleren.services.visibility import columns_of, own_organisation, registered_family
+from plugins.handvat2_signaleren.services.visibility import own_organisation, read_for_families, registered_family, rows_of_families
 from plugins.handvat2_signaleren.workflows import REFERRAL_WORKFLOW
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -145,14 +145,11 @@ async def signals_of(session: Any, family_ids: Sequence[uuid.UUID]) -> list[Sign
     return list(rows.scalars())
 
 
-#: The signals of some families as rows (a read needs no entities: `columns_of`), newest
-#: first; built once, the families bound per call.
-_SIGNALS_OF_FAMILIES = (
-    select(*columns_of(Signal)).where(Signal.family_id.in_(bindparam("families", expanding=True))).order_by(Signal.recorded_at.desc())
-)
+#: The signals of some families as rows, newest first.
+_SIGNALS_OF_FAMILIES = rows_of_families(Signal, Signal.recorded_at.desc())
 
 
 async def signals_as_seen(session: Any, families: Sequence[FamilyView]) -> dict[FamilyView, list[SignalView]]:
     """Batch read: the signals of each family (newest first), as its viewer sees them."""
-    rows = await session.execute(_SIGNALS_OF_FAMILIES, {"families": [family.row.id for family in families]})
+    rows = await read_for_families(session, _SIGNALS_OF_FAMILIES, families)
     return per_family(families, rows, lambda family, row: SignalView(row, own=row.partner_id == family.viewer.partner_id))

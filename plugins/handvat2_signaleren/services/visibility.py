@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from core.plugin import Conflict, NotFound, Work, paginate, parse_id, record_processing
 from plugins.handvat2_signaleren.models import Consent, Family, Referral
@@ -200,6 +200,20 @@ def columns_of(model: Any) -> tuple[Any, ...]:
     expire). Scoped to the tenant as a select of the entity is (so every row is the
     tenant's: it need not carry the tenant's id)."""
     return tuple(getattr(model, column.key) for column in model.__table__.columns if column.key != "tenant_id")
+
+
+def rows_of_families(model: Any, *order_by: Any, where: Any = None) -> Any:
+    """A select of the rows (`columns_of`) of `model` that belong to some families (bound per
+    call as `families`, an expanding list: see `read_for_families`), in this order; `where` a
+    further condition. Built once, so that the scoping hook and the compiled cache do their
+    work once."""
+    statement = select(*columns_of(model)).where(model.family_id.in_(bindparam("families", expanding=True)))
+    return (statement if where is None else statement.where(where)).order_by(*order_by)
+
+
+async def read_for_families(session: Any, statement: Any, families: Iterable[Any]) -> Any:
+    """The rows of a `rows_of_families` statement for these families (views with a `row`)."""
+    return await session.execute(statement, {"families": [family.row.id for family in families]})
 
 
 async def newest_first(
